@@ -1,0 +1,361 @@
+//! The embedded `local` engine: the gateway's configuration as real strongSwan and
+//! nftables files under a config dir, with no daemon and no root.
+//!
+//! Layout (SPEC.md): `swanctl/conf.d/<name>.conf` (mode 0600, holds the key) and
+//! `nftables/<name>.nft` (mode 0640, only when the connection has a NAT context). Every
+//! change is committed atomically by [`journal`] under the [`lock`] of the dir.
+
+pub mod journal;
+pub mod lock;
+
+use std::fs::{self, DirBuilder};
+use std::io;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use zeroize::Zeroizing;
+
+use self::journal::{commit, recover, FileOp, JOURNAL};
+use self::lock::{DirLock, LockKind};
+use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError};
+use crate::model::{ConnectionName, Context, NatTable};
+use crate::parse::{parse_nftables, parse_swanctl, ParseError};
+use crate::render::{render_nftables, render_swanctl};
+
+/// Where connection files live, relative to the config dir.
+pub const SWANCTL_DIR: &str = "swanctl/conf.d";
+/// Where NAT fragments live, relative to the config dir.
+pub const NFTABLES_DIR: &str = "nftables";
+/// Permission bits of a swanctl file (it holds the pre-shared key).
+pub const SWANCTL_MODE: u32 = 0o600;
+/// Permission bits of an nftables fragment.
+pub const NFTABLES_MODE: u32 = 0o640;
+
+/// The `local` engine over one config dir.
+#[derive(Debug, Clone)]
+pub struct LocalGateway {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    root: PathBuf,
+    nat_table: NatTable,
+    /// Serializes this process's writers before they reach the cross-process `flock`.
+    lock: tokio::sync::RwLock<()>,
+}
+
+impl LocalGateway {
+    /// Opens (creating it, mode 0700, if needed) the config dir `config_dir`. An unusable
+    /// dir is a [`GatewayError::Config`] naming `config_dir`.
+    pub fn open(config_dir: impl AsRef<Path>, nat_table: NatTable) -> Result<Self, GatewayError> {
+        let root = config_dir.as_ref().to_path_buf();
+        let unusable = |what: &str, error: &dyn std::fmt::Display| GatewayError::Config {
+            setting: "config_dir",
+            message: format!("{} {what}: {error}", root.display()),
+        };
+        for dir in [SWANCTL_DIR, NFTABLES_DIR] {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(root.join(dir))
+                .map_err(|e| unusable("cannot be created", &e))?;
+        }
+        // Taking the lock once proves the dir is writable before any plan relies on it.
+        DirLock::acquire(&root, LockKind::Shared).map_err(|e| unusable("is not writable", &e))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                root,
+                nat_table,
+                lock: tokio::sync::RwLock::new(()),
+            }),
+        })
+    }
+
+    /// The config dir.
+    pub fn config_dir(&self) -> &Path {
+        &self.inner.root
+    }
+
+    /// The swanctl file of connection `name`.
+    pub fn swanctl_path(&self, name: &ConnectionName) -> PathBuf {
+        self.inner.root.join(swanctl_file(name))
+    }
+
+    /// The nftables fragment of connection `name`.
+    pub fn nftables_path(&self, name: &ConnectionName) -> PathBuf {
+        self.inner.root.join(nftables_file(name))
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Inner) -> Result<T, ApplyError> + Send + 'static,
+    ) -> Result<T, ApplyError> {
+        let inner = Arc::clone(&self.inner);
+        // The blocking task runs to completion even if the caller is cancelled, so a
+        // commit is never abandoned half-way.
+        tokio::task::spawn_blocking(move || work(&inner))
+            .await
+            .map_err(|e| {
+                ApplyError::Gateway(GatewayError::Engine(format!(
+                    "local engine task failed: {e}"
+                )))
+            })?
+    }
+}
+
+#[async_trait]
+impl Gateway for LocalGateway {
+    fn engine(&self) -> &'static str {
+        "local"
+    }
+
+    async fn get(&self, name: &ConnectionName) -> Result<Option<Context>, GatewayError> {
+        let _guard = self.inner.lock.read().await;
+        let name = name.clone();
+        self.blocking(move |inner| {
+            let _lock = inner.lock_for_reading()?;
+            Ok(inner.read(&name)?)
+        })
+        .await
+        .map_err(into_gateway_error)
+    }
+
+    async fn list(&self) -> Result<Vec<ConnectionName>, GatewayError> {
+        let _guard = self.inner.lock.read().await;
+        self.blocking(|inner| {
+            let _lock = inner.lock_for_reading()?;
+            Ok(inner.list()?)
+        })
+        .await
+        .map_err(into_gateway_error)
+    }
+
+    async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {
+        let _guard = self.inner.lock.write().await;
+        let name = name.clone();
+        self.blocking(move |inner| {
+            let _lock = inner.lock_for_writing()?;
+            let current = inner.read(&name)?;
+            let change = edit(current.clone()).map_err(ApplyError::Rejected)?;
+            match &change {
+                Change::Put(context) if context.name() != &name => {
+                    return Err(GatewayError::Engine(format!("an edit of {name} tried to store {}", context.name())).into())
+                }
+                Change::Put(context) if current.as_ref() == Some(context) => {}
+                Change::Put(context) => inner.write(context)?,
+                Change::Delete => inner.remove(&name)?,
+                Change::Keep => {}
+            }
+            tracing::debug!(engine = "local", connection = %name, change = change_kind(&change), "modified context");
+            Ok(change)
+        })
+        .await
+    }
+
+    /// Deletes without parsing, so that a file broken by hand can still be destroyed.
+    async fn delete(&self, name: &ConnectionName) -> Result<bool, GatewayError> {
+        let _guard = self.inner.lock.write().await;
+        let name = name.clone();
+        self.blocking(move |inner| {
+            let _lock = inner.lock_for_writing()?;
+            let existed = inner.root.join(swanctl_file(&name)).exists();
+            inner.remove(&name)?;
+            tracing::debug!(engine = "local", connection = %name, existed, "deleted context");
+            Ok(existed)
+        })
+        .await
+        .map_err(into_gateway_error)
+    }
+}
+
+impl Inner {
+    fn lock_for_writing(&self) -> Result<DirLock, GatewayError> {
+        let lock = DirLock::acquire(&self.root, LockKind::Exclusive)?;
+        recover(
+            &self.root,
+            &[Path::new(SWANCTL_DIR), Path::new(NFTABLES_DIR)],
+        )?;
+        Ok(lock)
+    }
+
+    fn lock_for_reading(&self) -> Result<DirLock, GatewayError> {
+        let lock = DirLock::acquire(&self.root, LockKind::Shared)?;
+        if !self.root.join(JOURNAL).exists() {
+            return Ok(lock);
+        }
+        // A writer crashed mid-commit: finish its work before reading.
+        drop(lock);
+        drop(self.lock_for_writing()?);
+        DirLock::acquire(&self.root, LockKind::Shared)
+    }
+
+    fn read(&self, name: &ConnectionName) -> Result<Option<Context>, GatewayError> {
+        let swanctl = swanctl_file(name);
+        let Some(text) = read_text(&self.root.join(&swanctl))? else {
+            return Ok(None);
+        };
+        let file =
+            parse_swanctl(&text, name).map_err(|e| parse_error(&self.root.join(&swanctl), e))?;
+        let nftables = nftables_file(name);
+        let nat = match read_text(&self.root.join(&nftables))? {
+            Some(text) => Some(
+                parse_nftables(&text).map_err(|e| parse_error(&self.root.join(&nftables), e))?,
+            ),
+            None => None,
+        };
+        Ok(Some(Context {
+            connection: file.connection,
+            remote_subnets: file.remote_subnets,
+            nat,
+        }))
+    }
+
+    fn write(&self, context: &Context) -> Result<(), GatewayError> {
+        let name = context.name();
+        let swanctl = render_swanctl(context);
+        let mut ops = vec![FileOp::Write {
+            path: swanctl_file(name),
+            contents: Zeroizing::new(swanctl.as_bytes().to_vec()),
+            mode: SWANCTL_MODE,
+        }];
+        ops.push(match &context.nat {
+            Some(nat) => FileOp::Write {
+                path: nftables_file(name),
+                contents: Zeroizing::new(render_nftables(name, nat, &self.nat_table).into_bytes()),
+                mode: NFTABLES_MODE,
+            },
+            None => FileOp::Remove {
+                path: nftables_file(name),
+            },
+        });
+        ops.retain(|op| !self.already_holds(op));
+        commit(&self.root, ops)
+    }
+
+    fn remove(&self, name: &ConnectionName) -> Result<(), GatewayError> {
+        let ops = vec![
+            FileOp::Remove {
+                path: nftables_file(name),
+            },
+            FileOp::Remove {
+                path: swanctl_file(name),
+            },
+        ];
+        let ops: Vec<FileOp> = ops
+            .into_iter()
+            .filter(|op| !self.already_holds(op))
+            .collect();
+        commit(&self.root, ops)
+    }
+
+    /// Whether the file already is as `op` would leave it (so a no-op is not rewritten).
+    fn already_holds(&self, op: &FileOp) -> bool {
+        match op {
+            FileOp::Write {
+                path,
+                contents,
+                mode,
+            } => {
+                use std::os::unix::fs::PermissionsExt;
+                let full = self.root.join(path);
+                let same_mode =
+                    fs::metadata(&full).is_ok_and(|m| m.permissions().mode() & 0o777 == *mode);
+                same_mode
+                    && fs::read(&full).is_ok_and(|current| {
+                        Zeroizing::new(current).as_slice() == contents.as_slice()
+                    })
+            }
+            FileOp::Remove { path } => !self.root.join(path).exists(),
+        }
+    }
+
+    fn list(&self) -> Result<Vec<ConnectionName>, GatewayError> {
+        let dir = self.root.join(SWANCTL_DIR);
+        let entries = fs::read_dir(&dir).map_err(|source| GatewayError::Io {
+            action: "list",
+            path: dir.clone(),
+            source,
+        })?;
+        let mut names = Vec::new();
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let file_name = file_name.to_string_lossy();
+            let Some(stem) = file_name.strip_suffix(".conf") else {
+                continue;
+            };
+            match ConnectionName::parse(stem) {
+                Ok(name) => names.push(name),
+                Err(_) => {
+                    tracing::warn!(file = %file_name, "ignoring a file whose name is not a connection name")
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+fn swanctl_file(name: &ConnectionName) -> PathBuf {
+    Path::new(SWANCTL_DIR).join(format!("{name}.conf"))
+}
+
+fn nftables_file(name: &ConnectionName) -> PathBuf {
+    Path::new(NFTABLES_DIR).join(format!("{name}.nft"))
+}
+
+fn read_text(path: &Path) -> Result<Option<Zeroizing<String>>, GatewayError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => Zeroizing::new(bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(GatewayError::Io {
+                action: "read",
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(Some(Zeroizing::new(text.to_owned()))),
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            Err(parse_error(
+                path,
+                ParseError {
+                    line,
+                    message: "the file is not valid UTF-8 text".to_owned(),
+                },
+            ))
+        }
+    }
+}
+
+fn parse_error(path: &Path, error: ParseError) -> GatewayError {
+    GatewayError::Parse {
+        path: path.to_path_buf(),
+        line: error.line,
+        message: error.message,
+    }
+}
+
+fn into_gateway_error(error: ApplyError) -> GatewayError {
+    match error {
+        ApplyError::Gateway(error) => error,
+        ApplyError::Rejected(diags) => GatewayError::Engine(diags.to_string()),
+    }
+}
+
+fn change_kind(change: &Change) -> &'static str {
+    match change {
+        Change::Put(_) => "put",
+        Change::Delete => "delete",
+        Change::Keep => "keep",
+    }
+}

@@ -1,0 +1,159 @@
+//! The gateway: where contexts are stored, and the operations each resource performs on
+//! it.
+//!
+//! An engine implements [`Gateway`]: get, list and an atomic read-modify-write
+//! ([`Gateway::modify`]) of one context under the engine's writer lock. The resource
+//! operations in [`ops`] are built on `modify`, so that adding a remote subnet never loses
+//! a concurrent change to the same context, and a rejected change writes nothing.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+use crate::diag::{AttributePath, Diagnostic, Diagnostics, Problem};
+use crate::model::{ConnectionName, Context};
+
+pub mod ops;
+
+/// What an edit decides to do with a context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Store this context (create or replace).
+    Put(Context),
+    /// Remove the context and all its files.
+    Delete,
+    /// Leave the gateway as it is.
+    Keep,
+}
+
+/// A read-modify-write step: given the context as stored now (or `None`), decide the
+/// change, or reject it with diagnostics (then nothing is written).
+pub type Edit = Box<dyn FnOnce(Option<Context>) -> Result<Change, Diagnostics> + Send + 'static>;
+
+/// A gateway engine: the one I/O boundary of `core`.
+#[async_trait]
+pub trait Gateway: Send + Sync {
+    /// The engine's name as the provider's `engine` setting spells it.
+    fn engine(&self) -> &'static str;
+
+    /// The context named `name` as the gateway holds it now, or `None` if it has none.
+    async fn get(&self, name: &ConnectionName) -> Result<Option<Context>, GatewayError>;
+
+    /// The names of every context on the gateway, sorted.
+    async fn list(&self) -> Result<Vec<ConnectionName>, GatewayError>;
+
+    /// Reads the context `name`, applies `edit` and stores the result, all under the
+    /// engine's writer lock so that concurrent edits of one context serialize.
+    async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError>;
+
+    /// Stores `context`, replacing what the gateway holds under its name.
+    async fn put(&self, context: &Context) -> Result<(), GatewayError> {
+        let context = context.clone();
+        let name = context.name().clone();
+        match self
+            .modify(&name, Box::new(move |_| Ok(Change::Put(context))))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(ApplyError::Gateway(error)) => Err(error),
+            // The edit above never rejects.
+            Err(ApplyError::Rejected(diags)) => Err(GatewayError::Engine(diags.to_string())),
+        }
+    }
+
+    /// Removes the context `name`; answers whether there was one.
+    async fn delete(&self, name: &ConnectionName) -> Result<bool, GatewayError> {
+        let existed = Box::new(|current: Option<Context>| {
+            Ok(if current.is_some() {
+                Change::Delete
+            } else {
+                Change::Keep
+            })
+        });
+        match self.modify(name, existed).await {
+            Ok(change) => Ok(change == Change::Delete),
+            Err(ApplyError::Gateway(error)) => Err(error),
+            Err(ApplyError::Rejected(diags)) => Err(GatewayError::Engine(diags.to_string())),
+        }
+    }
+}
+
+/// An operational failure of the gateway (as opposed to invalid input).
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// A provider setting is unusable; `setting` names it (`config_dir`, `vici_uri`, …).
+    #[error("{setting}: {message}")]
+    Config {
+        /// The provider setting at fault.
+        setting: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A file operation failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done ("write", "rename", …).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A gateway file could not be understood.
+    #[error("{}:{line}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong there; never contains a key.
+        message: String,
+    },
+    /// The engine refused or failed in its own terms.
+    #[error("{0}")]
+    Engine(String),
+    /// The operation was cancelled before it changed anything.
+    #[error("the operation was cancelled")]
+    Cancelled,
+}
+
+impl GatewayError {
+    /// This error as a diagnostic: at the provider setting for configuration problems,
+    /// for the whole resource otherwise.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            GatewayError::Config { setting, message } => Problem::error(format!("Invalid provider setting {setting}"), message.clone()).at(AttributePath::root(setting)),
+            GatewayError::Parse { path, line, message } => Diagnostic::error(
+                "Unreadable gateway file",
+                format!(
+                    "{}, line {line}: {message}. Fix or remove the hand edit; the provider will not overwrite a file it cannot read.",
+                    path.display()
+                ),
+            ),
+            GatewayError::Io { .. } => Diagnostic::error("Gateway file error", self.to_string()),
+            GatewayError::Engine(_) => Diagnostic::error("Gateway engine error", self.to_string()),
+            GatewayError::Cancelled => Diagnostic::error("Operation cancelled", self.to_string()),
+        }
+    }
+}
+
+/// Why a change was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The change is invalid; nothing was written.
+    #[error("the change was rejected:\n{0}")]
+    Rejected(Diagnostics),
+    /// The gateway failed; the previous configuration is still in place.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+}
+
+impl ApplyError {
+    /// All of it as diagnostics, for the provider to return.
+    pub fn into_diagnostics(self) -> Diagnostics {
+        match self {
+            ApplyError::Rejected(diags) => diags,
+            ApplyError::Gateway(error) => error.to_diagnostic().into(),
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! The typed model of a context. Values here are valid by construction: they are made by
+//! the parsers in this module and in [`crate::validate`], never from raw strings elsewhere.
+
+mod address;
+mod algorithms;
+mod connection;
+mod context;
+mod names;
+mod nat;
+mod secret;
+
+pub use address::{Cidr, EndpointAddress, HostAddress};
+pub use algorithms::{Authentication, DhGroup, Encryption};
+pub use connection::{Connection, IkeVersion, Keylife, Phase1, Phase2, StartAction};
+pub use context::Context;
+pub use names::{ConnectionName, NatTable, TranslationName};
+pub use nat::{NatContext, Translation};
+pub use secret::PresharedKey;

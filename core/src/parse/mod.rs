@@ -1,0 +1,19 @@
+//! Parsing: the gateway's files back into the model, for drift detection. Pure: the
+//! engines read the bytes and attach the file name to a [`ParseError`].
+
+mod nftables;
+pub mod settings;
+mod swanctl;
+
+pub use nftables::parse_nftables;
+pub use swanctl::{parse_swanctl, SwanctlFile};
+
+/// A file could not be understood: where and why. The message never contains a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong there.
+    pub message: String,
+}

@@ -1,0 +1,111 @@
+//! Rules that span the objects of one context: overlaps between local and remote
+//! subnets, overlapping remote subnets, NAT addresses against the remote side.
+//!
+//! A rule involves two objects; the diagnostic goes to the attribute of the object being
+//! changed (`focus`), so a new remote subnet that overlaps a local subnet is reported at
+//! the remote subnet's `cidr`, while a local subnet changed to overlap an existing remote
+//! subnet is reported at the connection's `local_subnets`.
+
+use crate::diag::{AttributePath, Diagnostics, Problem};
+use crate::model::{Cidr, Context};
+
+/// The object of a context that a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The `ipsec_vpn_connection`.
+    Connection,
+    /// One `ipsec_remote_subnet`.
+    RemoteSubnet(Cidr),
+    /// The `ipsec_nat_context`.
+    Nat,
+}
+
+/// Checks the rules that span objects of `context`, reporting those that involve `focus`.
+pub fn check_context(context: &Context, focus: Focus) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let local = &context.connection.local_subnets;
+    let remote = &context.remote_subnets;
+
+    for r in remote {
+        for l in local.iter().filter(|l| l.overlaps(r)) {
+            let problem = || {
+                Problem::error(
+                    "Remote subnet overlaps a local subnet",
+                    format!(
+                        "Remote subnet {r} overlaps local subnet {l} of connection {}; traffic between them \
+                         could not be routed through the tunnel. Use networks that do not overlap (or NAT).",
+                        context.connection.name
+                    ),
+                )
+            };
+            match focus {
+                Focus::RemoteSubnet(f) if f == *r => {
+                    diags.add(problem(), AttributePath::root("cidr"))
+                }
+                Focus::Connection => diags.add(problem(), AttributePath::root("local_subnets")),
+                _ => {}
+            }
+        }
+    }
+
+    if let Focus::RemoteSubnet(f) = focus {
+        for other in remote.iter().filter(|o| **o != f && o.overlaps(&f)) {
+            diags.add(
+                Problem::error(
+                    "Overlapping remote subnets",
+                    format!(
+                        "Remote subnet {f} overlaps remote subnet {other} of connection {}; each remote \
+                         network may be declared once, without overlaps.",
+                        context.connection.name
+                    ),
+                ),
+                AttributePath::root("cidr"),
+            );
+        }
+    }
+
+    if let Some(nat) = &context.nat {
+        let subnet = nat.static_nat_subnet;
+        for r in remote.iter().filter(|r| r.overlaps(&subnet)) {
+            let problem = Problem::error(
+                "static_nat_subnet overlaps a remote subnet",
+                format!(
+                    "static_nat_subnet {subnet} overlaps remote subnet {r}; the addresses reserved for NAT \
+                     must be local addresses, outside every remote subnet."
+                ),
+            );
+            match focus {
+                Focus::Nat => diags.add(problem, AttributePath::root("static_nat_subnet")),
+                Focus::RemoteSubnet(f) if f == *r => {
+                    diags.add(problem, AttributePath::root("cidr"))
+                }
+                _ => {}
+            }
+        }
+        if focus == Focus::Nat {
+            for (name, translation) in &nat.translations {
+                let customer = translation.customer_ip;
+                if !remote.iter().any(|r| r.contains(customer.ip())) {
+                    let known: Vec<String> = remote.iter().map(Cidr::to_string).collect();
+                    let known = if known.is_empty() {
+                        "it has none yet".to_owned()
+                    } else {
+                        format!("it has {}", known.join(", "))
+                    };
+                    diags.add(
+                        Problem::error(
+                            "customer_ip outside every remote subnet",
+                            format!(
+                                "customer_ip {customer} is not inside any remote subnet of connection {} ({known}). \
+                                 Add an ipsec_remote_subnet that contains it.",
+                                context.connection.name
+                            ),
+                        ),
+                        AttributePath::root("translations").key(name.as_str()).attr("customer_ip"),
+                    );
+                }
+            }
+        }
+    }
+    diags
+}

@@ -1,0 +1,38 @@
+//! `ipsec_remote_subnet`: its own attributes. Overlaps are checked in [`super::context`].
+
+use super::input::RemoteSubnetInput;
+use crate::diag::{AttributePath, Diagnostics};
+use crate::model::{Cidr, ConnectionName};
+
+/// Validates a remote subnet on its own: a connection name and a canonical CIDR.
+pub fn validate_remote_subnet(
+    input: &RemoteSubnetInput,
+) -> (Option<(ConnectionName, Cidr)>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let connection = diags.take(
+        ConnectionName::parse(&input.connection),
+        &AttributePath::root("connection"),
+    );
+    let cidr = diags.take(Cidr::parse(&input.cidr), &AttributePath::root("cidr"));
+    (connection.zip(cidr), diags)
+}
+
+/// The import ID and `id` of a remote subnet: `<connection>/<cidr>`.
+pub fn remote_subnet_id(connection: &ConnectionName, cidr: &Cidr) -> String {
+    format!("{connection}/{cidr}")
+}
+
+/// Splits a remote subnet ID `<connection>/<cidr>` (the CIDR itself contains a `/`).
+pub fn parse_remote_subnet_id(id: &str) -> (Option<(ConnectionName, Cidr)>, Diagnostics) {
+    let Some((connection, cidr)) = id.split_once('/') else {
+        let problem = crate::diag::Problem::error(
+            "Invalid remote subnet ID",
+            format!("{id:?} is not a remote subnet ID; the form is <connection>/<cidr>, such as dc1/192.168.10.0/24."),
+        );
+        return (None, problem.at(AttributePath::empty()).into());
+    };
+    validate_remote_subnet(&RemoteSubnetInput {
+        connection: connection.to_owned(),
+        cidr: cidr.to_owned(),
+    })
+}
