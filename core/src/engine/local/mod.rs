@@ -94,15 +94,20 @@ impl LocalGateway {
         work: impl FnOnce(&Inner) -> Result<T, ApplyError> + Send + 'static,
     ) -> Result<T, ApplyError> {
         let inner = Arc::clone(&self.inner);
+        // Logs from the blocking thread go where the caller's go, inside the caller's span.
+        let dispatch = tracing::dispatcher::get_default(Clone::clone);
+        let span = tracing::Span::current();
         // The blocking task runs to completion even if the caller is cancelled, so a
         // commit is never abandoned half-way.
-        tokio::task::spawn_blocking(move || work(&inner))
-            .await
-            .map_err(|e| {
-                ApplyError::Gateway(GatewayError::Engine(format!(
-                    "local engine task failed: {e}"
-                )))
-            })?
+        tokio::task::spawn_blocking(move || {
+            tracing::dispatcher::with_default(&dispatch, || span.in_scope(|| work(&inner)))
+        })
+        .await
+        .map_err(|e| {
+            ApplyError::Gateway(GatewayError::Engine(format!(
+                "local engine task failed: {e}"
+            )))
+        })?
     }
 }
 

@@ -1,0 +1,129 @@
+//! Golden files: the exact swanctl.conf and nftables text for the seed's classic
+//! examples. A change to the rendered text must be a deliberate snapshot update
+//! (`cargo insta review`), never an accident.
+
+mod common;
+
+use common::*;
+use ipsec_core::model::{ConnectionName, NatTable};
+use ipsec_core::render::{render_nftables, render_swanctl};
+use ipsec_core::validate::validate_connection;
+
+fn swanctl_of(input: &ipsec_core::validate::ConnectionInput, remote: &[&str]) -> String {
+    render_swanctl(&context(input, remote, None)).to_string()
+}
+
+#[test]
+fn classic_aes256_sha256_dh14_with_pfs() {
+    insta::assert_snapshot!(swanctl_of(
+        &classic_input(),
+        &["192.168.10.0/24", "192.168.20.0/24"]
+    ));
+}
+
+#[test]
+fn classic_dh2_without_pfs() {
+    let mut input = classic_input();
+    input.phase1.dh_group = Some(2);
+    input.phase2.dh_group = Some(2);
+    input.perfect_forward_secrecy = Some(false);
+    insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24"]));
+}
+
+#[test]
+fn classic_dh2_with_pfs() {
+    let mut input = classic_input();
+    input.phase1.dh_group = Some(2);
+    input.phase2.dh_group = Some(2);
+    insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24"]));
+}
+
+#[test]
+fn classic_3des_md5_ikev1_renders_and_warns() {
+    let mut input = classic_input();
+    input.ike_version = Some(1);
+    input.phase1 = phase("3DES", Some("MD5"), 2, 28800);
+    input.phase2 = phase("3DES", Some("MD5"), 2, 3600);
+    let (_, diags) = validate_connection(&input);
+    let warnings: Vec<String> = diags
+        .warnings()
+        .map(|d| format!("{}: {}", d.path, d.summary))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "phase1.encryption: Weak encryption algorithm",
+            "phase1.dh_group: Weak Diffie-Hellman group",
+            "phase1.authentication: Weak authentication algorithm",
+            "phase2.encryption: Weak encryption algorithm",
+            "phase2.dh_group: Weak Diffie-Hellman group",
+            "phase2.authentication: Weak authentication algorithm",
+        ]
+    );
+    assert!(!diags.has_error());
+    insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24"]));
+}
+
+#[test]
+fn modern_gcm_with_local_address_start_action_and_description() {
+    let mut input = classic_input();
+    input.name = "branch-7".into();
+    input.local_address = Some("198.51.100.1".into());
+    input.phase1 = phase("AES256GCM16", Some("SHA384"), 20, 86400);
+    input.phase2 = phase("AES128GCM16", None, 31, 1800);
+    input.phase2.authentication = None;
+    input.start_action = Some("start".into());
+    input.description = Some("Branch 7 \"Zürich\" {rack 4} # not a comment\nsecond line".into());
+    input.local_subnets = vec!["10.7.0.0/16".into(), "10.8.0.0/24".into()];
+    insta::assert_snapshot!(swanctl_of(&input, &[]));
+}
+
+#[test]
+fn ipv6_endpoints_and_subnets() {
+    let mut input = classic_input();
+    input.name = "v6".into();
+    input.peer_address = "2001:db8::10".into();
+    input.local_subnets = vec!["fd00:1::/64".into()];
+    insta::assert_snapshot!(swanctl_of(&input, &["fd00:2::/64"]));
+}
+
+#[test]
+fn classic_static_nat() {
+    let nat = context(
+        &classic_input(),
+        &["192.168.10.0/24"],
+        Some(&classic_nat_input("dc1")),
+    )
+    .nat
+    .unwrap();
+    insta::assert_snapshot!(render_nftables(
+        &ConnectionName::parse("dc1").unwrap(),
+        &nat,
+        &NatTable::default()
+    ));
+}
+
+#[test]
+fn static_nat_with_several_translations_in_a_custom_table() {
+    let mut input = classic_nat_input("dc1");
+    input.translations.insert(
+        "web.front_01".into(),
+        ipsec_core::validate::TranslationInput {
+            local_ip: "10.1.255.89".into(),
+            customer_ip: "192.168.20.80".into(),
+        },
+    );
+    let nat = context(
+        &classic_input(),
+        &["192.168.10.0/24", "192.168.20.0/24"],
+        Some(&input),
+    )
+    .nat
+    .unwrap();
+    let table = NatTable::parse("gw_nat").unwrap();
+    insta::assert_snapshot!(render_nftables(
+        &ConnectionName::parse("dc1").unwrap(),
+        &nat,
+        &table
+    ));
+}

@@ -1,0 +1,417 @@
+//! The `local` engine under load and under failure: parallel writers lose nothing, two
+//! processes on one config dir lose nothing, a writer killed at any moment leaves the old
+//! or the new configuration, keys stay in the 0600 file, broken files are errors naming
+//! file and line.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use ipsec_core::engine::LocalGateway;
+use ipsec_core::gateway::ops::{self, Mode};
+use ipsec_core::model::NatTable;
+use ipsec_core::validate::RemoteSubnetInput;
+use ipsec_core::{Gateway, GatewayError};
+
+fn open(dir: &Path) -> LocalGateway {
+    LocalGateway::open(dir, NatTable::default()).unwrap()
+}
+
+fn subnet(connection: &str, cidr: String) -> RemoteSubnetInput {
+    RemoteSubnetInput {
+        connection: connection.into(),
+        cidr,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_tasks_adding_remote_subnets_to_one_connection_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = Arc::new(open(dir.path()));
+    ops::put_connection(&*gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let gateway = Arc::clone(&gateway);
+            tokio::spawn(async move {
+                ops::create_remote_subnet(&*gateway, &subnet("dc1", format!("172.16.{i}.0/24")))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let context = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert_eq!(context.remote_subnets.len(), 50);
+    // A second gateway over the same dir (a second provider instance) sees the same.
+    assert_eq!(
+        open(dir.path()).get(&name("dc1")).await.unwrap().unwrap(),
+        context
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_subnet_nat_and_connection_changes_all_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = Arc::new(open(dir.path()));
+    ops::put_connection(&*gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    ops::create_remote_subnet(&*gateway, &subnet("dc1", "192.168.10.0/24".into()))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let g = Arc::clone(&gateway);
+        tasks.push(tokio::spawn(async move {
+            ops::create_remote_subnet(&*g, &subnet("dc1", format!("172.17.{i}.0/24")))
+                .await
+                .map(|_| ())
+        }));
+    }
+    let g = Arc::clone(&gateway);
+    tasks.push(tokio::spawn(async move {
+        ops::put_nat_context(&*g, &classic_nat_input("dc1"), Mode::Create)
+            .await
+            .map(|_| ())
+    }));
+    let g = Arc::clone(&gateway);
+    tasks.push(tokio::spawn(async move {
+        let mut input = classic_input();
+        input.description = Some("changed while subnets were added".into());
+        ops::put_connection(&*g, &input, Mode::Update)
+            .await
+            .map(|_| ())
+    }));
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let context = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert_eq!(context.remote_subnets.len(), 21);
+    assert!(context.nat.is_some());
+    assert_eq!(
+        context.connection.description.as_deref(),
+        Some("changed while subnets were added")
+    );
+}
+
+/// Runs this test binary again as a child process executing `test` with `env` set.
+fn child(test: &str, env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", test, "--nocapture", "--test-threads=1"]);
+    command.env("IPSEC_TEST_CHILD", "1");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.stdout(Stdio::null()).stderr(Stdio::inherit());
+    command
+}
+
+fn in_child() -> bool {
+    std::env::var_os("IPSEC_TEST_CHILD").is_some()
+}
+
+/// Child side of the two-process test: adds 25 subnets (in its own range) to dc1 and
+/// creates its own connection.
+#[tokio::test]
+async fn child_adds_subnets() {
+    if !in_child() {
+        return;
+    }
+    let dir = std::env::var("IPSEC_TEST_DIR").unwrap();
+    let id: u8 = std::env::var("IPSEC_TEST_ID").unwrap().parse().unwrap();
+    let gateway = open(Path::new(&dir));
+    let mut own = classic_input();
+    own.name = format!("proc{id}");
+    own.local_subnets = vec![format!("10.{}.0.0/16", 100 + id)];
+    ops::put_connection(&gateway, &own, Mode::Create)
+        .await
+        .unwrap();
+    for i in 0..25 {
+        ops::create_remote_subnet(
+            &gateway,
+            &subnet("dc1", format!("172.{}.{i}.0/24", 20 + id)),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn two_processes_writing_one_config_dir_lose_nothing() {
+    if in_child() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = open(dir.path());
+    ops::put_connection(&gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    let dir_env = dir.path().display().to_string();
+    let children: Vec<_> = (1..=2)
+        .map(|id| {
+            child(
+                "child_adds_subnets",
+                &[
+                    ("IPSEC_TEST_DIR", dir_env.clone()),
+                    ("IPSEC_TEST_ID", id.to_string()),
+                ],
+            )
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success(), "a writer process failed");
+    }
+    let context = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert_eq!(context.remote_subnets.len(), 50);
+    let names: Vec<String> = gateway
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(names, ["dc1", "proc1", "proc2"]);
+}
+
+/// Two contexts that differ in both files, so a mix of them is detectable.
+fn old_and_new() -> (ipsec_core::model::Context, ipsec_core::model::Context) {
+    let old = classic_context();
+    let mut input = classic_input();
+    input.description = Some("new".into());
+    let mut nat = classic_nat_input("dc1");
+    nat.translations.get_mut("billing-db").unwrap().local_ip = "10.1.255.93".into();
+    let new = context(&input, &["192.168.10.0/24", "192.168.30.0/24"], Some(&nat));
+    (old, new)
+}
+
+/// Child side of the crash test: writes the old and new context alternately until killed.
+#[tokio::test]
+async fn child_writes_forever() {
+    if !in_child() {
+        return;
+    }
+    let gateway = open(Path::new(&std::env::var("IPSEC_TEST_DIR").unwrap()));
+    let (old, new) = old_and_new();
+    loop {
+        gateway.put(&new).await.unwrap();
+        gateway.put(&old).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_writer_killed_mid_write_leaves_the_old_or_the_new_configuration() {
+    if in_child() {
+        return;
+    }
+    let (old, new) = old_and_new();
+    let dir = tempfile::tempdir().unwrap();
+    open(dir.path()).put(&old).await.unwrap();
+    let dir_env = dir.path().display().to_string();
+    let mut seen_new = 0;
+    for round in 0..25u64 {
+        let mut writer = child(
+            "child_writes_forever",
+            &[("IPSEC_TEST_DIR", dir_env.clone())],
+        )
+        .spawn()
+        .unwrap();
+        // Varying delays land the kill at different points of the write cycle.
+        std::thread::sleep(Duration::from_millis(40 + (round * 7919) % 60));
+        writer.kill().unwrap(); // SIGKILL: no destructor, no cleanup
+        writer.wait().unwrap();
+        let found = open(dir.path()).get(&name("dc1")).await.unwrap().unwrap();
+        assert!(
+            found == old || found == new,
+            "round {round}: a mix of old and new: {found:?}"
+        );
+        seen_new += usize::from(found == new);
+        // The next writer finishes or discards whatever the killed one left behind.
+        open(dir.path()).put(&found).await.unwrap();
+        let leftovers: Vec<_> = snapshot(dir.path())
+            .into_keys()
+            .filter(|p| p.contains(".tmp-") || p.ends_with(".journal"))
+            .collect();
+        assert!(leftovers.is_empty(), "round {round}: {leftovers:?}");
+    }
+    eprintln!("{seen_new} of 25 kills left the new configuration");
+}
+
+#[tokio::test]
+async fn keys_live_only_in_the_0600_swanctl_file_and_never_in_logs() {
+    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = Arc::clone(&logs);
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || Capture(Arc::clone(&sink)))
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = open(dir.path());
+    ops::put_connection(&gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    ops::create_remote_subnet(&gateway, &subnet("dc1", "192.168.10.0/24".into()))
+        .await
+        .unwrap();
+    ops::put_nat_context(&gateway, &classic_nat_input("dc1"), Mode::Create)
+        .await
+        .unwrap();
+    let mut bad = classic_input();
+    bad.name = "dc2".into();
+    bad.peer_address = "nope".into();
+    let error = ops::put_connection(&gateway, &bad, Mode::Create)
+        .await
+        .unwrap_err();
+    assert!(!format!("{error} {error:?}").contains(PSK));
+    let context = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert!(!format!("{context:?}").contains(PSK));
+
+    let hex: String = PSK.bytes().map(|b| format!("{b:02x}")).collect();
+    for (path, contents) in snapshot(dir.path()) {
+        let text = String::from_utf8_lossy(&contents);
+        assert!(!text.contains(PSK), "{path} holds the key in clear");
+        let mode = std::fs::metadata(dir.path().join(&path))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        if text.contains(&hex) {
+            assert_eq!((path.as_str(), mode), ("swanctl/conf.d/dc1.conf", 0o600));
+        } else {
+            assert_eq!(
+                mode & 0o077 & !0o040,
+                0,
+                "{path} is readable by others: {mode:o}"
+            );
+        }
+    }
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("modified context"),
+        "the engine logs its work: {logs}"
+    );
+    assert!(
+        !logs.contains(PSK) && !logs.contains(&hex),
+        "the key leaked into the logs"
+    );
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_file_broken_by_hand_is_an_error_naming_file_and_line_and_can_still_be_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = open(dir.path());
+    gateway.put(&classic_context()).await.unwrap();
+    let path = gateway.swanctl_path(&name("dc1"));
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "rekey_time = 3600s",
+        "rekey_time = 3600s\n                dpd_delay = 30s",
+    );
+    std::fs::write(&path, &text).unwrap();
+    let line = text.lines().position(|l| l.contains("dpd_delay")).unwrap() + 1;
+    match gateway.get(&name("dc1")).await {
+        Err(error @ GatewayError::Parse { .. }) => {
+            let message = error.to_diagnostic().detail;
+            assert!(
+                message.contains(&format!("{}, line {line}:", path.display())),
+                "{message}"
+            );
+            assert!(message.contains("dpd_delay"), "{message}");
+        }
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+    // An update must not overwrite what it cannot read.
+    let error = ops::put_connection(&gateway, &classic_input(), Mode::Update)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("dpd_delay"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    // Destroy still works.
+    assert!(gateway.delete(&name("dc1")).await.unwrap());
+    assert!(
+        snapshot(dir.path()).keys().all(|p| p == ".lock"),
+        "{:?}",
+        snapshot(dir.path()).keys()
+    );
+}
+
+#[tokio::test]
+async fn deleting_removes_both_files_and_missing_things_are_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = open(dir.path());
+    assert_eq!(gateway.get(&name("dc1")).await.unwrap(), None);
+    assert!(!gateway.delete(&name("dc1")).await.unwrap());
+    gateway.put(&classic_context()).await.unwrap();
+    assert!(gateway.nftables_path(&name("dc1")).exists());
+    assert!(ops::delete_nat_context(&gateway, &name("dc1"))
+        .await
+        .unwrap());
+    assert!(!gateway.nftables_path(&name("dc1")).exists());
+    assert!(!ops::delete_nat_context(&gateway, &name("dc1"))
+        .await
+        .unwrap());
+    let cidr = ipsec_core::model::Cidr::parse("192.168.10.0/24").unwrap();
+    assert!(ops::delete_remote_subnet(&gateway, &name("dc1"), cidr)
+        .await
+        .unwrap());
+    assert!(!ops::delete_remote_subnet(&gateway, &name("dc1"), cidr)
+        .await
+        .unwrap());
+    assert!(ops::delete_connection(&gateway, &name("dc1"))
+        .await
+        .unwrap());
+    assert!(!gateway.swanctl_path(&name("dc1")).exists());
+    assert!(gateway.list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unusable_config_dir_is_an_error_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let error = LocalGateway::open(file.join("gw"), NatTable::default()).unwrap_err();
+    let diagnostic = error.to_diagnostic();
+    assert_eq!(diagnostic.path.to_string(), "config_dir");
+    assert!(
+        diagnostic.detail.contains("not-a-dir/gw cannot be created"),
+        "{}",
+        diagnostic.detail
+    );
+}
+
+#[tokio::test]
+async fn an_unchanged_put_does_not_rewrite_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = open(dir.path());
+    gateway.put(&classic_context()).await.unwrap();
+    let path = gateway.swanctl_path(&name("dc1"));
+    let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    gateway.put(&classic_context()).await.unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        before
+    );
+}

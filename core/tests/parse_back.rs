@@ -1,0 +1,310 @@
+//! Reading the gateway's files back: what was rendered comes back equal, what a person
+//! editing by hand would write is understood, and what cannot be understood is an error
+//! naming the line.
+
+mod common;
+
+use common::*;
+use ipsec_core::model::{Authentication, DhGroup, Encryption, NatTable};
+use ipsec_core::parse::{parse_nftables, parse_swanctl};
+use ipsec_core::render::{render_nftables, render_swanctl};
+
+#[test]
+fn rendered_files_parse_back_to_the_same_context() {
+    let context = classic_context();
+    let file = parse_swanctl(&render_swanctl(&context), context.name()).unwrap();
+    assert_eq!(file.connection, context.connection);
+    assert_eq!(file.remote_subnets, context.remote_subnets);
+    let nat = context.nat.as_ref().unwrap();
+    assert_eq!(
+        &parse_nftables(&render_nftables(context.name(), nat, &NatTable::default())).unwrap(),
+        nat
+    );
+}
+
+const HAND_WRITTEN: &str = r#"
+# Edited by the night shift.
+secrets {
+  ike-peer {   # the secret first, for once
+    secret = "correct horse battery staple"
+    id-peer = 203.0.113.10
+  }
+}
+connections
+{
+	dc1 {
+		remote_addrs = 203.0.113.10
+		local_addrs = %any
+		children {
+			net { esp_proposals = aes-sha1-modp1024 ; mode = tunnel
+			      remote_ts = 192.168.10.0/24, 192.168.20.5
+			      local_ts = 10.1.0.0/16
+			      start_action = start
+			      rekey_time = 60m }
+		}
+		proposals = "aes256-sha256-x25519"
+		rekey_time = 8h
+		version = 2
+		remote { id = %any
+		         auth = psk }
+		local { auth = psk }
+	}
+}
+"#;
+
+#[test]
+fn hand_written_layouts_and_aliases_are_understood() {
+    // `;` is not a separator in strongSwan's syntax: the value runs to the end of the line.
+    let text = HAND_WRITTEN.replace(" ; mode = tunnel", "\n mode = tunnel");
+    let file = parse_swanctl(&text, &name("dc1")).unwrap();
+    let c = &file.connection;
+    assert_eq!(c.preshared_key.expose(), PSK);
+    assert_eq!(c.local_address, None);
+    assert_eq!(
+        (
+            c.phase1.encryption,
+            c.phase1.authentication,
+            c.phase1.dh_group
+        ),
+        (
+            Encryption::Aes256,
+            Authentication::Sha256,
+            DhGroup::Curve25519
+        )
+    );
+    assert_eq!(c.phase1.keylife.seconds(), 28800);
+    assert_eq!(
+        (
+            c.phase2.encryption,
+            c.phase2.authentication,
+            c.phase2.dh_group
+        ),
+        (
+            Encryption::Aes128,
+            Some(Authentication::Sha1),
+            DhGroup::Modp1024
+        )
+    );
+    assert_eq!(c.phase2.keylife.seconds(), 3600);
+    assert!(c.perfect_forward_secrecy);
+    let remote: Vec<String> = file
+        .remote_subnets
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(remote, ["192.168.10.0/24", "192.168.20.5/32"]);
+    assert_eq!(c.start_action.name(), "start");
+}
+
+/// Replaces `from` by `to` in the classic file and returns the parse error's line and message.
+fn broken(from: &str, to: &str) -> (usize, String) {
+    let text = render_swanctl(&classic_context()).replace(from, to);
+    assert!(text.contains(to), "fixture edit {from:?} did not apply");
+    let error = parse_swanctl(&text, &name("dc1")).unwrap_err();
+    (error.line, error.message)
+}
+
+fn line_of(needle: &str) -> usize {
+    let text = render_swanctl(&classic_context());
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn what_cannot_be_understood_is_an_error_at_its_line() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // (replace, with, line holding, message contains)
+        (
+            "rekey_time = 28800s",
+            "dpd_delay = 30s",
+            "dpd_delay",
+            "unsupported setting 'dpd_delay'",
+        ),
+        (
+            "rekey_time = 3600s",
+            "rekey_time = 10s",
+            "rekey_time = 10s",
+            "outside the accepted range",
+        ),
+        (
+            "rekey_time = 3600s",
+            "rekey_time = soon",
+            "rekey_time = soon",
+            "is not a duration",
+        ),
+        (
+            "proposals = aes256-sha256-modp2048",
+            "proposals = aes256-sha256-modp2048,aes128-sha1-modp1024",
+            "proposals =",
+            "several proposals",
+        ),
+        (
+            "proposals = aes256-sha256-modp2048",
+            "proposals = blowfish-sha256-modp2048",
+            "proposals =",
+            "'blowfish'",
+        ),
+        (
+            "proposals = aes256-sha256-modp2048",
+            "proposals = aes256-sha256",
+            "proposals =",
+            "no Diffie-Hellman group",
+        ),
+        (
+            "esp_proposals = aes256-sha256-modp2048",
+            "esp_proposals = aes256gcm16-sha256",
+            "esp_proposals",
+            "GCM",
+        ),
+        (
+            "remote_addrs = 203.0.113.10",
+            "remote_addrs = 203.0.113.10,203.0.113.11",
+            "remote_addrs",
+            "several addresses",
+        ),
+        (
+            "remote_addrs = 203.0.113.10",
+            "remote_addrs = vpn.example.com",
+            "remote_addrs",
+            "host names are not supported",
+        ),
+        (
+            "local_ts = 10.1.0.0/16",
+            "local_ts = 10.1.0.5/16",
+            "local_ts",
+            "did you mean 10.1.0.0/16",
+        ),
+        (
+            "start_action = trap",
+            "start_action = route",
+            "start_action",
+            "not a start action",
+        ),
+        ("version = 2", "version = 3", "version", "use 1 or 2"),
+        (
+            "auth = psk\n            id = 203",
+            "auth = pubkey\n            id = 203",
+            "auth = pubkey",
+            "not supported",
+        ),
+        (
+            "id = 203.0.113.10\n        }\n        children",
+            "id = peer.example.com\n        }\n        children",
+            "id = peer.example.com",
+            "differs",
+        ),
+        (
+            "secret = 0x",
+            "secret = 0xzz",
+            "secret =",
+            "not valid hexadecimal",
+        ),
+        (
+            "    dc1 {\n        version",
+            "    dc2 {\n        version",
+            "dc2 {",
+            "defines connection 'dc2'",
+        ),
+        (
+            "connections {",
+            "connections {\n    include other.conf",
+            "include",
+            "'include' is not supported",
+        ),
+    ];
+    for (from, to, holding, message) in cases {
+        let (line, text) = broken(from, to);
+        let rendered = render_swanctl(&classic_context()).replace(from, to);
+        let expected = rendered.lines().position(|l| l.contains(holding)).unwrap() + 1;
+        assert_eq!(line, expected, "{to:?}: {text}");
+        assert!(text.contains(message), "{to:?}: {text:?} lacks {message:?}");
+        assert!(!text.contains(PSK), "the key leaked into {text:?}");
+    }
+}
+
+#[test]
+fn an_unclosed_section_is_reported_where_it_opens() {
+    let text = render_swanctl(&classic_context());
+    let cut = &text[..text.rfind('}').unwrap()];
+    let error = parse_swanctl(cut, &name("dc1")).unwrap_err();
+    assert_eq!(error.line, line_of("secrets {"));
+    assert!(error.message.contains("never closed"), "{}", error.message);
+}
+
+#[test]
+fn a_plain_text_secret_that_is_too_short_is_an_error_without_the_key() {
+    let (line, message) = broken(&format!("0x{}", hex_of(PSK)), "\"hunter2\"");
+    assert_eq!(line, line_of("secret ="));
+    assert!(
+        message.contains("7 characters") && !message.contains("hunter2"),
+        "{message}"
+    );
+}
+
+fn hex_of(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+const NAT: &str = "# @static_nat_subnet 10.1.255.88/29\ntable inet ipsec_nat {\n chain pre { type nat hook prerouting priority dstnat; policy accept\n  ip daddr 10.1.255.92 counter dnat ip to 192.168.10.15 comment \"billing-db\" }\n chain post {\n  type nat hook postrouting priority 100;\n  ip saddr 192.168.10.15 snat to 10.1.255.92 comment \"billing-db\"\n }\n}\n";
+
+#[test]
+fn hand_written_nat_is_understood() {
+    let nat = parse_nftables(NAT).unwrap();
+    assert_eq!(Some(nat), classic_context().nat);
+}
+
+#[test]
+fn a_translation_with_one_rule_deleted_reads_as_absent() {
+    let half = NAT.replace(
+        "  ip saddr 192.168.10.15 snat to 10.1.255.92 comment \"billing-db\"\n",
+        "",
+    );
+    assert!(parse_nftables(&half).unwrap().translations.is_empty());
+    let disagreeing = NAT.replace("snat to 10.1.255.92", "snat to 10.1.255.93");
+    assert!(parse_nftables(&disagreeing)
+        .unwrap()
+        .translations
+        .is_empty());
+}
+
+#[test]
+fn nat_rules_it_did_not_write_are_errors_at_their_line() {
+    let cases = [
+        (
+            "comment \"billing-db\" }",
+            "}",
+            4,
+            "no comment naming its translation",
+        ),
+        ("counter dnat", "drop dnat", 4, "'drop'"),
+        (
+            "comment \"billing-db\" }",
+            "comment \"billing db\" }",
+            4,
+            "not allowed",
+        ),
+        (
+            "# @static_nat_subnet 10.1.255.88/29",
+            "# nothing",
+            1,
+            "static_nat_subnet",
+        ),
+        (
+            "# @static_nat_subnet 10.1.255.88/29",
+            "# @static_nat_subnet 10.1.255.90/29",
+            1,
+            "did you mean 10.1.255.88/29",
+        ),
+        ("hook postrouting", "hook input", 6, "hook 'input'"),
+        ("table inet", "table bridge", 2, "family 'bridge'"),
+    ];
+    for (from, to, line, message) in cases {
+        let text = NAT.replace(from, to);
+        assert_ne!(text, NAT, "fixture edit {from:?} did not apply");
+        let error = parse_nftables(&text).unwrap_err();
+        assert_eq!(
+            (error.line, error.message.contains(message)),
+            (line, true),
+            "{to:?}: {error}"
+        );
+    }
+}
