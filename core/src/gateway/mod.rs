@@ -19,7 +19,7 @@ pub mod ops;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Store this context (create or replace).
-    Put(Context),
+    Put(Box<Context>),
     /// Remove the context and all its files.
     Delete,
     /// Leave the gateway as it is.
@@ -51,7 +51,7 @@ pub trait Gateway: Send + Sync {
         let context = context.clone();
         let name = context.name().clone();
         match self
-            .modify(&name, Box::new(move |_| Ok(Change::Put(context))))
+            .modify(&name, Box::new(move |_| Ok(Change::Put(Box::new(context)))))
             .await
         {
             Ok(_) => Ok(()),

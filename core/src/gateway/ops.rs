@@ -76,7 +76,7 @@ pub async fn delete_remote_subnet(
         Ok(match current {
             Some(mut context) => {
                 if context.remote_subnets.remove(&cidr) {
-                    Change::Put(context)
+                    Change::Put(Box::new(context))
                 } else {
                     Change::Keep
                 }
@@ -112,7 +112,7 @@ pub async fn delete_nat_context(
         Ok(match current {
             Some(mut context) => {
                 if context.nat.take().is_some() {
-                    Change::Put(context)
+                    Change::Put(Box::new(context))
                 } else {
                     Change::Keep
                 }
@@ -228,7 +228,7 @@ fn checked(context: Context, focus: Focus) -> Result<Change, Diagnostics> {
     if diags.has_error() {
         Err(diags)
     } else {
-        Ok(Change::Put(context))
+        Ok(Change::Put(Box::new(context)))
     }
 }
 
@@ -241,7 +241,7 @@ fn valid<T>((value, diags): (Option<T>, Diagnostics)) -> Result<(T, Diagnostics)
 
 fn applied(change: Change, warnings: Diagnostics) -> Result<Applied, ApplyError> {
     match change {
-        Change::Put(context) => Ok(Applied { context, warnings }),
+        Change::Put(context) => Ok(Applied { context: *context, warnings }),
         // The edits above only ever put or reject.
         Change::Delete | Change::Keep => Err(ApplyError::Gateway(super::GatewayError::Engine(
             "the gateway reported no change for a put".to_owned(),

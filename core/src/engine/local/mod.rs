@@ -149,7 +149,7 @@ impl Gateway for LocalGateway {
                 Change::Put(context) if context.name() != &name => {
                     return Err(GatewayError::Engine(format!("an edit of {name} tried to store {}", context.name())).into())
                 }
-                Change::Put(context) if current.as_ref() == Some(context) => {}
+                Change::Put(context) if current.as_ref() == Some(&**context) => {}
                 Change::Put(context) => inner.write(context)?,
                 Change::Delete => inner.remove(&name)?,
                 Change::Keep => {}
