@@ -6,7 +6,7 @@
 //! same edits run without writing in [`preview`], which is how plan-time checks against
 //! the gateway reuse the apply-time rules.
 
-use super::{ApplyError, Change, Edit, Gateway};
+use super::{ApplyError, Change, Edit, Gateway, GatewayError};
 use crate::diag::{AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, Connection, ConnectionName, Context, NatContext};
 use crate::validate::{
@@ -42,7 +42,7 @@ pub async fn put_connection(
     let name = connection.name.clone();
     let change = gateway
         .modify(&name, connection_edit(connection, mode))
-        .await?;
+        .await;
     applied(change, warnings)
 }
 
@@ -62,7 +62,7 @@ pub async fn create_remote_subnet(
     let ((connection, cidr), warnings) = valid(validate_remote_subnet(input))?;
     let change = gateway
         .modify(&connection, remote_subnet_edit(connection.clone(), cidr))
-        .await?;
+        .await;
     applied(change, warnings)
 }
 
@@ -99,7 +99,7 @@ pub async fn put_nat_context(
     let ((connection, nat), warnings) = valid(validate_nat_context(input))?;
     let change = gateway
         .modify(&connection, nat_edit(connection.clone(), nat, mode))
-        .await?;
+        .await;
     applied(change, warnings)
 }
 
@@ -151,7 +151,7 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
                 return Err(Problem::error(
                     "Connection already exists",
                     format!(
-                        "The gateway already has a connection named {name:?}. Choose another name, or bring it \
+                        "The gateway already has a connection named \"{name}\". Choose another name, or bring it \
                          under Terraform with `terraform import ipsec_vpn_connection.<label> {name}`."
                     ),
                 )
@@ -217,7 +217,7 @@ pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit
 fn missing_connection(name: &ConnectionName, attribute: &str) -> Diagnostics {
     Problem::error(
         "Connection not found",
-        format!("The gateway has no connection named {name:?}. Create the ipsec_vpn_connection first (reference its name attribute so Terraform orders them)."),
+        format!("The gateway has no connection named \"{name}\". Create the ipsec_vpn_connection first (reference its name attribute so Terraform orders them)."),
     )
     .at(AttributePath::root(attribute))
     .into()
@@ -239,11 +239,24 @@ fn valid<T>((value, diags): (Option<T>, Diagnostics)) -> Result<(T, Diagnostics)
     }
 }
 
-fn applied(change: Change, warnings: Diagnostics) -> Result<Applied, ApplyError> {
+/// The result of a put: the stored context with the validation warnings, or the
+/// rejection with those warnings added (a user fixing an error still sees them).
+fn applied(
+    change: Result<Change, ApplyError>,
+    warnings: Diagnostics,
+) -> Result<Applied, ApplyError> {
     match change {
-        Change::Put(context) => Ok(Applied { context: *context, warnings }),
-        // The edits above only ever put or reject.
-        Change::Delete | Change::Keep => Err(ApplyError::Gateway(super::GatewayError::Engine(
+        Ok(Change::Put(context)) => Ok(Applied {
+            context: *context,
+            warnings,
+        }),
+        Err(ApplyError::Rejected(mut diags)) => {
+            diags.extend(warnings);
+            Err(ApplyError::Rejected(diags))
+        }
+        Err(error) => Err(error),
+        // The edits of this module only ever put or reject.
+        Ok(Change::Delete | Change::Keep) => Err(ApplyError::Gateway(GatewayError::Engine(
             "the gateway reported no change for a put".to_owned(),
         ))),
     }
