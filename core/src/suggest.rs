@@ -20,7 +20,16 @@ pub fn closest<'a>(given: &str, accepted: &[&'a str]) -> Option<&'a str> {
 
 /// A sentence suggesting the closest accepted value, or an empty string.
 pub fn did_you_mean(given: &str, accepted: &[&str]) -> String {
-    match closest(given, accepted) {
+    did_you_mean_preferring(given, accepted, accepted)
+}
+
+/// Like [`did_you_mean`], but a near miss (as opposed to a difference of case or
+/// separators) is only matched against `preferred`: a typo should not lead a user to a
+/// weak algorithm ("SHA3" gets no "did you mean SHA1?").
+pub fn did_you_mean_preferring(given: &str, accepted: &[&str], preferred: &[&str]) -> String {
+    let folded = fold(given);
+    let exact = accepted.iter().copied().find(|a| fold(a) == folded);
+    match exact.or_else(|| closest(given, preferred)) {
         Some(best) => format!(" Did you mean {best}?"),
         None => String::new(),
     }
@@ -43,6 +52,16 @@ mod tests {
     fn case_and_separators_are_ignored() {
         assert_eq!(closest("aes256", CIPHERS), Some("AES256"));
         assert_eq!(closest("AES-256", CIPHERS), Some("AES256"));
+    }
+
+    #[test]
+    fn near_misses_do_not_lead_to_weak_choices() {
+        let strong = &["AES128", "AES192", "AES256"];
+        assert_eq!(
+            did_you_mean_preferring("3des", CIPHERS, strong),
+            " Did you mean 3DES?"
+        );
+        assert_eq!(did_you_mean_preferring("DEZ", CIPHERS, strong), "");
     }
 
     #[test]

@@ -247,7 +247,7 @@ fn rows() -> Vec<Row> {
             "peer_address", &["::1", "loopback"]),
         row("peer_address: IPv4-mapped IPv6 loopback",
             CreateConnection(|c| c.peer_address = "::ffff:127.0.0.1".into()),
-            "peer_address", &["::ffff:127.0.0.1", "loopback"]),
+            "peer_address", &["::ffff:127.0.0.1", "IPv4 address written as IPv6", "did you mean 127.0.0.1?"]),
         row("peer_address: IPv4 unspecified",
             CreateConnection(|c| c.peer_address = "0.0.0.0".into()),
             "peer_address", &["0.0.0.0", "unspecified"]),
@@ -302,6 +302,10 @@ fn rows() -> Vec<Row> {
         row("ike_version: 3",
             CreateConnection(|c| c.ike_version = Some(3)),
             "ike_version", &["3 is not an IKE version", "1 or 2"]),
+
+        row("ike_version: 0",
+            CreateConnection(|c| c.ike_version = Some(0)),
+            "ike_version", &["0 is not an IKE version", "1 or 2"]),
 
         // ---- phase1 / phase2 algorithms
         row("phase1.encryption: unknown",
@@ -401,6 +405,9 @@ fn rows() -> Vec<Row> {
         row("remote subnet: host bits set get the network suggested",
             CreateRemoteSubnet(|s| s.cidr = "192.168.30.5/24".into()),
             "cidr", &["host bits", "did you mean 192.168.30.0/24?"]),
+        row("remote subnet: non-canonical IPv6 spelling",
+            CreateRemoteSubnet(|s| s.cidr = "2001:DB8:10::/48".into()),
+            "cidr", &["write it as 2001:db8:10::/48"]),
         row("remote subnet: not a CIDR",
             CreateRemoteSubnet(|s| s.cidr = "customer-lan".into()),
             "cidr", &["\"customer-lan\"", "CIDR notation"]),

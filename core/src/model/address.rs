@@ -139,6 +139,16 @@ impl fmt::Display for Cidr {
 
 fn parse_ip(raw: &str, expected: &str) -> Result<IpAddr, Problem> {
     if let Ok(address) = IpAddr::from_str(raw) {
+        if let IpAddr::V6(v6) = address {
+            // The address checks of std do not look inside IPv4-mapped addresses, and a
+            // tunnel endpoint or NAT address written that way is IPv4 in disguise.
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return Err(Problem::error(
+                    "IPv4-mapped IPv6 address",
+                    format!("{raw} is an IPv4 address written as IPv6; did you mean {v4}?"),
+                ));
+            }
+        }
         if address.to_string() == raw {
             return Ok(address);
         }
@@ -219,6 +229,13 @@ mod tests {
         }
         assert!(EndpointAddress::parse("203.0.113.10").is_ok());
         assert!(EndpointAddress::parse("2001:db8::10").is_ok());
+        let mapped = EndpointAddress::parse("::ffff:127.0.0.1").unwrap_err();
+        assert!(
+            mapped.detail.contains("did you mean 127.0.0.1?"),
+            "{}",
+            mapped.detail
+        );
+        assert!(HostAddress::parse("::ffff:10.0.0.1").is_err());
         assert!(EndpointAddress::parse("2001:DB8::10")
             .unwrap_err()
             .detail

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::diag::Problem;
-use crate::suggest::did_you_mean;
+use crate::suggest::did_you_mean_preferring;
 
 /// Builds an algorithm enum from one table, so the three spellings cannot drift apart.
 macro_rules! algorithm_enum {
@@ -54,10 +54,14 @@ macro_rules! algorithm_enum {
                             "{raw:?} is not a supported {}. Accepted values: {}.{}",
                             $what,
                             Self::NAMES.join(", "),
-                            did_you_mean(raw, Self::NAMES)
+                            did_you_mean_preferring(raw, Self::NAMES, &Self::strong_names())
                         ),
                     )),
                 }
+            }
+
+            fn strong_names() -> Vec<&'static str> {
+                Self::ALL.iter().filter(|v| v.stronger_replacement().is_none()).map(|v| v.name()).collect()
             }
 
             /// Reads a strongSwan keyword (or a common alias of it).
@@ -287,6 +291,13 @@ mod tests {
         let problem = Encryption::parse("aes256").unwrap_err();
         assert!(
             problem.detail.ends_with("Did you mean AES256?"),
+            "{}",
+            problem.detail
+        );
+        // A near miss is matched only against strong choices: SHA384, not SHA1.
+        let problem = Authentication::parse("SHA3").unwrap_err();
+        assert!(
+            problem.detail.ends_with("Did you mean SHA384?"),
             "{}",
             problem.detail
         );

@@ -217,7 +217,8 @@ fn phase2(input: &PhaseInput, pfs: bool, diags: &mut Diagnostics) -> Option<Phas
                 ),
                 path.attr("authentication"),
             );
-            return None;
+            // Keep going: the PFS rule below is independent and must be reported too.
+            None
         }
         (None, true) => Some(None),
         (raw, false) => {

@@ -49,6 +49,8 @@ pub fn validate_nat_context(
                     path.attr("local_ip"),
                 );
             }
+        }
+        if let Some(local) = local_ip {
             if let Some(other) = local_seen.insert(local.ip(), raw_name) {
                 ok = false;
                 diags.add(
