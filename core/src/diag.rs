@@ -66,6 +66,11 @@ impl AttributePath {
         &self.steps
     }
 
+    /// Whether `prefix` is this path or one of its ancestors.
+    pub fn starts_with(&self, prefix: &AttributePath) -> bool {
+        self.steps.starts_with(&prefix.steps)
+    }
+
     /// Whether this is the path of the whole object.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()

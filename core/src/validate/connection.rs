@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::input::{ConnectionInput, PhaseInput};
+use super::unknowns::Unknowns;
 use crate::diag::{AttributePath, Diagnostics, Problem};
 use crate::model::{
     Authentication, Cidr, Connection, ConnectionName, DhGroup, Encryption, EndpointAddress,
@@ -15,23 +16,52 @@ pub const DESCRIPTION_MAX_LEN: usize = 4096;
 /// Validates a whole connection. Returns the connection when there is no error, and every
 /// error and warning found either way.
 pub fn validate_connection(input: &ConnectionInput) -> (Option<Connection>, Diagnostics) {
-    let mut diags = Diagnostics::new();
-    let at = AttributePath::root;
+    validate_connection_with(input, &Unknowns::none())
+}
 
-    let name = diags.take(ConnectionName::parse(&input.name), &at("name"));
-    let peer_address = diags.take(
-        EndpointAddress::parse(&input.peer_address),
-        &at("peer_address"),
+/// Validates a configuration in which the attributes in `unknown` are not known yet
+/// (plan time): their rules, and the rules that combine them with others, are skipped.
+pub fn check_connection_config(input: &ConnectionInput, unknown: &Unknowns) -> Diagnostics {
+    validate_connection_with(input, unknown).1
+}
+
+fn validate_connection_with(
+    input: &ConnectionInput,
+    unknown: &Unknowns,
+) -> (Option<Connection>, Diagnostics) {
+    let mut c = Checker {
+        diags: Diagnostics::new(),
+        unknown,
+    };
+    let root = AttributePath::root;
+
+    let name = c.parse(
+        &root("name"),
+        Some(&input.name),
+        ConnectionName::parse,
+        None,
+    );
+    let peer_address = c.parse(
+        &root("peer_address"),
+        Some(&input.peer_address),
+        EndpointAddress::parse,
+        None,
     );
     let local_address = match &input.local_address {
-        Some(raw) => diags
-            .take(EndpointAddress::parse(raw), &at("local_address"))
+        Some(raw) => c
+            .parse(
+                &root("local_address"),
+                Some(raw),
+                EndpointAddress::parse,
+                None,
+            )
             .map(Some),
-        None => Some(None),
+        None if c.known(&root("local_address")) => Some(None),
+        None => None,
     };
     if let (Some(peer), Some(Some(local))) = (peer_address, local_address) {
         if peer.ip().is_ipv4() != local.ip().is_ipv4() {
-            diags.add(
+            c.diags.add(
                 Problem::error(
                     "Address family mismatch",
                     format!(
@@ -39,41 +69,48 @@ pub fn validate_connection(input: &ConnectionInput) -> (Option<Connection>, Diag
                          both endpoints of a tunnel must be IPv4 or both IPv6."
                     ),
                 ),
-                at("local_address"),
+                root("local_address"),
             );
         }
     }
-    let preshared_key = preshared_key(input, &mut diags);
-    let ike_version = match input.ike_version {
-        Some(n) => diags.take(IkeVersion::from_number(n), &at("ike_version")),
-        None => Some(IkeVersion::V2),
-    };
-    let phase1 = phase1(&input.phase1, &mut diags);
-    let pfs = input.perfect_forward_secrecy.unwrap_or(true);
-    let phase2 = phase2(&input.phase2, pfs, &mut diags);
-    let local_subnets = local_subnets(&input.local_subnets, &mut diags);
-    let start_action = match &input.start_action {
-        Some(raw) => diags.take(StartAction::parse(raw), &at("start_action")),
-        None => Some(StartAction::Trap),
-    };
+    let preshared_key = c.preshared_key(input);
+    let ike_version = c.number(
+        &root("ike_version"),
+        input.ike_version,
+        IkeVersion::from_number,
+        IkeVersion::V2,
+    );
+    let phase1 = c.phase1(&input.phase1);
+    let pfs = c
+        .known(&root("perfect_forward_secrecy"))
+        .then(|| input.perfect_forward_secrecy.unwrap_or(true));
+    let phase2 = c.phase2(&input.phase2, pfs);
+    let local_subnets = c.local_subnets(&input.local_subnets);
+    let start_action = c.parse(
+        &root("start_action"),
+        input.start_action.as_deref(),
+        StartAction::parse,
+        Some(StartAction::Trap),
+    );
     let description = input.description.clone();
     if let Some(text) = &description {
         let length = text.chars().count();
         if length > DESCRIPTION_MAX_LEN {
-            diags.add(
+            c.diags.add(
                 Problem::error(
                     "Description too long",
                     format!("The description has {length} characters; at most {DESCRIPTION_MAX_LEN} are allowed."),
                 ),
-                at("description"),
+                root("description"),
             );
         }
     }
 
+    let diags = c.diags;
     if diags.has_error() {
         return (None, diags);
     }
-    // Every `None` above recorded an error, so with no error all are `Some`.
+    // Without errors, a `None` above can only stand for an unknown value.
     let connection = (|| {
         Some(Connection {
             name: name?,
@@ -83,7 +120,7 @@ pub fn validate_connection(input: &ConnectionInput) -> (Option<Connection>, Diag
             ike_version: ike_version?,
             phase1: phase1?,
             phase2: phase2?,
-            perfect_forward_secrecy: pfs,
+            perfect_forward_secrecy: pfs?,
             local_subnets: local_subnets?,
             start_action: start_action?,
             description,
@@ -92,199 +129,256 @@ pub fn validate_connection(input: &ConnectionInput) -> (Option<Connection>, Diag
     (connection, diags)
 }
 
-fn preshared_key(input: &ConnectionInput, diags: &mut Diagnostics) -> Option<PresharedKey> {
-    match (&input.preshared_key, &input.preshared_key_wo) {
-        (Some(key), None) => diags.take(
-            PresharedKey::parse(key),
-            &AttributePath::root("preshared_key"),
-        ),
-        (None, Some(key)) => diags.take(
-            PresharedKey::parse(key),
-            &AttributePath::root("preshared_key_wo"),
-        ),
-        (Some(_), Some(_)) => {
-            diags.add(
-                Problem::error(
-                    "Conflicting pre-shared keys",
-                    "Both preshared_key and preshared_key_wo are set; set exactly one of them.",
-                ),
-                AttributePath::root("preshared_key_wo"),
-            );
-            None
+/// Collects diagnostics and skips what is not known yet. Every method answers `None`
+/// for a value that is unknown or invalid (the latter with a diagnostic recorded).
+struct Checker<'a> {
+    diags: Diagnostics,
+    unknown: &'a Unknowns,
+}
+
+impl Checker<'_> {
+    fn known(&self, path: &AttributePath) -> bool {
+        !self.unknown.contains(path)
+    }
+
+    /// Parses `raw` at `path`, or takes `default` when it is null.
+    fn parse<T>(
+        &mut self,
+        path: &AttributePath,
+        raw: Option<&str>,
+        parse: fn(&str) -> Result<T, Problem>,
+        default: Option<T>,
+    ) -> Option<T> {
+        if !self.known(path) {
+            return None;
         }
-        (None, None) => {
-            diags.add(
-                Problem::error(
-                    "Missing pre-shared key",
-                    "Set exactly one of preshared_key or preshared_key_wo (write-only, Terraform 1.11 and later).",
-                ),
-                AttributePath::root("preshared_key"),
-            );
-            None
+        match raw {
+            Some(raw) => self.diags.take(parse(raw), path),
+            None => default,
         }
     }
-}
 
-/// The parts both phases share: encryption, DH group number and keylife, with warnings.
-struct PhaseCommon {
-    encryption: Option<Encryption>,
-    dh_group: Option<DhGroup>,
-    keylife: Option<Keylife>,
-}
+    /// Like [`Checker::parse`] for a number.
+    fn number<T>(
+        &mut self,
+        path: &AttributePath,
+        raw: Option<i64>,
+        parse: fn(i64) -> Result<T, Problem>,
+        default: T,
+    ) -> Option<T> {
+        if !self.known(path) {
+            return None;
+        }
+        match raw {
+            Some(raw) => self.diags.take(parse(raw), path),
+            None => Some(default),
+        }
+    }
 
-fn phase_common(
-    input: &PhaseInput,
-    defaults: (Encryption, DhGroup, Keylife),
-    path: &AttributePath,
-    diags: &mut Diagnostics,
-) -> PhaseCommon {
-    let encryption = parse_or(
-        &input.encryption,
-        Encryption::parse,
-        defaults.0,
-        &path.attr("encryption"),
-        diags,
-    );
-    if let Some(weak) = encryption.and_then(Encryption::weakness) {
-        diags.add(weak, path.attr("encryption"));
+    /// Adds the weakness warning of a value, if it has one.
+    fn warn_if_weak<T: Copy>(
+        &mut self,
+        value: Option<T>,
+        weakness: fn(T) -> Option<Problem>,
+        path: &AttributePath,
+    ) {
+        if let Some(problem) = value.and_then(weakness) {
+            self.diags.add(problem, path.clone());
+        }
     }
-    let dh_group = match input.dh_group {
-        Some(n) => diags.take(DhGroup::from_number(n), &path.attr("dh_group")),
-        None => Some(defaults.1),
-    };
-    if let Some(weak) = dh_group.and_then(DhGroup::weakness) {
-        diags.add(weak, path.attr("dh_group"));
-    }
-    let keylife = match input.keylife {
-        Some(n) => diags.take(Keylife::from_seconds(n), &path.attr("keylife")),
-        None => Some(defaults.2),
-    };
-    PhaseCommon {
-        encryption,
-        dh_group,
-        keylife,
-    }
-}
 
-fn phase1(input: &PhaseInput, diags: &mut Diagnostics) -> Option<Phase1> {
-    let path = AttributePath::root("phase1");
-    let d = Phase1::DEFAULT;
-    let common = phase_common(input, (d.encryption, d.dh_group, d.keylife), &path, diags);
-    let authentication = parse_or(
-        &input.authentication,
-        Authentication::parse,
-        d.authentication,
-        &path.attr("authentication"),
-        diags,
-    );
-    if let Some(weak) = authentication.and_then(Authentication::weakness) {
-        diags.add(weak, path.attr("authentication"));
-    }
-    if common.dh_group == Some(DhGroup::None) {
-        diags.add(
-            Problem::error(
-                "Phase 1 needs a Diffie-Hellman group",
-                "dh_group 0 (none) is only valid in phase 2 without perfect forward secrecy; \
-                 the IKE SA always performs a DH exchange. Use 14 or better (19, 20, 31).",
-            ),
-            path.attr("dh_group"),
-        );
-        return None;
-    }
-    Some(Phase1 {
-        encryption: common.encryption?,
-        authentication: authentication?,
-        dh_group: common.dh_group?,
-        keylife: common.keylife?,
-    })
-}
-
-fn phase2(input: &PhaseInput, pfs: bool, diags: &mut Diagnostics) -> Option<Phase2> {
-    let path = AttributePath::root("phase2");
-    let d = Phase2::DEFAULT;
-    let common = phase_common(input, (d.encryption, d.dh_group, d.keylife), &path, diags);
-    let aead = common.encryption.is_some_and(Encryption::is_aead);
-    let authentication = match (&input.authentication, aead) {
-        (Some(raw), true) => {
-            diags.add(
-                Problem::error(
-                    "Authentication not allowed with GCM",
-                    format!(
-                        "phase2.encryption {} is an AEAD cipher that authenticates by itself, so \
-                         phase2.authentication must be omitted (it was set to {raw:?}).",
-                        common.encryption.map(Encryption::name).unwrap_or_default()
+    fn preshared_key(&mut self, input: &ConnectionInput) -> Option<PresharedKey> {
+        let plain = AttributePath::root("preshared_key");
+        let write_only = AttributePath::root("preshared_key_wo");
+        if !self.known(&plain) || !self.known(&write_only) {
+            // Which of the two is set is not known yet; check the lengths of what is.
+            self.parse(
+                &plain,
+                input.preshared_key.as_deref(),
+                PresharedKey::parse,
+                None,
+            );
+            self.parse(
+                &write_only,
+                input.preshared_key_wo.as_deref(),
+                PresharedKey::parse,
+                None,
+            );
+            return None;
+        }
+        match (&input.preshared_key, &input.preshared_key_wo) {
+            (Some(key), None) => self.diags.take(PresharedKey::parse(key), &plain),
+            (None, Some(key)) => self.diags.take(PresharedKey::parse(key), &write_only),
+            (Some(_), Some(_)) => {
+                self.diags.add(
+                    Problem::error(
+                        "Conflicting pre-shared keys",
+                        "Both preshared_key and preshared_key_wo are set; set exactly one of them.",
                     ),
-                ),
-                path.attr("authentication"),
-            );
-            // Keep going: the PFS rule below is independent and must be reported too.
-            None
-        }
-        (None, true) => Some(None),
-        (raw, false) => {
-            let parsed = parse_or(
-                raw,
-                Authentication::parse,
-                Authentication::Sha256,
-                &path.attr("authentication"),
-                diags,
-            );
-            if let Some(weak) = parsed.and_then(Authentication::weakness) {
-                diags.add(weak, path.attr("authentication"));
+                    write_only,
+                );
+                None
             }
-            parsed.map(Some)
+            (None, None) => {
+                self.diags.add(
+                    Problem::error(
+                        "Missing pre-shared key",
+                        "Set exactly one of preshared_key or preshared_key_wo (write-only, Terraform 1.11 and later).",
+                    ),
+                    plain,
+                );
+                None
+            }
         }
-    };
-    if pfs && common.dh_group == Some(DhGroup::None) {
-        diags.add(
-            Problem::error(
-                "Perfect forward secrecy needs a Diffie-Hellman group",
-                "perfect_forward_secrecy is true but phase2.dh_group is 0 (none). Choose a group \
-                 such as 14, 19 or 31, or set perfect_forward_secrecy = false.",
-            ),
-            path.attr("dh_group"),
-        );
-        return None;
     }
-    Some(Phase2 {
-        encryption: common.encryption?,
-        authentication: authentication?,
-        dh_group: common.dh_group?,
-        keylife: common.keylife?,
-    })
-}
 
-fn local_subnets(raw: &[String], diags: &mut Diagnostics) -> Option<BTreeSet<Cidr>> {
-    let path = AttributePath::root("local_subnets");
-    if raw.is_empty() {
-        diags.add(
-            Problem::error(
-                "No local subnets",
-                "local_subnets must list at least one protected local network, such as 10.1.0.0/16.",
-            ),
-            path,
+    /// Encryption, DH group and keylife of either phase, with weakness warnings.
+    fn phase_common(
+        &mut self,
+        input: &PhaseInput,
+        defaults: (Encryption, DhGroup, Keylife),
+        path: &AttributePath,
+    ) -> (Option<Encryption>, Option<DhGroup>, Option<Keylife>) {
+        let enc_path = path.attr("encryption");
+        let encryption = self.parse(
+            &enc_path,
+            input.encryption.as_deref(),
+            Encryption::parse,
+            Some(defaults.0),
         );
-        return None;
+        self.warn_if_weak(encryption, Encryption::weakness, &enc_path);
+        let dh_path = path.attr("dh_group");
+        let dh_group = self.number(&dh_path, input.dh_group, DhGroup::from_number, defaults.1);
+        self.warn_if_weak(dh_group, DhGroup::weakness, &dh_path);
+        let keylife = self.number(
+            &path.attr("keylife"),
+            input.keylife,
+            Keylife::from_seconds,
+            defaults.2,
+        );
+        (encryption, dh_group, keylife)
     }
-    let mut subnets = BTreeSet::new();
-    let mut ok = true;
-    for entry in raw {
-        match Cidr::parse(entry) {
-            Ok(cidr) => {
-                subnets.insert(cidr);
+
+    fn phase1(&mut self, input: &PhaseInput) -> Option<Phase1> {
+        let path = AttributePath::root("phase1");
+        let d = Phase1::DEFAULT;
+        let (encryption, dh_group, keylife) =
+            self.phase_common(input, (d.encryption, d.dh_group, d.keylife), &path);
+        let auth_path = path.attr("authentication");
+        let authentication = self.parse(
+            &auth_path,
+            input.authentication.as_deref(),
+            Authentication::parse,
+            Some(d.authentication),
+        );
+        self.warn_if_weak(authentication, Authentication::weakness, &auth_path);
+        if dh_group == Some(DhGroup::None) {
+            self.diags.add(
+                Problem::error(
+                    "Phase 1 needs a Diffie-Hellman group",
+                    "dh_group 0 (none) is only valid in phase 2 without perfect forward secrecy; \
+                     the IKE SA always performs a DH exchange. Use 14 or better (19, 20, 31).",
+                ),
+                path.attr("dh_group"),
+            );
+            return None;
+        }
+        Some(Phase1 {
+            encryption: encryption?,
+            authentication: authentication?,
+            dh_group: dh_group?,
+            keylife: keylife?,
+        })
+    }
+
+    fn phase2(&mut self, input: &PhaseInput, pfs: Option<bool>) -> Option<Phase2> {
+        let path = AttributePath::root("phase2");
+        let d = Phase2::DEFAULT;
+        let (encryption, dh_group, keylife) =
+            self.phase_common(input, (d.encryption, d.dh_group, d.keylife), &path);
+        let auth_path = path.attr("authentication");
+        let aead = encryption.map(Encryption::is_aead);
+        let authentication = match (input.authentication.as_deref(), aead) {
+            (Some(raw), Some(true)) if self.known(&auth_path) => {
+                self.diags.add(
+                    Problem::error(
+                        "Authentication not allowed with GCM",
+                        format!(
+                            "phase2.encryption {} is an AEAD cipher that authenticates by itself, so \
+                             phase2.authentication must be omitted (it was set to {raw:?}).",
+                            encryption.map(Encryption::name).unwrap_or_default()
+                        ),
+                    ),
+                    auth_path,
+                );
+                // Keep going: the PFS rule below is independent and must be reported too.
+                None
             }
-            Err(problem) => {
-                ok = false;
-                diags.add(problem, path.clone());
+            (None, Some(true)) if self.known(&auth_path) => Some(None),
+            (raw, _) => {
+                // A default only applies once the cipher is known not to be AEAD.
+                let default = if aead == Some(false) {
+                    d.authentication
+                } else {
+                    None
+                };
+                let parsed = self.parse(&auth_path, raw, Authentication::parse, default);
+                self.warn_if_weak(parsed, Authentication::weakness, &auth_path);
+                parsed.map(Some)
+            }
+        };
+        if pfs == Some(true) && dh_group == Some(DhGroup::None) {
+            self.diags.add(
+                Problem::error(
+                    "Perfect forward secrecy needs a Diffie-Hellman group",
+                    "perfect_forward_secrecy is true but phase2.dh_group is 0 (none). Choose a group \
+                     such as 14, 19 or 31, or set perfect_forward_secrecy = false.",
+                ),
+                path.attr("dh_group"),
+            );
+            return None;
+        }
+        Some(Phase2 {
+            encryption: encryption?,
+            authentication: authentication?,
+            dh_group: dh_group?,
+            keylife: keylife?,
+        })
+    }
+
+    fn local_subnets(&mut self, raw: &[String]) -> Option<BTreeSet<Cidr>> {
+        let path = AttributePath::root("local_subnets");
+        if !self.known(&path) {
+            return None;
+        }
+        if raw.is_empty() {
+            self.diags.add(
+                Problem::error(
+                    "No local subnets",
+                    "local_subnets must list at least one protected local network, such as 10.1.0.0/16.",
+                ),
+                path,
+            );
+            return None;
+        }
+        let mut subnets = BTreeSet::new();
+        let mut ok = true;
+        for entry in raw {
+            match Cidr::parse(entry) {
+                Ok(cidr) => {
+                    subnets.insert(cidr);
+                }
+                Err(problem) => {
+                    ok = false;
+                    self.diags.add(problem, path.clone());
+                }
             }
         }
-    }
-    let list: Vec<&Cidr> = subnets.iter().collect();
-    for (i, a) in list.iter().enumerate() {
-        for b in &list[i + 1..] {
-            if a.overlaps(b) {
+        let list: Vec<&Cidr> = subnets.iter().collect();
+        for (i, a) in list.iter().enumerate() {
+            for b in list[i + 1..].iter().filter(|b| a.overlaps(b)) {
                 ok = false;
-                diags.add(
+                self.diags.add(
                     Problem::error(
                         "Overlapping local subnets",
                         format!("Local subnets {a} and {b} overlap; list each network once, without overlaps."),
@@ -293,19 +387,6 @@ fn local_subnets(raw: &[String], diags: &mut Diagnostics) -> Option<BTreeSet<Cid
                 );
             }
         }
-    }
-    ok.then_some(subnets)
-}
-
-fn parse_or<T: Copy>(
-    raw: &Option<String>,
-    parse: fn(&str) -> Result<T, Problem>,
-    default: T,
-    path: &AttributePath,
-    diags: &mut Diagnostics,
-) -> Option<T> {
-    match raw {
-        Some(raw) => diags.take(parse(raw), path),
-        None => Some(default),
+        ok.then_some(subnets)
     }
 }

@@ -9,11 +9,15 @@ pub mod context;
 pub mod input;
 pub mod nat;
 pub mod remote_subnet;
+pub mod unknowns;
 
-pub use connection::validate_connection;
+pub use connection::{check_connection_config, validate_connection};
 pub use context::{check_context, Focus};
 pub use input::{
     ConnectionInput, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
 };
-pub use nat::validate_nat_context;
-pub use remote_subnet::{parse_remote_subnet_id, remote_subnet_id, validate_remote_subnet};
+pub use nat::{check_nat_context_config, validate_nat_context};
+pub use remote_subnet::{
+    check_remote_subnet_config, parse_remote_subnet_id, remote_subnet_id, validate_remote_subnet,
+};
+pub use unknowns::Unknowns;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use super::input::NatContextInput;
+use super::unknowns::Unknowns;
 use crate::diag::{AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, ConnectionName, HostAddress, NatContext, Translation, TranslationName};
 
@@ -13,31 +14,56 @@ use crate::model::{Cidr, ConnectionName, HostAddress, NatContext, Translation, T
 pub fn validate_nat_context(
     input: &NatContextInput,
 ) -> (Option<(ConnectionName, NatContext)>, Diagnostics) {
+    validate_nat_context_with(input, &Unknowns::none())
+}
+
+/// Validates a configuration in which the attributes in `unknown` are not known yet.
+pub fn check_nat_context_config(input: &NatContextInput, unknown: &Unknowns) -> Diagnostics {
+    validate_nat_context_with(input, unknown).1
+}
+
+fn validate_nat_context_with(
+    input: &NatContextInput,
+    unknown: &Unknowns,
+) -> (Option<(ConnectionName, NatContext)>, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let connection = diags.take(
-        ConnectionName::parse(&input.connection),
+    let connection = unknown.take(
+        &mut diags,
         &AttributePath::root("connection"),
+        ConnectionName::parse(&input.connection),
     );
-    let subnet = diags.take(
+    let subnet_path = AttributePath::root("static_nat_subnet");
+    let subnet: Option<Cidr> = unknown.take(
+        &mut diags,
+        &subnet_path,
         Cidr::parse(&input.static_nat_subnet),
-        &AttributePath::root("static_nat_subnet"),
     );
 
+    let translations_path = AttributePath::root("translations");
     let mut translations = BTreeMap::new();
     let mut local_seen: HashMap<IpAddr, &str> = HashMap::new();
     let mut customer_seen: HashMap<IpAddr, &str> = HashMap::new();
-    let mut ok = true;
-    for (raw_name, raw) in &input.translations {
-        let path = AttributePath::root("translations").key(raw_name);
-        let name = diags.take(TranslationName::parse(raw_name), &path);
-        let local_ip = diags.take(HostAddress::parse(&raw.local_ip), &path.attr("local_ip"));
-        let customer_ip = diags.take(
-            HostAddress::parse(&raw.customer_ip),
+    let mut complete = !unknown.contains(&translations_path);
+    let entries = if complete {
+        input.translations.iter().collect()
+    } else {
+        Vec::new()
+    };
+    for (raw_name, raw) in entries {
+        let path = translations_path.key(raw_name);
+        let name = unknown.take(&mut diags, &path, TranslationName::parse(raw_name));
+        let local_ip: Option<HostAddress> = unknown.take(
+            &mut diags,
+            &path.attr("local_ip"),
+            HostAddress::parse(&raw.local_ip),
+        );
+        let customer_ip: Option<HostAddress> = unknown.take(
+            &mut diags,
             &path.attr("customer_ip"),
+            HostAddress::parse(&raw.customer_ip),
         );
         if let (Some(local), Some(subnet)) = (local_ip, subnet) {
             if !subnet.contains(local.ip()) {
-                ok = false;
                 diags.add(
                     Problem::error(
                         "local_ip outside static_nat_subnet",
@@ -52,7 +78,6 @@ pub fn validate_nat_context(
         }
         if let Some(local) = local_ip {
             if let Some(other) = local_seen.insert(local.ip(), raw_name) {
-                ok = false;
                 diags.add(
                     Problem::error(
                         "Duplicate local_ip",
@@ -64,7 +89,6 @@ pub fn validate_nat_context(
         }
         if let Some(customer) = customer_ip {
             if let Some(other) = customer_seen.insert(customer.ip(), raw_name) {
-                ok = false;
                 diags.add(
                     Problem::error(
                         "Duplicate customer_ip",
@@ -76,7 +100,6 @@ pub fn validate_nat_context(
         }
         if let (Some(local), Some(customer)) = (local_ip, customer_ip) {
             if local.ip().is_ipv4() != customer.ip().is_ipv4() {
-                ok = false;
                 diags.add(
                     Problem::error(
                         "Address family mismatch",
@@ -96,12 +119,12 @@ pub fn validate_nat_context(
                     },
                 );
             }
-            _ => ok = false,
+            _ => complete = false,
         }
     }
 
-    let nat = match (subnet, ok && !diags.has_error()) {
-        (Some(static_nat_subnet), true) => Some(NatContext {
+    let nat = match subnet {
+        Some(static_nat_subnet) if complete && !diags.has_error() => Some(NatContext {
             static_nat_subnet,
             translations,
         }),

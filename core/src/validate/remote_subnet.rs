@@ -1,6 +1,7 @@
 //! `ipsec_remote_subnet`: its own attributes. Overlaps are checked in [`super::context`].
 
 use super::input::RemoteSubnetInput;
+use super::unknowns::Unknowns;
 use crate::diag::{AttributePath, Diagnostics};
 use crate::model::{Cidr, ConnectionName};
 
@@ -8,12 +9,27 @@ use crate::model::{Cidr, ConnectionName};
 pub fn validate_remote_subnet(
     input: &RemoteSubnetInput,
 ) -> (Option<(ConnectionName, Cidr)>, Diagnostics) {
+    validate_remote_subnet_with(input, &Unknowns::none())
+}
+
+/// Validates a configuration in which the attributes in `unknown` are not known yet.
+pub fn check_remote_subnet_config(input: &RemoteSubnetInput, unknown: &Unknowns) -> Diagnostics {
+    validate_remote_subnet_with(input, unknown).1
+}
+
+fn validate_remote_subnet_with(
+    input: &RemoteSubnetInput,
+    unknown: &Unknowns,
+) -> (Option<(ConnectionName, Cidr)>, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let connection = diags.take(
+    let connection_path = AttributePath::root("connection");
+    let cidr_path = AttributePath::root("cidr");
+    let connection = unknown.take(
+        &mut diags,
+        &connection_path,
         ConnectionName::parse(&input.connection),
-        &AttributePath::root("connection"),
     );
-    let cidr = diags.take(Cidr::parse(&input.cidr), &AttributePath::root("cidr"));
+    let cidr = unknown.take(&mut diags, &cidr_path, Cidr::parse(&input.cidr));
     (connection.zip(cidr), diags)
 }
 
