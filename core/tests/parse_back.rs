@@ -221,6 +221,48 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
     }
 }
 
+/// The classic file with the line holding `needle` removed.
+fn without_line(needle: &str) -> String {
+    let text = render_swanctl(&classic_context());
+    text.lines()
+        .filter(|l| !l.contains(needle))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn a_deleted_setting_reads_as_strongswans_default_or_is_an_error() {
+    // Defaults the model can hold read as themselves, so the deletion shows up as drift.
+    let file = parse_swanctl(&without_line("rekey_time = 28800s"), &name("dc1")).unwrap();
+    assert_eq!(file.connection.phase1.keylife.seconds(), 14400);
+    let file = parse_swanctl(&without_line("rekey_time = 3600s"), &name("dc1")).unwrap();
+    assert_eq!(file.connection.phase2.keylife.seconds(), 3600);
+    let file = parse_swanctl(&without_line("start_action"), &name("dc1")).unwrap();
+    assert_eq!(file.connection.start_action.name(), "none");
+    // Defaults it cannot hold are errors at the section that lacks the setting.
+    for (needle, section, message) in [
+        ("version = 2", "    dc1 {", "no version"),
+        (
+            "proposals = aes256-sha256-modp2048",
+            "    dc1 {",
+            "no proposals",
+        ),
+        ("esp_proposals", "            dc1 {", "no esp_proposals"),
+    ] {
+        let error = parse_swanctl(&without_line(needle), &name("dc1")).unwrap_err();
+        let text = without_line(needle);
+        let line = text.lines().position(|l| l == section).unwrap() + 1;
+        assert_eq!(error.line, line, "{needle}: {error}");
+        assert!(error.message.contains(message), "{needle}: {error}");
+    }
+    let text = render_swanctl(&classic_context()).replacen("            auth = psk\n", "", 1);
+    let error = parse_swanctl(&text, &name("dc1")).unwrap_err();
+    assert!(
+        error.message.contains("no local { auth = psk }") && error.message.contains("public key"),
+        "{error}"
+    );
+}
+
 #[test]
 fn an_unclosed_section_is_reported_where_it_opens() {
     let text = render_swanctl(&classic_context());

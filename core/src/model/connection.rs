@@ -110,6 +110,16 @@ impl Keylife {
         }
     }
 
+    /// [`Keylife::from_seconds`] for constants: `None` outside the range.
+    pub const fn from_seconds_const(seconds: i64) -> Option<Self> {
+        if seconds >= Self::MIN && seconds <= Self::MAX {
+            // The range check makes the conversion lossless.
+            Some(Self(seconds as u32))
+        } else {
+            None
+        }
+    }
+
     /// The lifetime in seconds.
     pub fn seconds(self) -> u32 {
         self.0

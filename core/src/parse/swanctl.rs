@@ -89,7 +89,7 @@ impl ConnectionReader<'_> {
         secrets: &Section,
         name: &ConnectionName,
     ) -> Result<SwanctlFile, ParseError> {
-        let mut version = IkeVersion::V2;
+        let mut version = None;
         let mut local_address = None;
         let mut peer_address = None;
         let mut proposal = None;
@@ -101,7 +101,8 @@ impl ConnectionReader<'_> {
                         .value
                         .parse::<i64>()
                         .map_err(|_| at(s.line, format!("version '{}' is not 1 or 2", s.value)))?;
-                    version = IkeVersion::from_number(number).map_err(|p| problem_at(s.line, p))?;
+                    version =
+                        Some(IkeVersion::from_number(number).map_err(|p| problem_at(s.line, p))?);
                 }
                 "local_addrs" if s.value == "%any" || s.value.is_empty() => local_address = None,
                 "local_addrs" => local_address = Some(single_address(s)?),
@@ -117,19 +118,19 @@ impl ConnectionReader<'_> {
                 format!("connection '{name}' has no remote_addrs"),
             )
         })?;
-        let phase1 = match proposal {
-            Some(s) => ike_proposal(s, rekey.unwrap_or(Phase1::DEFAULT.keylife))?,
-            None => Phase1 {
-                keylife: rekey.unwrap_or(Phase1::DEFAULT.keylife),
-                ..Phase1::DEFAULT
-            },
-        };
+        // A missing setting means strongSwan's default, which is read as what it is (so a
+        // deleted line shows up as drift) or, where the model cannot hold it, rejected.
+        let version = version.ok_or_else(|| missing(conn, "version", "any IKE version"))?;
+        let proposal = proposal
+            .ok_or_else(|| missing(conn, "proposals", "strongSwan's default proposal list"))?;
+        let phase1 = ike_proposal(proposal, rekey.unwrap_or(STRONGSWAN_IKE_REKEY))?;
 
         let mut child = None;
+        let (mut local, mut remote) = (false, false);
         for section in &conn.sections {
             match section.name.as_str() {
-                "local" => auth_section(section, local_address)?,
-                "remote" => auth_section(section, Some(peer_address))?,
+                "local" => local = auth_section(section, local_address)?,
+                "remote" => remote = auth_section(section, Some(peer_address))?,
                 "children" => child = Some(only_one(section, "child")?),
                 other => {
                     return Err(at(
@@ -138,6 +139,14 @@ impl ConnectionReader<'_> {
                     ))
                 }
             }
+        }
+        if !(local && remote) {
+            let side = if local { "remote" } else { "local" };
+            return Err(missing(
+                conn,
+                &format!("{side} {{ auth = psk }}"),
+                "public key authentication",
+            ));
         }
         let child = child.ok_or_else(|| {
             at(
@@ -188,7 +197,8 @@ impl ConnectionReader<'_> {
         let mut remote_subnets = BTreeSet::new();
         let mut proposal = None;
         let mut rekey = None;
-        let mut start_action = StartAction::Trap;
+        // strongSwan's default when the setting is missing.
+        let mut start_action = StartAction::None;
         for s in &child.settings {
             match s.key.as_str() {
                 "local_ts" => local_subnets = Some(traffic_selectors(s)?),
@@ -210,17 +220,10 @@ impl ConnectionReader<'_> {
                 format!("child '{}' has no local_ts", child.name),
             )
         })?;
-        let keylife = rekey.unwrap_or(Phase2::DEFAULT.keylife);
-        let (phase2, pfs) = match proposal {
-            Some(s) => esp_proposal(s, keylife, self.stored_phase2_group()?)?,
-            None => (
-                Phase2 {
-                    keylife,
-                    ..Phase2::DEFAULT
-                },
-                true,
-            ),
-        };
+        let keylife = rekey.unwrap_or(STRONGSWAN_CHILD_REKEY);
+        let proposal = proposal
+            .ok_or_else(|| missing(child, "esp_proposals", "strongSwan's default proposal list"))?;
+        let (phase2, pfs) = esp_proposal(proposal, keylife, self.stored_phase2_group()?)?;
         Ok(Child {
             local_subnets,
             remote_subnets,
@@ -317,16 +320,19 @@ fn single_address(s: &Setting) -> Result<EndpointAddress, ParseError> {
     EndpointAddress::parse(&s.value).map_err(|p| problem_at(s.line, p))
 }
 
-fn auth_section(section: &Section, address: Option<EndpointAddress>) -> Result<(), ParseError> {
+/// Checks a `local` or `remote` section; answers whether it sets `auth = psk` (without
+/// it, strongSwan would use public key authentication).
+fn auth_section(section: &Section, address: Option<EndpointAddress>) -> Result<bool, ParseError> {
     if let Some(sub) = section.sections.first() {
         return Err(at(
             sub.line,
             format!("unsupported section '{}' in '{}'", sub.name, section.name),
         ));
     }
+    let mut psk = false;
     for s in &section.settings {
         match s.key.as_str() {
-            "auth" if s.value == "psk" => {}
+            "auth" if s.value == "psk" => psk = true,
             "auth" => return Err(at(s.line, format!("auth = {} is not supported; managed connections use psk", s.value))),
             "id" if s.value == "%any" => {}
             "id" if address.is_some_and(|a| a.to_string() == s.value) => {}
@@ -342,7 +348,29 @@ fn auth_section(section: &Section, address: Option<EndpointAddress>) -> Result<(
             _ => return Err(unsupported(s, &format!("'{}' section", section.name))),
         }
     }
-    Ok(())
+    Ok(psk)
+}
+
+/// strongSwan's IKE `rekey_time` when the setting is missing (4h).
+const STRONGSWAN_IKE_REKEY: Keylife = match Keylife::from_seconds_const(14_400) {
+    Some(keylife) => keylife,
+    None => panic!("4h is a valid keylife"),
+};
+/// strongSwan's CHILD `rekey_time` when the setting is missing (1h).
+const STRONGSWAN_CHILD_REKEY: Keylife = match Keylife::from_seconds_const(3_600) {
+    Some(keylife) => keylife,
+    None => panic!("1h is a valid keylife"),
+};
+
+fn missing(section: &Section, setting: &str, default: &str) -> ParseError {
+    at(
+        section.line,
+        format!(
+            "'{}' has no {setting}, so strongSwan would use {default}, which terraform-provider-ipsec \
+             cannot represent; restore the setting",
+            section.name
+        ),
+    )
 }
 
 fn secret(
