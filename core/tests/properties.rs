@@ -270,6 +270,29 @@ proptest! {
     }
 
     #[test]
+    fn no_file_content_makes_a_parser_panic(
+        context in context(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), prop_oneof![any::<char>(), select(vec!['{', '}', '"', '#', '\n', '=', ';', '\\', ','])]), 0..12),
+        noise in any::<String>(),
+    ) {
+        // Hand edits gone wrong: characters of a valid file replaced at random.
+        let nat = context.nat.clone().unwrap_or(NatContext { static_nat_subnet: Cidr::parse("10.9.0.0/24").unwrap(), translations: BTreeMap::new() });
+        for valid in [render_swanctl(&context).to_string(), render_nftables(context.name(), &nat, &NatTable::default())] {
+            let mut chars: Vec<char> = valid.chars().collect();
+            for (at, len, c) in &edits {
+                let start = at.index(chars.len());
+                let end = (start + len.index(4)).min(chars.len());
+                chars.splice(start..end, [*c]);
+            }
+            let text: String = chars.into_iter().collect();
+            let _ = parse_swanctl(&text, context.name());
+            let _ = parse_nftables(&text);
+        }
+        let _ = parse_swanctl(&noise, context.name());
+        let _ = parse_nftables(&noise);
+    }
+
+    #[test]
     fn names_that_could_inject_are_rejected(raw in prop_oneof![
         "[a-z][a-z0-9_-]{0,62}",
         any::<String>(),
