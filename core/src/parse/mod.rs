@@ -8,6 +8,19 @@ mod swanctl;
 pub use nftables::parse_nftables;
 pub use swanctl::{parse_swanctl, SwanctlFile};
 
+/// A parse error at `line`.
+pub(crate) fn at(line: usize, message: impl Into<String>) -> ParseError {
+    ParseError {
+        line,
+        message: message.into(),
+    }
+}
+
+/// A parse error at `line` saying what a model parser found wrong with the value there.
+pub(crate) fn problem_at(line: usize, problem: crate::diag::Problem) -> ParseError {
+    at(line, problem.detail)
+}
+
 /// A file could not be understood: where and why. The message never contains a key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]

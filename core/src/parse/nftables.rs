@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::settings::Metadata;
-use super::ParseError;
+use super::{at, ParseError};
 use crate::model::{Cidr, HostAddress, NatContext, Translation, TranslationName};
 
 /// Parses a NAT fragment.
@@ -90,13 +90,6 @@ impl Token {
             Kind::Close => "'}'".to_owned(),
             Kind::End => "the end of the statement".to_owned(),
         }
-    }
-}
-
-fn at(line: usize, message: impl Into<String>) -> ParseError {
-    ParseError {
-        line,
-        message: message.into(),
     }
 }
 

@@ -7,15 +7,17 @@
 //! dropping it would hide drift and the next apply would silently undo it.
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
-use std::str::FromStr;
 
+mod proposal;
+mod values;
+
+use self::proposal::{esp_proposal, ike_proposal};
+use self::values::{decode_secret, keylife, single_address, traffic_selectors};
 use super::settings::{parse_settings, Metadata, Section, Setting};
-use super::ParseError;
-use crate::diag::Problem;
+use super::{at, problem_at, ParseError};
 use crate::model::{
-    Authentication, Cidr, Connection, ConnectionName, DhGroup, Encryption, EndpointAddress,
-    IkeVersion, Keylife, Phase1, Phase2, PresharedKey, StartAction,
+    Cidr, Connection, ConnectionName, DhGroup, EndpointAddress, IkeVersion, Keylife, Phase2,
+    PresharedKey, StartAction,
 };
 
 /// What a swanctl.conf file holds: the connection and its remote subnets (`remote_ts`).
@@ -262,17 +264,6 @@ struct Child {
     start_action: StartAction,
 }
 
-fn at(line: usize, message: impl Into<String>) -> ParseError {
-    ParseError {
-        line,
-        message: message.into(),
-    }
-}
-
-fn problem_at(line: usize, problem: Problem) -> ParseError {
-    at(line, problem.detail)
-}
-
 fn unsupported(s: &Setting, place: &str) -> ParseError {
     at(
         s.line,
@@ -305,19 +296,6 @@ fn only_one<'a>(section: &'a Section, what: &str) -> Result<&'a Section, ParseEr
             ),
         )),
     }
-}
-
-fn single_address(s: &Setting) -> Result<EndpointAddress, ParseError> {
-    if s.value.contains(',') {
-        return Err(at(
-            s.line,
-            format!(
-                "{} lists several addresses; a managed connection has exactly one",
-                s.key
-            ),
-        ));
-    }
-    EndpointAddress::parse(&s.value).map_err(|p| problem_at(s.line, p))
 }
 
 /// Checks a `local` or `remote` section; answers whether it sets `auth = psk` (without
@@ -439,188 +417,4 @@ fn secret(
             format!("secret '{}' has no 'secret' value", section.name),
         )
     })
-}
-
-fn decode_secret(s: &Setting) -> Result<PresharedKey, ParseError> {
-    let value = s.value.as_str();
-    let result = if let Some(hex) = value.strip_prefix("0x") {
-        PresharedKey::from_hex(hex)
-    } else if value.starts_with("0s") {
-        return Err(at(
-            s.line,
-            "base64 ('0s…') secrets are not supported; use 0x… hex or a quoted string",
-        ));
-    } else {
-        PresharedKey::parse(value)
-    };
-    // The problem's text never contains the key itself.
-    result.map_err(|p| problem_at(s.line, p))
-}
-
-fn keylife(s: &Setting) -> Result<Keylife, ParseError> {
-    let value = s.value.trim();
-    let (digits, unit) = match value.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => value.split_at(i),
-        None => (value, "s"),
-    };
-    let factor = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => {
-            return Err(at(
-                s.line,
-                format!(
-                    "{} '{}' is not a duration such as 3600s, 60m, 8h or 1d",
-                    s.key, s.value
-                ),
-            ))
-        }
-    };
-    let number: i64 = digits.parse().map_err(|_| {
-        at(
-            s.line,
-            format!(
-                "{} '{}' is not a duration such as 3600s, 60m, 8h or 1d",
-                s.key, s.value
-            ),
-        )
-    })?;
-    Keylife::from_seconds(number.saturating_mul(factor)).map_err(|p| problem_at(s.line, p))
-}
-
-fn traffic_selectors(s: &Setting) -> Result<BTreeSet<Cidr>, ParseError> {
-    let mut out = BTreeSet::new();
-    for item in s.value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        // strongSwan reads a bare address as a host selector.
-        let spelled = match IpAddr::from_str(item) {
-            Ok(IpAddr::V4(a)) => format!("{a}/32"),
-            Ok(IpAddr::V6(a)) => format!("{a}/128"),
-            Err(_) => item.to_owned(),
-        };
-        if item.contains('[') {
-            return Err(at(s.line, format!("traffic selector '{item}' restricts protocol or port; managed selectors are whole networks")));
-        }
-        out.insert(Cidr::parse(&spelled).map_err(|p| problem_at(s.line, p))?);
-    }
-    if out.is_empty() {
-        return Err(at(s.line, format!("{} lists no network", s.key)));
-    }
-    Ok(out)
-}
-
-/// The algorithms named in one proposal, by kind.
-#[derive(Default)]
-struct Tokens {
-    encryption: Option<Encryption>,
-    integrity: Option<Authentication>,
-    prf: Option<Authentication>,
-    dh_group: Option<DhGroup>,
-}
-
-fn tokens(s: &Setting, esp: bool) -> Result<Tokens, ParseError> {
-    if s.value.contains(',') {
-        return Err(at(
-            s.line,
-            format!(
-                "{} lists several proposals; a managed connection has exactly one",
-                s.key
-            ),
-        ));
-    }
-    let mut t = Tokens::default();
-    fn put<T>(slot: &mut Option<T>, value: T, s: &Setting, kind: &str) -> Result<(), ParseError> {
-        if slot.replace(value).is_some() {
-            return Err(at(
-                s.line,
-                format!(
-                    "{} names more than one {kind}; a managed proposal has exactly one",
-                    s.key
-                ),
-            ));
-        }
-        Ok(())
-    }
-    for token in s.value.split('-').map(str::trim) {
-        if let Some(e) = Encryption::from_keyword(token) {
-            put(&mut t.encryption, e, s, "encryption algorithm")?;
-        } else if let Some(a) = Authentication::from_keyword(token) {
-            put(&mut t.integrity, a, s, "integrity algorithm")?;
-        } else if let Some(a) = Authentication::from_prf_keyword(token).filter(|_| !esp) {
-            put(&mut t.prf, a, s, "PRF")?;
-        } else if let Some(g) = DhGroup::from_keyword(token) {
-            put(&mut t.dh_group, g, s, "Diffie-Hellman group")?;
-        } else if esp && token == "noesn" {
-        } else {
-            return Err(at(
-                s.line,
-                format!(
-                    "'{token}' in {} is not an algorithm this provider supports",
-                    s.key
-                ),
-            ));
-        }
-    }
-    Ok(t)
-}
-
-fn ike_proposal(s: &Setting, keylife: Keylife) -> Result<Phase1, ParseError> {
-    let t = tokens(s, false)?;
-    let encryption = t
-        .encryption
-        .ok_or_else(|| at(s.line, "proposals names no encryption algorithm"))?;
-    let authentication = match (encryption.is_aead(), t.integrity, t.prf) {
-        (true, None, Some(prf)) => prf,
-        (true, Some(_), _) => return Err(at(s.line, "proposals combines a GCM cipher with an integrity algorithm; use a PRF such as prfsha256")),
-        (true, None, None) => return Err(at(s.line, "proposals with a GCM cipher needs a PRF such as prfsha256")),
-        (false, Some(integrity), None) => integrity,
-        (false, Some(integrity), Some(prf)) if prf == integrity => integrity,
-        (false, Some(_), Some(_)) => return Err(at(s.line, "proposals uses a PRF different from its integrity algorithm, which this provider cannot represent")),
-        (false, None, _) => return Err(at(s.line, "proposals names no integrity algorithm")),
-    };
-    let dh_group = t
-        .dh_group
-        .ok_or_else(|| at(s.line, "proposals names no Diffie-Hellman group"))?;
-    Ok(Phase1 {
-        encryption,
-        authentication,
-        dh_group,
-        keylife,
-    })
-}
-
-fn esp_proposal(
-    s: &Setting,
-    keylife: Keylife,
-    stored_group: DhGroup,
-) -> Result<(Phase2, bool), ParseError> {
-    let t = tokens(s, true)?;
-    let encryption = t
-        .encryption
-        .ok_or_else(|| at(s.line, "esp_proposals names no encryption algorithm"))?;
-    let authentication = match (encryption.is_aead(), t.integrity) {
-        (true, None) => None,
-        (true, Some(_)) => {
-            return Err(at(
-                s.line,
-                "esp_proposals combines a GCM cipher with an integrity algorithm",
-            ))
-        }
-        (false, Some(integrity)) => Some(integrity),
-        (false, None) => return Err(at(s.line, "esp_proposals names no integrity algorithm")),
-    };
-    let (dh_group, pfs) = match t.dh_group {
-        Some(group) => (group, true),
-        None => (stored_group, false),
-    };
-    Ok((
-        Phase2 {
-            encryption,
-            authentication,
-            dh_group,
-            keylife,
-        },
-        pfs,
-    ))
 }
