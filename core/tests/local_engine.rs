@@ -402,6 +402,20 @@ async fn an_unusable_config_dir_is_an_error_naming_the_setting() {
 }
 
 #[tokio::test]
+async fn a_put_restores_the_mode_of_a_file_opened_up_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = open(dir.path());
+    gateway.put(&classic_context()).await.unwrap();
+    let path = gateway.swanctl_path(&name("dc1"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    gateway.put(&classic_context()).await.unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[tokio::test]
 async fn an_unchanged_put_does_not_rewrite_files() {
     let dir = tempfile::tempdir().unwrap();
     let gateway = open(dir.path());

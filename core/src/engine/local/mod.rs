@@ -144,12 +144,12 @@ impl Gateway for LocalGateway {
         self.blocking(move |inner| {
             let _lock = inner.lock_for_writing()?;
             let current = inner.read(&name)?;
-            let change = edit(current.clone()).map_err(ApplyError::Rejected)?;
+            let change = edit(current).map_err(ApplyError::Rejected)?;
             match &change {
                 Change::Put(context) if context.name() != &name => {
                     return Err(GatewayError::Engine(format!("an edit of {name} tried to store {}", context.name())).into())
                 }
-                Change::Put(context) if current.as_ref() == Some(&**context) => {}
+                // Files already as rendered (content and mode) are left alone by `write`.
                 Change::Put(context) => inner.write(context)?,
                 Change::Delete => inner.remove(&name)?,
                 Change::Keep => {}
