@@ -180,31 +180,46 @@ fn translation_name() -> impl Strategy<Value = TranslationName> {
 }
 
 fn nat() -> impl Strategy<Value = NatContext> {
-    prop::collection::btree_map(translation_name(), (any::<u8>(), any::<u32>()), 0..8).prop_map(
-        |raw| {
-            let mut translations = BTreeMap::new();
-            for (i, (name, (_, customer))) in raw.into_iter().enumerate() {
-                let local =
-                    HostAddress::parse(&Ipv4Addr::new(10, 1, 255, 88 + (i as u8 % 8)).to_string())
-                        .unwrap();
-                let customer = HostAddress::parse(
-                    &Ipv4Addr::from(0xAC10_0000 | (customer & 0x000F_FFFE) | 1).to_string(),
+    let translations = prop::collection::btree_map(translation_name(), any::<u32>(), 0..8);
+    (translations, any::<bool>()).prop_map(|(raw, v6)| {
+        let mut translations = BTreeMap::new();
+        for (i, (name, customer)) in raw.into_iter().enumerate() {
+            let (local, customer) = if v6 {
+                (
+                    IpAddr::V6(Ipv6Addr::new(0xfd00, 1, 0xffff, 0, 0, 0, 0, 1 + i as u16)),
+                    IpAddr::V6(Ipv6Addr::new(
+                        0xfd00,
+                        2,
+                        0,
+                        0,
+                        0,
+                        0,
+                        (customer >> 16) as u16,
+                        customer as u16 | 1,
+                    )),
                 )
-                .unwrap();
-                translations.insert(
-                    name,
-                    Translation {
-                        local_ip: local,
-                        customer_ip: customer,
-                    },
-                );
-            }
-            NatContext {
-                static_nat_subnet: Cidr::parse("10.1.255.88/29").unwrap(),
-                translations,
-            }
-        },
-    )
+            } else {
+                (
+                    IpAddr::V4(Ipv4Addr::new(10, 1, 255, 88 + (i as u8 % 8))),
+                    IpAddr::V4(Ipv4Addr::from(0xAC10_0000 | (customer & 0x000F_FFFE) | 1)),
+                )
+            };
+            let translation = Translation {
+                local_ip: HostAddress::parse(&local.to_string()).unwrap(),
+                customer_ip: HostAddress::parse(&customer.to_string()).unwrap(),
+            };
+            translations.insert(name, translation);
+        }
+        let subnet = if v6 {
+            "fd00:1:ffff::/64"
+        } else {
+            "10.1.255.88/29"
+        };
+        NatContext {
+            static_nat_subnet: Cidr::parse(subnet).unwrap(),
+            translations,
+        }
+    })
 }
 
 fn context() -> impl Strategy<Value = Context> {

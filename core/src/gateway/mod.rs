@@ -112,9 +112,6 @@ pub enum GatewayError {
     /// The engine refused or failed in its own terms.
     #[error("{0}")]
     Engine(String),
-    /// The operation was cancelled before it changed anything.
-    #[error("the operation was cancelled")]
-    Cancelled,
 }
 
 impl GatewayError {
@@ -132,7 +129,6 @@ impl GatewayError {
             ),
             GatewayError::Io { .. } => Diagnostic::error("Gateway file error", self.to_string()),
             GatewayError::Engine(_) => Diagnostic::error("Gateway engine error", self.to_string()),
-            GatewayError::Cancelled => Diagnostic::error("Operation cancelled", self.to_string()),
         }
     }
 }
