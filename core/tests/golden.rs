@@ -71,7 +71,6 @@ fn modern_gcm_with_local_address_start_action_and_description() {
     input.local_address = Some("198.51.100.1".into());
     input.phase1 = phase("AES256GCM16", Some("SHA384"), 20, 86400);
     input.phase2 = phase("AES128GCM16", None, 31, 1800);
-    input.phase2.authentication = None;
     input.start_action = Some("start".into());
     input.description = Some("Branch 7 \"Zürich\" {rack 4} # not a comment\nsecond line".into());
     input.local_subnets = vec!["10.7.0.0/16".into(), "10.8.0.0/24".into()];

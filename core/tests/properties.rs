@@ -81,35 +81,36 @@ fn networks(
     })
 }
 
-fn phase1() -> impl Strategy<Value = Phase1> {
-    (
-        select(Encryption::ALL),
-        select(Authentication::ALL),
-        select(&DH_GROUPS[1..]),
-        120i64..=172_800,
-    )
-        .prop_map(|(encryption, authentication, dh_group, keylife)| Phase1 {
-            encryption,
-            authentication,
-            dh_group,
-            keylife: Keylife::from_seconds(keylife).unwrap(),
-        })
-}
-
-fn phase2(pfs: bool) -> impl Strategy<Value = Phase2> {
-    let groups = if pfs { &DH_GROUPS[1..] } else { DH_GROUPS };
+/// Any encryption, authentication, group from `groups` and keylife: what both phases draw from.
+fn algorithms(
+    groups: &'static [DhGroup],
+) -> impl Strategy<Value = (Encryption, Authentication, DhGroup, Keylife)> {
     (
         select(Encryption::ALL),
         select(Authentication::ALL),
         select(groups),
         120i64..=172_800,
     )
-        .prop_map(|(encryption, authentication, dh_group, keylife)| Phase2 {
-            encryption,
-            authentication: (!encryption.is_aead()).then_some(authentication),
-            dh_group,
-            keylife: Keylife::from_seconds(keylife).unwrap(),
-        })
+        .prop_map(|(e, a, g, seconds)| (e, a, g, Keylife::from_seconds(seconds).unwrap()))
+}
+
+fn phase1() -> impl Strategy<Value = Phase1> {
+    algorithms(&DH_GROUPS[1..]).prop_map(|(encryption, authentication, dh_group, keylife)| Phase1 {
+        encryption,
+        authentication,
+        dh_group,
+        keylife,
+    })
+}
+
+fn phase2(pfs: bool) -> impl Strategy<Value = Phase2> {
+    let groups = if pfs { &DH_GROUPS[1..] } else { DH_GROUPS };
+    algorithms(groups).prop_map(|(encryption, authentication, dh_group, keylife)| Phase2 {
+        encryption,
+        authentication: (!encryption.is_aead()).then_some(authentication),
+        dh_group,
+        keylife,
+    })
 }
 
 const DH_GROUPS: &[DhGroup] = &[

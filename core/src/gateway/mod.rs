@@ -55,9 +55,8 @@ pub trait Gateway: Send + Sync {
             .await
         {
             Ok(_) => Ok(()),
-            Err(ApplyError::Gateway(error)) => Err(error),
             // The edit above never rejects.
-            Err(ApplyError::Rejected(diags)) => Err(GatewayError::Engine(diags.to_string())),
+            Err(error) => Err(error.into_gateway_error()),
         }
     }
 
@@ -72,8 +71,7 @@ pub trait Gateway: Send + Sync {
         });
         match self.modify(name, existed).await {
             Ok(change) => Ok(change == Change::Delete),
-            Err(ApplyError::Gateway(error)) => Err(error),
-            Err(ApplyError::Rejected(diags)) => Err(GatewayError::Engine(diags.to_string())),
+            Err(error) => Err(error.into_gateway_error()),
         }
     }
 }
@@ -145,6 +143,15 @@ pub enum ApplyError {
 }
 
 impl ApplyError {
+    /// The error for callers whose edits cannot reject (a rejection becomes an engine
+    /// error carrying the diagnostics' text).
+    pub fn into_gateway_error(self) -> GatewayError {
+        match self {
+            ApplyError::Gateway(error) => error,
+            ApplyError::Rejected(diags) => GatewayError::Engine(diags.to_string()),
+        }
+    }
+
     /// All of it as diagnostics, for the provider to return.
     pub fn into_diagnostics(self) -> Diagnostics {
         match self {

@@ -95,22 +95,19 @@ impl Keylife {
 
     /// Checks the range.
     pub fn from_seconds(seconds: i64) -> Result<Self, Problem> {
-        if (Self::MIN..=Self::MAX).contains(&seconds) {
-            // The range check makes the conversion lossless.
-            Ok(Self(seconds as u32))
-        } else {
-            Err(Problem::error(
+        Self::from_seconds_const(seconds).ok_or_else(|| {
+            Problem::error(
                 "Keylife out of range",
                 format!(
                     "{seconds} seconds is outside the accepted range of {} to {} seconds (2 minutes to 48 hours).",
                     Self::MIN,
                     Self::MAX
                 ),
-            ))
-        }
+            )
+        })
     }
 
-    /// [`Keylife::from_seconds`] for constants: `None` outside the range.
+    /// The range check of [`Keylife::from_seconds`], usable in constants: `None` outside it.
     pub const fn from_seconds_const(seconds: i64) -> Option<Self> {
         if seconds >= Self::MIN && seconds <= Self::MAX {
             // The range check makes the conversion lossless.

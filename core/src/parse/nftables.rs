@@ -122,14 +122,7 @@ fn lex(text: &str) -> Result<(Vec<Token>, Vec<Metadata>), ParseError> {
                     comment.push(c);
                     chars.next();
                 }
-                if let Some(rest) = comment.strip_prefix("# @") {
-                    let (key, value) = rest.split_once(' ').unwrap_or((rest, ""));
-                    metadata.push(Metadata {
-                        key: key.to_owned(),
-                        value: value.trim().to_owned(),
-                        line,
-                    });
-                }
+                metadata.extend(Metadata::from_comment(&comment, line));
             }
             '{' | '}' => {
                 chars.next();
@@ -274,24 +267,15 @@ impl Parser {
         loop {
             let statement = self.statement();
             let Some(first) = statement.first().cloned() else {
-                match self.tokens.get(self.pos) {
-                    Some(Token {
-                        kind: Kind::Close, ..
-                    }) => {
-                        self.pos += 1;
-                        break;
-                    }
-                    None => {
-                        return Err(at(
-                            line,
-                            format!("chain {name} opened here is never closed with '}}'"),
-                        ))
-                    }
-                    Some(_) => {
-                        self.pos += 1;
-                        continue;
-                    }
+                // An empty statement means the chain's '}' (consumed here) or the end of the file.
+                if self.tokens.get(self.pos).is_none() {
+                    return Err(at(
+                        line,
+                        format!("chain {name} opened here is never closed with '}}'"),
+                    ));
                 }
+                self.pos += 1;
+                break;
             };
             match first.word() {
                 Some("type") => hook = Some(parse_type(&statement)?),

@@ -8,6 +8,7 @@
 //! (`name : other {`) are rejected, since a read-back must be self-contained.
 
 use super::ParseError;
+use crate::render::METADATA_PREFIX;
 
 /// A `key = value` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +71,19 @@ pub struct Metadata {
     pub value: String,
     /// 1-based line.
     pub line: usize,
+}
+
+impl Metadata {
+    /// Reads a comment line (from its `#`) as metadata, if it is of the form `# @key value`.
+    pub fn from_comment(comment: &str, line: usize) -> Option<Metadata> {
+        let rest = comment.strip_prefix(METADATA_PREFIX)?;
+        let (key, value) = rest.split_once(' ').unwrap_or((rest, ""));
+        Some(Metadata {
+            key: key.to_owned(),
+            value: value.trim().to_owned(),
+            line,
+        })
+    }
 }
 
 /// Parses `text` into its root section and the metadata comments it carries.
@@ -148,13 +162,8 @@ impl Parser {
             text.push(c);
             self.bump();
         }
-        if let Some(rest) = text.strip_prefix("# @") {
-            let (key, value) = rest.split_once(' ').unwrap_or((rest, ""));
-            self.metadata.push(Metadata {
-                key: key.to_owned(),
-                value: value.trim().to_owned(),
-                line,
-            });
+        if let Some(metadata) = Metadata::from_comment(&text, line) {
+            self.metadata.push(metadata);
         }
     }
 

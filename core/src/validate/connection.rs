@@ -37,13 +37,13 @@ fn validate_connection_with(
 
     let name = c.parse(
         &root("name"),
-        Some(&input.name),
+        Some(input.name.as_str()),
         ConnectionName::parse,
         None,
     );
     let peer_address = c.parse(
         &root("peer_address"),
-        Some(&input.peer_address),
+        Some(input.peer_address.as_str()),
         EndpointAddress::parse,
         None,
     );
@@ -51,7 +51,7 @@ fn validate_connection_with(
         Some(raw) => c
             .parse(
                 &root("local_address"),
-                Some(raw),
+                Some(raw.as_str()),
                 EndpointAddress::parse,
                 None,
             )
@@ -74,11 +74,11 @@ fn validate_connection_with(
         }
     }
     let preshared_key = c.preshared_key(input);
-    let ike_version = c.number(
+    let ike_version = c.parse(
         &root("ike_version"),
         input.ike_version,
         IkeVersion::from_number,
-        IkeVersion::V2,
+        Some(IkeVersion::V2),
     );
     let phase1 = c.phase1(&input.phase1);
     let pfs = c
@@ -141,12 +141,12 @@ impl Checker<'_> {
         !self.unknown.contains(path)
     }
 
-    /// Parses `raw` at `path`, or takes `default` when it is null.
-    fn parse<T>(
+    /// Parses `raw` (a string or a number) at `path`, or takes `default` when it is null.
+    fn parse<R, T>(
         &mut self,
         path: &AttributePath,
-        raw: Option<&str>,
-        parse: fn(&str) -> Result<T, Problem>,
+        raw: Option<R>,
+        parse: impl FnOnce(R) -> Result<T, Problem>,
         default: Option<T>,
     ) -> Option<T> {
         if !self.known(path) {
@@ -155,23 +155,6 @@ impl Checker<'_> {
         match raw {
             Some(raw) => self.diags.take(parse(raw), path),
             None => default,
-        }
-    }
-
-    /// Like [`Checker::parse`] for a number.
-    fn number<T>(
-        &mut self,
-        path: &AttributePath,
-        raw: Option<i64>,
-        parse: fn(i64) -> Result<T, Problem>,
-        default: T,
-    ) -> Option<T> {
-        if !self.known(path) {
-            return None;
-        }
-        match raw {
-            Some(raw) => self.diags.take(parse(raw), path),
-            None => Some(default),
         }
     }
 
@@ -248,13 +231,18 @@ impl Checker<'_> {
         );
         self.warn_if_weak(encryption, Encryption::weakness, &enc_path);
         let dh_path = path.attr("dh_group");
-        let dh_group = self.number(&dh_path, input.dh_group, DhGroup::from_number, defaults.1);
+        let dh_group = self.parse(
+            &dh_path,
+            input.dh_group,
+            DhGroup::from_number,
+            Some(defaults.1),
+        );
         self.warn_if_weak(dh_group, DhGroup::weakness, &dh_path);
-        let keylife = self.number(
+        let keylife = self.parse(
             &path.attr("keylife"),
             input.keylife,
             Keylife::from_seconds,
-            defaults.2,
+            Some(defaults.2),
         );
         (encryption, dh_group, keylife)
     }

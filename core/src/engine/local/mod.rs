@@ -125,7 +125,7 @@ impl Gateway for LocalGateway {
             Ok(inner.read(&name)?)
         })
         .await
-        .map_err(into_gateway_error)
+        .map_err(ApplyError::into_gateway_error)
     }
 
     async fn list(&self) -> Result<Vec<ConnectionName>, GatewayError> {
@@ -135,7 +135,7 @@ impl Gateway for LocalGateway {
             Ok(inner.list()?)
         })
         .await
-        .map_err(into_gateway_error)
+        .map_err(ApplyError::into_gateway_error)
     }
 
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {
@@ -172,7 +172,7 @@ impl Gateway for LocalGateway {
             Ok(existed)
         })
         .await
-        .map_err(into_gateway_error)
+        .map_err(ApplyError::into_gateway_error)
     }
 }
 
@@ -347,13 +347,6 @@ fn parse_error(path: &Path, error: ParseError) -> GatewayError {
         path: path.to_path_buf(),
         line: error.line,
         message: error.message,
-    }
-}
-
-fn into_gateway_error(error: ApplyError) -> GatewayError {
-    match error {
-        ApplyError::Gateway(error) => error,
-        ApplyError::Rejected(diags) => GatewayError::Engine(diags.to_string()),
     }
 }
 
