@@ -52,3 +52,35 @@ pub fn parse_remote_subnet_id(id: &str) -> (Option<(ConnectionName, Cidr)>, Diag
         cidr: cidr.to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_splits_at_the_first_slash_and_round_trips() {
+        let (parsed, diags) = parse_remote_subnet_id("dc1/192.168.10.0/24");
+        assert!(diags.is_empty(), "{diags}");
+        let (connection, cidr) = parsed.unwrap();
+        assert_eq!(remote_subnet_id(&connection, &cidr), "dc1/192.168.10.0/24");
+        let (_, diags) = parse_remote_subnet_id("dc1/2001:db8::/32");
+        assert!(diags.is_empty(), "{diags}");
+    }
+
+    #[test]
+    fn a_malformed_id_says_what_the_form_is() {
+        let (parsed, diags) = parse_remote_subnet_id("dc1");
+        assert!(parsed.is_none());
+        assert!(diags
+            .errors()
+            .next()
+            .unwrap()
+            .detail
+            .contains("<connection>/<cidr>"));
+        let (parsed, diags) = parse_remote_subnet_id("dc1/192.168.10.5/24");
+        assert!(parsed.is_none());
+        let error = diags.errors().next().unwrap();
+        assert_eq!(error.path.to_string(), "cidr");
+        assert!(error.detail.contains("did you mean 192.168.10.0/24"));
+    }
+}
