@@ -1,0 +1,182 @@
+//! The provider settings that choose an engine and say how to reach the gateway, and
+//! opening the engine they describe.
+
+use std::sync::Arc;
+
+use super::LocalGateway;
+use crate::diag::{AttributePath, Diagnostics, Problem};
+use crate::gateway::Gateway;
+use crate::model::NatTable;
+use crate::suggest::did_you_mean;
+use crate::validate::Unknowns;
+
+/// The engines, as the `engine` setting spells them.
+pub const ENGINES: [&str; 2] = ["local", "strongswan"];
+
+/// The `config_dir` used when none is configured.
+pub const DEFAULT_CONFIG_DIR: &str = ".ipsec-gateway";
+
+/// The engine settings as configured (environment fallbacks already applied); `None`
+/// means not set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineSettings {
+    /// `engine`: `local` (default) or `strongswan`.
+    pub engine: Option<String>,
+    /// `config_dir`: where the gateway's files live.
+    pub config_dir: Option<String>,
+    /// `vici_uri`: charon's VICI socket (strongswan only).
+    pub vici_uri: Option<String>,
+    /// `nat_table`: the nftables table for static NAT.
+    pub nat_table: Option<String>,
+    /// `netns`: the network namespace whose nftables gets the NAT (strongswan only).
+    pub netns: Option<String>,
+}
+
+/// Checks the settings; values in `unknown` are not judged.
+pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let engine_path = AttributePath::root("engine");
+    let engine = settings.engine.as_deref().unwrap_or(ENGINES[0]);
+    let engine_known = !unknown.contains(&engine_path);
+    if engine_known && !ENGINES.contains(&engine) {
+        diags.add(
+            Problem::error(
+                "Unknown engine",
+                format!("{engine:?} is not an engine; use \"local\" or \"strongswan\".{}", did_you_mean(engine, &ENGINES)),
+            ),
+            engine_path.clone(),
+        );
+    }
+    if let Some(dir) = &settings.config_dir {
+        if dir.is_empty() && !unknown.contains(&AttributePath::root("config_dir")) {
+            diags.add(
+                Problem::error("Empty config_dir", format!("config_dir must name a directory, such as {DEFAULT_CONFIG_DIR:?}.")),
+                AttributePath::root("config_dir"),
+            );
+        }
+    }
+    if let Some(table) = &settings.nat_table {
+        unknown.take(&mut diags, &AttributePath::root("nat_table"), NatTable::parse(table));
+    }
+    if let Some(uri) = &settings.vici_uri {
+        let path = AttributePath::root("vici_uri");
+        if !unknown.contains(&path) {
+            if let Err(problem) = check_vici_uri(uri) {
+                diags.add(problem, path);
+            }
+        }
+    }
+    if engine_known && engine == "local" {
+        for (setting, value) in [("vici_uri", &settings.vici_uri), ("netns", &settings.netns)] {
+            if value.is_some() {
+                diags.add(
+                    Problem::warning(
+                        format!("{setting} is ignored by the local engine"),
+                        format!("The local engine only writes files under config_dir; {setting} applies to engine = \"strongswan\"."),
+                    ),
+                    AttributePath::root(setting),
+                );
+            }
+        }
+    }
+    diags
+}
+
+/// Opens the engine the settings describe.
+pub fn open(settings: &EngineSettings) -> Result<Arc<dyn Gateway>, Diagnostics> {
+    let diags = check_settings(settings, &Unknowns::none());
+    if diags.has_error() {
+        return Err(diags);
+    }
+    let nat_table = match &settings.nat_table {
+        Some(table) => NatTable::parse(table).map_err(|p| Diagnostics::from(p.at(AttributePath::root("nat_table"))))?,
+        None => NatTable::default(),
+    };
+    let config_dir = settings.config_dir.as_deref().unwrap_or(DEFAULT_CONFIG_DIR);
+    match settings.engine.as_deref().unwrap_or(ENGINES[0]) {
+        "local" => LocalGateway::open(config_dir, nat_table)
+            .map(|gateway| Arc::new(gateway) as Arc<dyn Gateway>)
+            .map_err(|error| error.to_diagnostic().into()),
+        _ => Err(Problem::error(
+            "Engine not available yet",
+            "The strongswan engine (a live charon over VICI) is not part of this release yet; use engine = \"local\", \
+             which writes the same strongSwan and nftables files under config_dir.",
+        )
+        .at(AttributePath::root("engine"))
+        .into()),
+    }
+}
+
+fn check_vici_uri(uri: &str) -> Result<(), Problem> {
+    let invalid = |why: &str| {
+        Problem::error(
+            "Invalid vici_uri",
+            format!("{uri:?} {why}; use unix:///path/to/charon.vici or tcp://host:port."),
+        )
+    };
+    if let Some(path) = uri.strip_prefix("unix://") {
+        if !path.starts_with('/') {
+            return Err(invalid("does not name an absolute socket path"));
+        }
+        return Ok(());
+    }
+    if let Some(address) = uri.strip_prefix("tcp://") {
+        let port_ok = address
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+        return if port_ok { Ok(()) } else { Err(invalid("does not name a host and port")) };
+    }
+    Err(invalid("has an unsupported scheme"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(engine: &str) -> EngineSettings {
+        EngineSettings {
+            engine: Some(engine.to_owned()),
+            ..EngineSettings::default()
+        }
+    }
+
+    #[test]
+    fn unknown_engines_are_errors_at_engine() {
+        let diags = check_settings(&settings("Local"), &Unknowns::none());
+        let error = diags.errors().next().unwrap();
+        assert_eq!(error.path.to_string(), "engine");
+        assert!(error.detail.contains("local"), "{}", error.detail);
+    }
+
+    #[test]
+    fn vici_uris_need_a_supported_scheme() {
+        assert!(check_vici_uri("unix:///var/run/charon.vici").is_ok());
+        assert!(check_vici_uri("tcp://10.0.0.1:4502").is_ok());
+        for bad in ["http://x", "unix://relative", "tcp://host", "tcp://:1", "tcp://h:0"] {
+            assert!(check_vici_uri(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn strongswan_only_settings_warn_with_the_local_engine() {
+        let mut local = settings("local");
+        local.netns = Some("gw1".into());
+        let diags = check_settings(&local, &Unknowns::none());
+        assert!(!diags.has_error());
+        assert_eq!(diags.warnings().next().unwrap().path.to_string(), "netns");
+    }
+
+    #[test]
+    fn unknown_values_are_not_judged() {
+        let unknown: Unknowns = [AttributePath::root("engine")].into_iter().collect();
+        assert!(check_settings(&settings("???"), &unknown).is_empty());
+    }
+
+    #[test]
+    fn an_unusable_config_dir_is_an_error_at_config_dir() {
+        let mut local = settings("local");
+        local.config_dir = Some("/proc/no-such-dir/gateway".into());
+        let diags = open(&local).err().unwrap();
+        assert_eq!(diags.errors().next().unwrap().path.to_string(), "config_dir");
+    }
+}

@@ -1,0 +1,338 @@
+//! The msgpack encoding of values, as Terraform's `cty` library writes it.
+//!
+//! Null is msgpack nil; an unknown value is an extension (type 0, or 12 when Terraform
+//! refined it; any extension type reads as unknown). Objects are maps keyed by
+//! attribute name; a dynamic value is a two-element array of its type's JSON and the
+//! value.
+
+use std::collections::BTreeMap;
+
+use rmpv::Value as Msgpack;
+
+use super::value::{Number, Type, Value};
+use super::CodecError;
+
+/// The bytes `cty` writes for an unknown value: fixext1, type 0, one zero byte.
+const UNKNOWN_EXTENSION: i8 = 0;
+
+/// Decodes `bytes` as a value of type `ty`.
+pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    let mut reader = bytes;
+    let raw = rmpv::decode::read_value(&mut reader).map_err(|error| CodecError::Syntax(error.to_string()))?;
+    if !reader.is_empty() {
+        return Err(CodecError::Syntax(format!("{} bytes after the value", reader.len())));
+    }
+    from_msgpack(raw, ty, &mut Vec::new())
+}
+
+/// Encodes `value` as type `ty`.
+pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
+    let raw = to_msgpack(value, ty, &mut Vec::new())?;
+    let mut bytes = Vec::new();
+    // Writing into a Vec cannot fail.
+    rmpv::encode::write_value(&mut bytes, &raw).map_err(|error| CodecError::Syntax(error.to_string()))?;
+    Ok(bytes)
+}
+
+fn from_msgpack(raw: Msgpack, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecError> {
+    let mismatch = |path: &Vec<String>, found: &str| CodecError::mismatch(path, ty, found);
+    match (raw, ty) {
+        (Msgpack::Nil, _) => Ok(Value::Null),
+        (Msgpack::Ext(_, _), _) => Ok(Value::Unknown),
+        (Msgpack::Boolean(flag), Type::Bool) => Ok(Value::Bool(flag)),
+        (Msgpack::Integer(n), Type::Number) => Ok(Value::Number(match n.as_i64() {
+            Some(n) => Number::Int(n),
+            None => Number::from_f64(n.as_f64().unwrap_or(f64::NAN)),
+        })),
+        (Msgpack::F32(x), Type::Number) => Ok(Value::Number(Number::from_f64(f64::from(x)))),
+        (Msgpack::F64(x), Type::Number) => Ok(Value::Number(Number::from_f64(x))),
+        // cty writes numbers that do not fit a float64 exactly as decimal strings.
+        (Msgpack::String(text), Type::Number) => {
+            let text = text.into_str().ok_or_else(|| mismatch(path, "invalid UTF-8"))?;
+            parse_number(&text).ok_or_else(|| mismatch(path, "a string that is not a number"))
+        }
+        (Msgpack::String(text), Type::String) => text
+            .into_str()
+            .map(Value::String)
+            .ok_or_else(|| mismatch(path, "invalid UTF-8")),
+        (Msgpack::Array(items), Type::List(element)) => Ok(Value::List(elements(items, element, path)?)),
+        (Msgpack::Array(items), Type::Set(element)) => Ok(Value::Set(elements(items, element, path)?)),
+        (Msgpack::Map(entries), Type::Map(element)) => {
+            let mut map = BTreeMap::new();
+            for (key, item) in entries {
+                let key = map_key(key, path)?;
+                path.push(format!("[{key:?}]"));
+                let item = from_msgpack(item, element, path)?;
+                path.pop();
+                map.insert(key, item);
+            }
+            Ok(Value::Map(map))
+        }
+        (Msgpack::Map(entries), Type::Object(attributes)) => {
+            let mut object = BTreeMap::new();
+            for (key, item) in entries {
+                let key = map_key(key, path)?;
+                let Some(attribute_type) = attributes.get(&key) else {
+                    return Err(CodecError::UnsupportedAttribute {
+                        path: render_path(path),
+                        name: key,
+                    });
+                };
+                path.push(format!(".{key}"));
+                let item = from_msgpack(item, attribute_type, path)?;
+                path.pop();
+                object.insert(key, item);
+            }
+            // cty leaves no attribute out, but JSON-era states and older clients may.
+            for name in attributes.keys() {
+                object.entry(name.clone()).or_insert(Value::Null);
+            }
+            Ok(Value::Object(object))
+        }
+        (Msgpack::Array(mut pair), Type::Dynamic) if pair.len() == 2 => {
+            let raw_value = pair.pop().unwrap_or(Msgpack::Nil);
+            let type_json = match pair.pop() {
+                Some(Msgpack::Binary(bytes)) => bytes,
+                Some(Msgpack::String(text)) => text.into_bytes(),
+                _ => return Err(mismatch(path, "a dynamic value without its type")),
+            };
+            let actual = serde_json::from_slice(&type_json)
+                .ok()
+                .and_then(|json| Type::from_json(&json))
+                .ok_or_else(|| mismatch(path, "a dynamic value with an unreadable type"))?;
+            from_msgpack(raw_value, &actual, path)
+        }
+        (other, _) => Err(mismatch(path, kind_of(&other))),
+    }
+}
+
+fn elements(items: Vec<Msgpack>, element: &Type, path: &mut Vec<String>) -> Result<Vec<Value>, CodecError> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            path.push(format!("[{index}]"));
+            let value = from_msgpack(item, element, path);
+            path.pop();
+            value
+        })
+        .collect()
+}
+
+fn map_key(key: Msgpack, path: &[String]) -> Result<String, CodecError> {
+    match key {
+        Msgpack::String(text) => text.into_str().ok_or_else(|| CodecError::Syntax(format!(
+            "a map key at {} is not valid UTF-8",
+            render_path(path)
+        ))),
+        other => Err(CodecError::Syntax(format!(
+            "a map key at {} is {}, not a string",
+            render_path(path),
+            kind_of(&other)
+        ))),
+    }
+}
+
+fn to_msgpack(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Msgpack, CodecError> {
+    let mismatch = |path: &Vec<String>, found: &str| CodecError::mismatch(path, ty, found);
+    Ok(match (value, ty) {
+        (Value::Null, _) => Msgpack::Nil,
+        (Value::Unknown, _) => Msgpack::Ext(UNKNOWN_EXTENSION, vec![0]),
+        (Value::Bool(flag), Type::Bool) => Msgpack::Boolean(*flag),
+        (Value::Number(Number::Int(n)), Type::Number) => Msgpack::from(*n),
+        (Value::Number(Number::Float(x)), Type::Number) => Msgpack::F64(*x),
+        (Value::String(text), Type::String) => Msgpack::from(text.as_str()),
+        (Value::List(items), Type::List(element)) | (Value::Set(items), Type::Set(element)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                path.push(format!("[{index}]"));
+                out.push(to_msgpack(item, element, path)?);
+                path.pop();
+            }
+            Msgpack::Array(out)
+        }
+        (Value::Map(entries), Type::Map(element)) => {
+            let mut out = Vec::with_capacity(entries.len());
+            for (key, item) in entries {
+                path.push(format!("[{key:?}]"));
+                out.push((Msgpack::from(key.as_str()), to_msgpack(item, element, path)?));
+                path.pop();
+            }
+            Msgpack::Map(out)
+        }
+        (Value::Object(attributes), Type::Object(types)) => {
+            if let Some(extra) = attributes.keys().find(|name| !types.contains_key(*name)) {
+                return Err(CodecError::UnsupportedAttribute {
+                    path: render_path(path),
+                    name: extra.clone(),
+                });
+            }
+            let mut out = Vec::with_capacity(types.len());
+            for (name, attribute_type) in types {
+                path.push(format!(".{name}"));
+                let item = attributes.get(name).unwrap_or(&Value::Null);
+                out.push((Msgpack::from(name.as_str()), to_msgpack(item, attribute_type, path)?));
+                path.pop();
+            }
+            Msgpack::Map(out)
+        }
+        (other, _) => return Err(mismatch(path, kind_of_value(other))),
+    })
+}
+
+fn parse_number(text: &str) -> Option<Value> {
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(Value::Number(Number::Int(n)));
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .map(|x| Value::Number(Number::from_f64(x)))
+}
+
+pub(super) fn render_path(path: &[String]) -> String {
+    if path.is_empty() {
+        "the top level".to_owned()
+    } else {
+        path.concat().trim_start_matches('.').to_owned()
+    }
+}
+
+fn kind_of(raw: &Msgpack) -> &'static str {
+    match raw {
+        Msgpack::Nil => "nil",
+        Msgpack::Boolean(_) => "a bool",
+        Msgpack::Integer(_) | Msgpack::F32(_) | Msgpack::F64(_) => "a number",
+        Msgpack::String(_) => "a string",
+        Msgpack::Binary(_) => "binary data",
+        Msgpack::Array(_) => "an array",
+        Msgpack::Map(_) => "a map",
+        Msgpack::Ext(_, _) => "an extension",
+    }
+}
+
+pub(super) fn kind_of_value(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Unknown => "unknown",
+        Value::Bool(_) => "a bool",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::List(_) => "a list",
+        Value::Set(_) => "a set",
+        Value::Map(_) => "a map",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object_type() -> Type {
+        Type::Object(BTreeMap::from([
+            ("name".to_owned(), Type::String),
+            ("keylife".to_owned(), Type::Number),
+            ("pfs".to_owned(), Type::Bool),
+            ("subnets".to_owned(), Type::Set(Box::new(Type::String))),
+            ("order".to_owned(), Type::List(Box::new(Type::Number))),
+            (
+                "translations".to_owned(),
+                Type::Map(Box::new(Type::Object(BTreeMap::from([
+                    ("local_ip".to_owned(), Type::String),
+                    ("customer_ip".to_owned(), Type::String),
+                ])))),
+            ),
+        ]))
+    }
+
+    fn sample() -> Value {
+        Value::Object(BTreeMap::from([
+            ("name".to_owned(), Value::String("dc".into())),
+            ("keylife".to_owned(), Value::int(3600)),
+            ("pfs".to_owned(), Value::Unknown),
+            ("subnets".to_owned(), Value::Set(vec![Value::String("10.0.0.0/8".into()), Value::Unknown])),
+            ("order".to_owned(), Value::List(vec![Value::Number(Number::Float(0.5)), Value::Null])),
+            (
+                "translations".to_owned(),
+                Value::Map(BTreeMap::from([(
+                    "db".to_owned(),
+                    Value::Object(BTreeMap::from([
+                        ("local_ip".to_owned(), Value::String("10.1.255.92".into())),
+                        ("customer_ip".to_owned(), Value::Unknown),
+                    ])),
+                )])),
+            ),
+        ]))
+    }
+
+    #[test]
+    fn values_round_trip_with_nulls_and_unknowns_at_any_depth() {
+        let bytes = encode(&sample(), &object_type()).unwrap();
+        assert_eq!(decode(&bytes, &object_type()).unwrap(), sample());
+    }
+
+    #[test]
+    fn unknown_is_written_as_cty_writes_it() {
+        assert_eq!(encode(&Value::Unknown, &Type::String).unwrap(), [0xd4, 0x00, 0x00]);
+    }
+
+    #[test]
+    fn refined_unknowns_read_as_unknown() {
+        // Terraform 1.6+ sends refinements (extension 12) for values with known bounds.
+        let refined = Msgpack::Ext(12, vec![0x81, 0x01, 0xc3]);
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &refined).unwrap();
+        assert_eq!(decode(&bytes, &Type::String).unwrap(), Value::Unknown);
+    }
+
+    #[test]
+    fn missing_attributes_read_as_null_and_extra_ones_are_refused() {
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &Msgpack::Map(vec![("name".into(), "x".into())])).unwrap();
+        let value = decode(&bytes, &object_type()).unwrap();
+        assert_eq!(value.attr("keylife"), &Value::Null);
+
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &Msgpack::Map(vec![("nope".into(), "x".into())])).unwrap();
+        let error = decode(&bytes, &object_type()).unwrap_err();
+        assert!(error.to_string().contains("nope"), "{error}");
+    }
+
+    #[test]
+    fn numbers_arrive_as_ints_floats_or_strings() {
+        for raw in [Msgpack::from(3600), Msgpack::F64(3600.0), Msgpack::from("3600")] {
+            let mut bytes = Vec::new();
+            rmpv::encode::write_value(&mut bytes, &raw).unwrap();
+            assert_eq!(decode(&bytes, &Type::Number).unwrap(), Value::int(3600));
+        }
+    }
+
+    #[test]
+    fn a_type_mismatch_names_where_it_is() {
+        let mut bytes = Vec::new();
+        let raw = Msgpack::Map(vec![("subnets".into(), Msgpack::Array(vec![Msgpack::from(5)]))]);
+        rmpv::encode::write_value(&mut bytes, &raw).unwrap();
+        let error = decode(&bytes, &object_type()).unwrap_err().to_string();
+        assert!(error.contains("subnets[0]") && error.contains("string"), "{error}");
+    }
+
+    #[test]
+    fn dynamic_values_carry_their_type() {
+        let type_json = br#"["list","string"]"#.to_vec();
+        let raw = Msgpack::Array(vec![Msgpack::Binary(type_json), Msgpack::Array(vec!["a".into()])]);
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &raw).unwrap();
+        assert_eq!(
+            decode(&bytes, &Type::Dynamic).unwrap(),
+            Value::List(vec![Value::String("a".into())])
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for bytes in [&[0xd4, 0x00][..], &[0x92, 0x01][..], &[0xa3, b'a'][..], &[0x01, 0x02][..]] {
+            assert!(decode(bytes, &object_type()).is_err(), "{bytes:x?}");
+        }
+    }
+}

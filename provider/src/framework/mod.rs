@@ -1,0 +1,16 @@
+//! A small framework in the spirit of terraform-plugin-framework: schemas declared
+//! once ([`schema`]), validators and plan modifiers as small pieces ([`validator`],
+//! [`plan_modifier`]), the generic plan ([`plan`]), diagnostics with paths
+//! ([`diagnostics`]) and the [`Resource`] trait each resource implements.
+
+pub mod diagnostics;
+pub mod plan;
+pub mod plan_modifier;
+pub mod resource;
+pub mod schema;
+pub mod validator;
+
+pub use plan_modifier::PlanModifier;
+pub use resource::{Outcome, Resource};
+pub use schema::{Attribute, Kind, Presence, Schema};
+pub use validator::Validator;

@@ -1,0 +1,321 @@
+//! Schemas, declared once per resource with a small builder, and their tfplugin6 form.
+//!
+//! ```ignore
+//! Attribute::string("name").required().requires_replace().describe("…")
+//! ```
+//! A schema answers three questions: what Terraform is told (`GetProviderSchema`), what
+//! type values decode as, and how a plan is made ([`super::plan`]).
+
+use std::collections::BTreeMap;
+
+use crate::codec::{Type, Value};
+use crate::proto::tfplugin6 as pb;
+
+use super::plan_modifier::PlanModifier;
+use super::validator::Validator;
+
+/// The schema of a resource or of the provider's configuration.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// Bumped when the stored state's shape changes; see `UpgradeResourceState`.
+    pub version: i64,
+    /// Markdown description.
+    pub description: &'static str,
+    /// The top-level attributes.
+    pub attributes: Vec<Attribute>,
+}
+
+/// Whether an attribute comes from the configuration, the provider, or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Must be configured.
+    Required,
+    /// May be configured; null otherwise.
+    Optional,
+    /// Set by the provider only.
+    Computed,
+    /// May be configured; otherwise the provider fills it (from its default).
+    OptionalComputed,
+}
+
+/// What an attribute holds.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A value of a plain type.
+    Plain(Type),
+    /// A single nested object (`phase1 = { … }`).
+    Single(Vec<Attribute>),
+    /// A map of nested objects (`translations = { name = { … } }`).
+    Map(Vec<Attribute>),
+}
+
+/// One attribute and everything the framework knows about it.
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    /// Its name in HCL.
+    pub name: &'static str,
+    /// Its type or nesting.
+    pub kind: Kind,
+    /// Required, optional, computed or both.
+    pub presence: Presence,
+    /// Shown as `(sensitive value)` by Terraform.
+    pub sensitive: bool,
+    /// Never stored in plan or state (Terraform 1.11+).
+    pub write_only: bool,
+    /// Markdown description.
+    pub description: &'static str,
+    /// The value planned when the configuration leaves it null.
+    pub default: Option<Value>,
+    /// Checks on the configured value.
+    pub validators: Vec<Validator>,
+    /// Adjustments to the planned value.
+    pub plan_modifiers: Vec<PlanModifier>,
+}
+
+impl Attribute {
+    fn new(name: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            kind,
+            presence: Presence::Optional,
+            sensitive: false,
+            write_only: false,
+            description: "",
+            default: None,
+            validators: Vec::new(),
+            plan_modifiers: Vec::new(),
+        }
+    }
+
+    /// A string attribute.
+    pub fn string(name: &'static str) -> Self {
+        Self::new(name, Kind::Plain(Type::String))
+    }
+
+    /// A number attribute holding a whole number.
+    pub fn integer(name: &'static str) -> Self {
+        Self::new(name, Kind::Plain(Type::Number)).validate(Validator::WholeNumber)
+    }
+
+    /// A bool attribute.
+    pub fn bool(name: &'static str) -> Self {
+        Self::new(name, Kind::Plain(Type::Bool))
+    }
+
+    /// A set of strings.
+    pub fn string_set(name: &'static str) -> Self {
+        Self::new(name, Kind::Plain(Type::Set(Box::new(Type::String))))
+    }
+
+    /// A single nested object.
+    pub fn single(name: &'static str, attributes: Vec<Attribute>) -> Self {
+        Self::new(name, Kind::Single(attributes))
+    }
+
+    /// A map of nested objects.
+    pub fn map(name: &'static str, attributes: Vec<Attribute>) -> Self {
+        Self::new(name, Kind::Map(attributes))
+    }
+
+    /// Must be configured.
+    pub fn required(mut self) -> Self {
+        self.presence = Presence::Required;
+        self
+    }
+
+    /// May be configured (the default presence).
+    pub fn optional(mut self) -> Self {
+        self.presence = Presence::Optional;
+        self
+    }
+
+    /// Set by the provider only.
+    pub fn computed(mut self) -> Self {
+        self.presence = Presence::Computed;
+        self
+    }
+
+    /// May be configured, else takes `default`. A nested object's default is built
+    /// from its attributes' defaults, so the state always shows every field.
+    pub fn optional_computed(mut self, default: Option<Value>) -> Self {
+        self.presence = Presence::OptionalComputed;
+        self.default = default;
+        self
+    }
+
+    /// Shown as `(sensitive value)`.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    /// Never stored in plan or state.
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self
+    }
+
+    /// A change replaces the resource.
+    pub fn requires_replace(self) -> Self {
+        self.plan_modifier(PlanModifier::RequiresReplace)
+    }
+
+    /// Adds a plan modifier.
+    pub fn plan_modifier(mut self, modifier: PlanModifier) -> Self {
+        self.plan_modifiers.push(modifier);
+        self
+    }
+
+    /// Adds a validator.
+    pub fn validate(mut self, validator: Validator) -> Self {
+        self.validators.push(validator);
+        self
+    }
+
+    /// Sets the Markdown description.
+    pub fn describe(mut self, description: &'static str) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// Whether the configuration may set it.
+    pub fn configurable(&self) -> bool {
+        self.presence != Presence::Computed
+    }
+
+    /// Whether the provider may fill it.
+    pub fn is_computed(&self) -> bool {
+        matches!(self.presence, Presence::Computed | Presence::OptionalComputed)
+    }
+
+    /// The value's type.
+    pub fn ty(&self) -> Type {
+        match &self.kind {
+            Kind::Plain(ty) => ty.clone(),
+            Kind::Single(attributes) => object_type(attributes),
+            Kind::Map(attributes) => Type::Map(Box::new(object_type(attributes))),
+        }
+    }
+
+    /// The value planned for a null configuration: the declared default, or for a
+    /// nested object whose fields all have defaults, the object of those defaults.
+    pub fn default_value(&self) -> Option<Value> {
+        if let Some(default) = &self.default {
+            return Some(default.clone());
+        }
+        match (&self.kind, self.presence) {
+            (Kind::Single(attributes), Presence::OptionalComputed) => Some(Value::Object(
+                attributes
+                    .iter()
+                    .map(|a| (a.name.to_owned(), a.default_value().unwrap_or(Value::Null)))
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+
+    fn to_proto(&self) -> pb::schema::Attribute {
+        let (ty, nested_type) = match &self.kind {
+            Kind::Plain(ty) => (ty.to_json().to_string().into_bytes(), None),
+            Kind::Single(attributes) => (Vec::new(), Some(nested(attributes, pb::schema::object::NestingMode::Single))),
+            Kind::Map(attributes) => (Vec::new(), Some(nested(attributes, pb::schema::object::NestingMode::Map))),
+        };
+        pb::schema::Attribute {
+            name: self.name.to_owned(),
+            r#type: ty,
+            nested_type,
+            description: self.description.to_owned(),
+            required: self.presence == Presence::Required,
+            optional: matches!(self.presence, Presence::Optional | Presence::OptionalComputed),
+            computed: self.is_computed(),
+            sensitive: self.sensitive,
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: false,
+            write_only: self.write_only,
+        }
+    }
+}
+
+impl Schema {
+    /// The object type of a whole resource.
+    pub fn ty(&self) -> Type {
+        object_type(&self.attributes)
+    }
+
+    /// The top-level attribute `name`.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The tfplugin6 form.
+    pub fn to_proto(&self) -> pb::Schema {
+        pb::Schema {
+            version: self.version,
+            block: Some(pb::schema::Block {
+                version: self.version,
+                attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
+                block_types: Vec::new(),
+                description: self.description.to_owned(),
+                description_kind: pb::StringKind::Markdown as i32,
+                deprecated: false,
+            }),
+        }
+    }
+}
+
+fn object_type(attributes: &[Attribute]) -> Type {
+    Type::Object(
+        attributes
+            .iter()
+            .map(|a| (a.name.to_owned(), a.ty()))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+fn nested(attributes: &[Attribute], nesting: pb::schema::object::NestingMode) -> pb::schema::Object {
+    pb::schema::Object {
+        attributes: attributes.iter().map(Attribute::to_proto).collect(),
+        nesting: nesting as i32,
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phase() -> Attribute {
+        Attribute::single(
+            "phase1",
+            vec![
+                Attribute::string("encryption").optional_computed(Some(Value::String("AES256".into()))),
+                Attribute::integer("keylife").optional_computed(Some(Value::int(28800))),
+            ],
+        )
+        .optional_computed(None)
+    }
+
+    #[test]
+    fn a_nested_default_is_the_object_of_its_fields_defaults() {
+        let default = phase().default_value().unwrap();
+        assert_eq!(default.attr("encryption"), &Value::String("AES256".into()));
+        assert_eq!(default.attr("keylife"), &Value::int(28800));
+    }
+
+    #[test]
+    fn nested_attributes_are_sent_as_nested_types() {
+        let proto = phase().to_proto();
+        assert!(proto.r#type.is_empty());
+        let nested = proto.nested_type.unwrap();
+        assert_eq!(nested.nesting, pb::schema::object::NestingMode::Single as i32);
+        assert_eq!(nested.attributes.len(), 2);
+        assert!(proto.optional && proto.computed && !proto.required);
+    }
+
+    #[test]
+    fn plain_types_are_compact_json() {
+        let proto = Attribute::string_set("local_subnets").required().to_proto();
+        assert_eq!(proto.r#type, br#"["set","string"]"#);
+        assert!(proto.required && !proto.optional && !proto.computed);
+    }
+}

@@ -1,0 +1,25 @@
+//! `terraform-provider-ipsec`: the Terraform plugin for site-to-site IPsec VPN tunnels.
+//!
+//! The binary speaks Terraform's plugin protocol 6 (tfplugin6 over gRPC) and maps the
+//! three resources of SPEC.md onto `ipsec-core`, which holds every IPsec rule. This
+//! crate holds none: it translates.
+//!
+//! Public on purpose:
+//! - [`proto`]: the generated tfplugin6 and go-plugin types (tests drive the server
+//!   with the generated client);
+//! - [`plugin`]: the go-plugin transport (handshake, strict mutual TLS, reattach mode);
+//! - [`logging`]: logs in the JSON line format Terraform's plugin logger reads;
+//! - [`server`]: [`server::IpsecProvider`], the tfplugin6 `Provider` service;
+//! - [`codec`], [`framework`], [`resources`]: values, schemas and resources, public so
+//!   that their tests and the acceptance tests can use them.
+
+#![forbid(unsafe_code)]
+
+pub mod codec;
+pub mod framework;
+pub mod logging;
+pub mod plugin;
+pub mod proto;
+pub mod provider_config;
+pub mod resources;
+pub mod server;

@@ -1,0 +1,196 @@
+//! `ipsec_nat_context`: the static 1:1 NAT of one connection.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use ipsec_core::gateway::ops::{self, Mode};
+use ipsec_core::model::{ConnectionName, NatContext};
+use ipsec_core::validate::{check_nat_context_config, validate_nat_context, NatContextInput, TranslationInput};
+use ipsec_core::{Diagnostic, Diagnostics, Gateway};
+
+use super::convert::{errors_only, gateway_error, string, unknowns};
+use crate::codec::Value;
+use crate::framework::{Attribute, Outcome, PlanModifier, Resource, Schema};
+
+/// The resource type.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NatContextResource;
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
+    version: 0,
+    description: "The static 1:1 NAT of one `ipsec_vpn_connection`: local addresses that stand for customer hosts \
+                  behind the tunnel. One per connection; translations are added, changed and removed in place.",
+    attributes: vec![
+        Attribute::string("id")
+            .computed()
+            .plan_modifier(PlanModifier::UseStateForUnknown)
+            .describe("The connection's name; also the import ID."),
+        Attribute::string("connection")
+            .required()
+            .requires_replace()
+            .describe("The `name` of the `ipsec_vpn_connection`. Changing it replaces the NAT context."),
+        Attribute::string("static_nat_subnet").required().describe(
+            "The local addresses reserved for translations, as a canonical CIDR such as `10.1.255.88/29`.",
+        ),
+        Attribute::map(
+            "translations",
+            vec![
+                Attribute::string("local_ip")
+                    .required()
+                    .describe("The address local hosts use for the customer host: inside `static_nat_subnet`, unique."),
+                Attribute::string("customer_ip").required().describe(
+                    "The customer host's real address: inside one of the connection's remote subnets, unique.",
+                ),
+            ],
+        )
+        .required()
+        .describe(
+            "The translations, by name (1 to 64 of `A-Za-z0-9._-`). Traffic from the local side to `local_ip` goes \
+             through the tunnel to `customer_ip`; traffic from `customer_ip` arrives locally from `local_ip`.",
+        ),
+    ],
+});
+
+#[async_trait]
+impl Resource for NatContextResource {
+    fn type_name(&self) -> &'static str {
+        "ipsec_nat_context"
+    }
+
+    fn schema(&self) -> &Schema {
+        &SCHEMA
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        check_nat_context_config(&input(config), &unknowns(config))
+    }
+
+    async fn modify_plan(
+        &self,
+        gateway: Option<&dyn Gateway>,
+        prior: &Value,
+        planned: &mut Value,
+        config: &Value,
+    ) -> Diagnostics {
+        if planned.is_null() {
+            return Diagnostics::new();
+        }
+        let connection = planned.attr("connection").clone();
+        planned.set_attr("id", connection.clone());
+        let Some(gateway) = gateway else {
+            return Diagnostics::new();
+        };
+        if !config.is_wholly_known() {
+            return Diagnostics::new();
+        }
+        let (Some((name, nat)), _) = validate_nat_context(&input(config)) else {
+            return Diagnostics::new();
+        };
+        let mode = if prior.is_null() || prior.attr("connection") != &connection { Mode::Create } else { Mode::Update };
+        ops::preview(gateway, &name.clone(), ops::nat_edit(name, nat, mode)).await
+    }
+
+    async fn create(&self, gateway: &dyn Gateway, _planned: &Value, config: &Value) -> Outcome<Value> {
+        put(gateway, config, Mode::Create).await
+    }
+
+    async fn read(&self, gateway: &dyn Gateway, prior: &Value) -> Outcome<Value> {
+        let Ok(name) = ConnectionName::parse(prior.attr("connection").as_str().unwrap_or_default()) else {
+            return (None, Diagnostics::new());
+        };
+        match gateway.get(&name).await {
+            Ok(Some(context)) => (context.nat.as_ref().map(|nat| state(&name, nat)), Diagnostics::new()),
+            Ok(None) => (None, Diagnostics::new()),
+            Err(error) => (None, gateway_error(&error)),
+        }
+    }
+
+    async fn update(&self, gateway: &dyn Gateway, _prior: &Value, _planned: &Value, config: &Value) -> Outcome<Value> {
+        put(gateway, config, Mode::Update).await
+    }
+
+    async fn delete(&self, gateway: &dyn Gateway, prior: &Value) -> Diagnostics {
+        let Ok(name) = ConnectionName::parse(prior.attr("connection").as_str().unwrap_or_default()) else {
+            return Diagnostics::new();
+        };
+        match ops::delete_nat_context(gateway, &name).await {
+            Ok(_) => Diagnostics::new(),
+            Err(error) => error.into_diagnostics(),
+        }
+    }
+
+    async fn import(&self, gateway: &dyn Gateway, id: &str) -> Outcome<Value> {
+        let name = match ConnectionName::parse(id) {
+            Ok(name) => name,
+            Err(problem) => return (None, Diagnostic::error("Invalid import ID", problem.detail).into()),
+        };
+        let missing = |why: String| (None, Diagnostic::error("Cannot import a missing NAT context", why).into());
+        match gateway.get(&name).await {
+            Ok(Some(context)) => match &context.nat {
+                Some(nat) => (Some(state(&name, nat)), Diagnostics::new()),
+                None => missing(format!("Connection \"{name}\" has no NAT context on the gateway.")),
+            },
+            Ok(None) => missing(format!("The gateway has no connection named \"{name}\".")),
+            Err(error) => (None, gateway_error(&error)),
+        }
+    }
+}
+
+async fn put(gateway: &dyn Gateway, config: &Value, mode: Mode) -> Outcome<Value> {
+    let input = input(config);
+    match ops::put_nat_context(gateway, &input, mode).await {
+        Ok(applied) => {
+            let name = applied.context.name().clone();
+            match &applied.context.nat {
+                Some(nat) => (Some(state(&name, nat)), Diagnostics::new()),
+                None => (None, Diagnostic::error("NAT context not stored", "The gateway did not keep the NAT context.").into()),
+            }
+        }
+        Err(error) => (None, errors_only(error.into_diagnostics())),
+    }
+}
+
+fn input(config: &Value) -> NatContextInput {
+    let translations = config
+        .attr("translations")
+        .as_entries()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|(name, entry)| {
+                    let translation = TranslationInput {
+                        local_ip: string(entry.attr("local_ip")),
+                        customer_ip: string(entry.attr("customer_ip")),
+                    };
+                    (name.clone(), translation)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    NatContextInput {
+        connection: string(config.attr("connection")),
+        static_nat_subnet: string(config.attr("static_nat_subnet")),
+        translations,
+    }
+}
+
+fn state(connection: &ConnectionName, nat: &NatContext) -> Value {
+    let translations: BTreeMap<String, Value> = nat
+        .translations
+        .iter()
+        .map(|(name, translation)| {
+            let entry = Value::Object(BTreeMap::from([
+                ("local_ip".to_owned(), Value::String(translation.local_ip.to_string())),
+                ("customer_ip".to_owned(), Value::String(translation.customer_ip.to_string())),
+            ]));
+            (name.to_string(), entry)
+        })
+        .collect();
+    Value::Object(BTreeMap::from([
+        ("id".to_owned(), Value::String(connection.to_string())),
+        ("connection".to_owned(), Value::String(connection.to_string())),
+        ("static_nat_subnet".to_owned(), Value::String(nat.static_nat_subnet.to_string())),
+        ("translations".to_owned(), Value::Map(translations)),
+    ]))
+}

@@ -1,0 +1,170 @@
+//! `ipsec_remote_subnet`: one protected network on the remote side of a connection.
+
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use ipsec_core::gateway::ops;
+use ipsec_core::model::{Cidr, ConnectionName};
+use ipsec_core::validate::{
+    check_remote_subnet_config, parse_remote_subnet_id, remote_subnet_id, validate_remote_subnet,
+    RemoteSubnetInput,
+};
+use ipsec_core::{Diagnostic, Diagnostics, Gateway};
+
+use super::convert::{errors_only, gateway_error, string, unknowns};
+use crate::codec::Value;
+use crate::framework::{Attribute, Outcome, PlanModifier, Resource, Schema};
+
+/// The resource type.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RemoteSubnet;
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
+    version: 0,
+    description: "One protected network on the remote (customer) side of an `ipsec_vpn_connection`. Many may be \
+                  created in parallel for one connection; none is lost.",
+    attributes: vec![
+        Attribute::string("id")
+            .computed()
+            .plan_modifier(PlanModifier::UseStateForUnknown)
+            .describe("`<connection>/<cidr>`, such as `dc1/192.168.10.0/24`; also the import ID."),
+        Attribute::string("connection")
+            .required()
+            .requires_replace()
+            .describe("The `name` of the `ipsec_vpn_connection`. Changing it replaces the subnet."),
+        Attribute::string("cidr").required().requires_replace().describe(
+            "The remote network as a canonical CIDR, such as `192.168.10.0/24`. It must not overlap the connection's \
+             local subnets or its other remote subnets. Changing it replaces the subnet.",
+        ),
+    ],
+});
+
+#[async_trait]
+impl Resource for RemoteSubnet {
+    fn type_name(&self) -> &'static str {
+        "ipsec_remote_subnet"
+    }
+
+    fn schema(&self) -> &Schema {
+        &SCHEMA
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        check_remote_subnet_config(&input(config), &unknowns(config))
+    }
+
+    async fn modify_plan(
+        &self,
+        gateway: Option<&dyn Gateway>,
+        prior: &Value,
+        planned: &mut Value,
+        config: &Value,
+    ) -> Diagnostics {
+        if planned.is_null() {
+            return Diagnostics::new();
+        }
+        let (Some((connection, cidr)), _) = validate_remote_subnet(&input(config)) else {
+            // Unknown or invalid: the id waits, and validation has said what is wrong.
+            return Diagnostics::new();
+        };
+        planned.set_attr("id", Value::String(remote_subnet_id(&connection, &cidr)));
+        match gateway {
+            // Both attributes replace, so an existing subnet never reaches here changed.
+            Some(gateway) if prior.is_null() => {
+                ops::preview(gateway, &connection.clone(), ops::remote_subnet_edit(connection, cidr)).await
+            }
+            _ => Diagnostics::new(),
+        }
+    }
+
+    async fn create(&self, gateway: &dyn Gateway, _planned: &Value, config: &Value) -> Outcome<Value> {
+        let input = input(config);
+        match ops::create_remote_subnet(gateway, &input).await {
+            Ok(_) => match validate_remote_subnet(&input) {
+                (Some((connection, cidr)), _) => (Some(state(&connection, &cidr)), Diagnostics::new()),
+                (None, diags) => (None, diags),
+            },
+            Err(error) => (None, errors_only(error.into_diagnostics())),
+        }
+    }
+
+    async fn read(&self, gateway: &dyn Gateway, prior: &Value) -> Outcome<Value> {
+        let (Some((connection, cidr)), _) = validate_remote_subnet(&input(prior)) else {
+            return (None, Diagnostics::new());
+        };
+        match gateway.get(&connection).await {
+            Ok(Some(context)) if context.remote_subnets.contains(&cidr) => {
+                (Some(state(&connection, &cidr)), Diagnostics::new())
+            }
+            Ok(_) => (None, Diagnostics::new()),
+            Err(error) => (None, gateway_error(&error)),
+        }
+    }
+
+    async fn update(&self, _: &dyn Gateway, _: &Value, _: &Value, _: &Value) -> Outcome<Value> {
+        // Every configurable attribute requires replacement, so Terraform never asks.
+        (
+            None,
+            Diagnostic::error(
+                "Remote subnets change by replacement",
+                "An ipsec_remote_subnet cannot be changed in place; this request is a bug in Terraform or the provider.",
+            )
+            .into(),
+        )
+    }
+
+    async fn delete(&self, gateway: &dyn Gateway, prior: &Value) -> Diagnostics {
+        let (Some((connection, cidr)), _) = validate_remote_subnet(&input(prior)) else {
+            return Diagnostics::new();
+        };
+        match ops::delete_remote_subnet(gateway, &connection, cidr).await {
+            Ok(_) => Diagnostics::new(),
+            Err(error) => error.into_diagnostics(),
+        }
+    }
+
+    async fn import(&self, gateway: &dyn Gateway, id: &str) -> Outcome<Value> {
+        let (Some((connection, cidr)), diags) = parse_remote_subnet_id(id) else {
+            return (None, import_id_error(parse_remote_subnet_id(id).1));
+        };
+        match gateway.get(&connection).await {
+            Ok(Some(context)) if context.remote_subnets.contains(&cidr) => (Some(state(&connection, &cidr)), diags),
+            Ok(Some(_)) => (None, Diagnostic::error("Cannot import a missing remote subnet", format!(
+                "Connection \"{connection}\" has no remote subnet {cidr} on the gateway."
+            )).into()),
+            Ok(None) => (None, Diagnostic::error("Cannot import a missing remote subnet", format!(
+                "The gateway has no connection named \"{connection}\"."
+            )).into()),
+            Err(error) => (None, gateway_error(&error)),
+        }
+    }
+}
+
+fn input(config: &Value) -> RemoteSubnetInput {
+    RemoteSubnetInput {
+        connection: string(config.attr("connection")),
+        cidr: string(config.attr("cidr")),
+    }
+}
+
+fn state(connection: &ConnectionName, cidr: &Cidr) -> Value {
+    Value::Object(
+        [
+            ("id", Value::String(remote_subnet_id(connection, cidr))),
+            ("connection", Value::String(connection.to_string())),
+            ("cidr", Value::String(cidr.to_string())),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect(),
+    )
+}
+
+/// Problems with an import ID belong to the ID, not to an attribute.
+fn import_id_error(diags: Diagnostics) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for diag in diags.iter() {
+        out.push(Diagnostic::error(format!("Invalid import ID: {}", diag.summary), diag.detail.clone()));
+    }
+    out
+}

@@ -1,0 +1,247 @@
+//! The resource RPCs: validate, upgrade, read, plan, apply, import. Each decodes the
+//! values by the resource's schema, runs the framework and the resource, and encodes
+//! the answer; on failure it answers with diagnostics and, where Terraform keeps what
+//! it gets back, the state as it was.
+
+use ipsec_core::{AttributePath, Diagnostic, Diagnostics};
+
+use super::{decode, IpsecProvider};
+use crate::codec::{encode_dynamic, json, Value};
+use crate::framework::diagnostics::{codec_error, not_configured, path_to_proto, to_proto};
+use crate::framework::plan::plan as generic_plan;
+use crate::framework::validator::validate_attributes;
+use crate::framework::Resource;
+use crate::proto::tfplugin6 as pb;
+
+/// `ValidateResourceConfig`: schema validators, then `core`'s rules; unknown values are
+/// not judged.
+pub(super) fn validate(provider: &IpsecProvider, type_name: &str, config: Option<&pb::DynamicValue>) -> Diagnostics {
+    let resource = match provider.resource(type_name) {
+        Ok(resource) => resource,
+        Err(diags) => return diags,
+    };
+    let config = match decode("configuration", config, resource.as_ref()) {
+        Ok(config) => config,
+        Err(diags) => return diags,
+    };
+    let mut diags = validate_attributes(&resource.schema().attributes, &config, &AttributePath::empty());
+    diags.extend(resource.validate(&config));
+    diags
+}
+
+/// `UpgradeResourceState`: Terraform calls it for every resource in state, even when
+/// the version has not changed, and expects the state re-encoded for the current schema.
+pub(super) fn upgrade(provider: &IpsecProvider, request: pb::upgrade_resource_state::Request) -> pb::upgrade_resource_state::Response {
+    let answer = |state: Option<pb::DynamicValue>, diags: Diagnostics| pb::upgrade_resource_state::Response {
+        upgraded_state: state,
+        diagnostics: to_proto(&diags),
+    };
+    let resource = match provider.resource(&request.type_name) {
+        Ok(resource) => resource,
+        Err(diags) => return answer(None, diags),
+    };
+    match upgrade_state(resource.as_ref(), request.version, request.raw_state.as_ref()) {
+        Ok(state) => answer(Some(state), Diagnostics::new()),
+        Err(diags) => answer(None, diags),
+    }
+}
+
+/// Re-encodes raw state of schema `version` for the current schema.
+pub fn upgrade_state(resource: &dyn Resource, version: i64, raw: Option<&pb::RawState>) -> Result<pb::DynamicValue, Diagnostics> {
+    let schema = resource.schema();
+    if version > schema.version {
+        return Err(Diagnostic::error(
+            "State from a newer provider",
+            format!(
+                "This {} was stored by a newer version of the ipsec provider (schema version {version}; this one \
+                 knows up to {}). Upgrade the provider.",
+                resource.type_name(),
+                schema.version
+            ),
+        )
+        .into());
+    }
+    let Some(raw) = raw.filter(|raw| !raw.json.is_empty()) else {
+        return Err(Diagnostic::error(
+            "Unsupported state format",
+            "The stored state has no JSON form (only the legacy flatmap one), which this provider never wrote.",
+        )
+        .into());
+    };
+    // Version 0 is the only version so far. Attributes that an older build stored and
+    // the current schema no longer has are dropped; missing ones read as null.
+    let state = json::decode(&raw.json, &schema.ty(), json::Extra::Drop).map_err(|error| codec_error("stored state", &error))?;
+    encode_dynamic(&state, &schema.ty()).map_err(|error| codec_error("stored state", &error))
+}
+
+/// `ReadResource`: what the gateway holds now; null when the object is gone.
+pub(super) async fn read(provider: &IpsecProvider, request: pb::read_resource::Request) -> pb::read_resource::Response {
+    let unchanged = request.current_state.clone();
+    let answer = |state: Option<pb::DynamicValue>, diags: Diagnostics| pb::read_resource::Response {
+        new_state: state,
+        diagnostics: to_proto(&diags),
+        private: request.private.clone(),
+        deferred: None,
+    };
+    let resource = match provider.resource(&request.type_name) {
+        Ok(resource) => resource,
+        Err(diags) => return answer(unchanged, diags),
+    };
+    let current = match decode("current state", request.current_state.as_ref(), resource.as_ref()) {
+        Ok(current) => current,
+        Err(diags) => return answer(unchanged, diags),
+    };
+    let Some(gateway) = provider.configured_gateway() else {
+        return answer(unchanged, not_configured());
+    };
+    match provider.cancellable(resource.read(gateway.as_ref(), &current)).await {
+        Ok((Some(state), diags)) => encode_answer(resource.as_ref(), &state, diags, unchanged, answer),
+        Ok((None, diags)) if !diags.has_error() => {
+            tracing::info!(resource = resource.type_name(), "object no longer on the gateway; removing it from state");
+            encode_answer(resource.as_ref(), &Value::Null, diags, unchanged, answer)
+        }
+        Ok((None, diags)) | Err(diags) => answer(unchanged, diags),
+    }
+}
+
+/// `PlanResourceChange`: defaults and write-only nulls from the schema, replacement
+/// from plan modifiers, then the resource's own plan (its `id`, and the rules checked
+/// against the gateway).
+pub(super) async fn plan(provider: &IpsecProvider, request: pb::plan_resource_change::Request) -> pb::plan_resource_change::Response {
+    let answer = |state: Option<pb::DynamicValue>, replace: Vec<pb::AttributePath>, diags: Diagnostics| {
+        pb::plan_resource_change::Response {
+            planned_state: state,
+            requires_replace: replace,
+            planned_private: request.prior_private.clone(),
+            diagnostics: to_proto(&diags),
+            legacy_type_system: false,
+            deferred: None,
+        }
+    };
+    let resource = match provider.resource(&request.type_name) {
+        Ok(resource) => resource,
+        Err(diags) => return answer(None, Vec::new(), diags),
+    };
+    let decoded = (|| {
+        Ok::<_, Diagnostics>((
+            decode("prior state", request.prior_state.as_ref(), resource.as_ref())?,
+            decode("proposed new state", request.proposed_new_state.as_ref(), resource.as_ref())?,
+            decode("configuration", request.config.as_ref(), resource.as_ref())?,
+        ))
+    })();
+    let (prior, proposed, config) = match decoded {
+        Ok(values) => values,
+        Err(diags) => return answer(None, Vec::new(), diags),
+    };
+    let mut planned = generic_plan(resource.schema(), &prior, &proposed, &config);
+    let gateway = provider.configured_gateway();
+    let diags = match provider
+        .cancellable(resource.modify_plan(gateway.as_deref(), &prior, &mut planned.state, &config))
+        .await
+    {
+        Ok(diags) => diags,
+        Err(diags) => diags,
+    };
+    let replace = planned.requires_replace.iter().map(path_to_proto).collect();
+    match encode_dynamic(&planned.state, &resource.schema().ty()) {
+        Ok(state) => answer(Some(state), replace, diags),
+        Err(error) => answer(None, Vec::new(), codec_error("planned state", &error)),
+    }
+}
+
+/// `ApplyResourceChange`: create, update or delete. On failure Terraform keeps what
+/// is returned, so that is the prior state (null for a failed create).
+pub(super) async fn apply(provider: &IpsecProvider, request: pb::apply_resource_change::Request) -> pb::apply_resource_change::Response {
+    let unchanged = request.prior_state.clone();
+    let answer = |state: Option<pb::DynamicValue>, diags: Diagnostics| pb::apply_resource_change::Response {
+        new_state: state,
+        private: request.planned_private.clone(),
+        diagnostics: to_proto(&diags),
+        legacy_type_system: false,
+    };
+    let resource = match provider.resource(&request.type_name) {
+        Ok(resource) => resource,
+        Err(diags) => return answer(unchanged, diags),
+    };
+    let decoded = (|| {
+        Ok::<_, Diagnostics>((
+            decode("prior state", request.prior_state.as_ref(), resource.as_ref())?,
+            decode("planned state", request.planned_state.as_ref(), resource.as_ref())?,
+            decode("configuration", request.config.as_ref(), resource.as_ref())?,
+        ))
+    })();
+    let (prior, planned, config) = match decoded {
+        Ok(values) => values,
+        Err(diags) => return answer(unchanged, diags),
+    };
+    let Some(gateway) = provider.configured_gateway() else {
+        return answer(unchanged, not_configured());
+    };
+    let gateway = gateway.as_ref();
+    let resource_ref = resource.as_ref();
+    if planned.is_null() {
+        let diags = provider
+            .cancellable(resource.delete(gateway, &prior))
+            .await
+            .unwrap_or_else(|diags| diags);
+        return if diags.has_error() {
+            answer(unchanged, diags)
+        } else {
+            encode_answer(resource_ref, &Value::Null, diags, unchanged, answer)
+        };
+    }
+    let outcome = if prior.is_null() {
+        provider.cancellable(resource.create(gateway, &planned, &config)).await
+    } else {
+        provider.cancellable(resource.update(gateway, &prior, &planned, &config)).await
+    };
+    match outcome {
+        Ok((Some(state), diags)) => encode_answer(resource_ref, &state, diags, unchanged, answer),
+        Ok((None, diags)) | Err(diags) => answer(unchanged, diags),
+    }
+}
+
+/// `ImportResourceState`: the whole object, found by its import ID.
+pub(super) async fn import(provider: &IpsecProvider, request: pb::import_resource_state::Request) -> pb::import_resource_state::Response {
+    let answer = |imported: Vec<pb::import_resource_state::ImportedResource>, diags: Diagnostics| {
+        pb::import_resource_state::Response {
+            imported_resources: imported,
+            diagnostics: to_proto(&diags),
+            deferred: None,
+        }
+    };
+    let resource = match provider.resource(&request.type_name) {
+        Ok(resource) => resource,
+        Err(diags) => return answer(Vec::new(), diags),
+    };
+    let Some(gateway) = provider.configured_gateway() else {
+        return answer(Vec::new(), not_configured());
+    };
+    match provider.cancellable(resource.import(gateway.as_ref(), &request.id)).await {
+        Ok((Some(state), diags)) => match encode_dynamic(&state, &resource.schema().ty()) {
+            Ok(state) => answer(
+                vec![pb::import_resource_state::ImportedResource {
+                    type_name: request.type_name.clone(),
+                    state: Some(state),
+                    private: Vec::new(),
+                }],
+                diags,
+            ),
+            Err(error) => answer(Vec::new(), codec_error("imported state", &error)),
+        },
+        Ok((None, diags)) | Err(diags) => answer(Vec::new(), diags),
+    }
+}
+
+fn encode_answer<R>(
+    resource: &dyn Resource,
+    state: &Value,
+    diags: Diagnostics,
+    unchanged: Option<pb::DynamicValue>,
+    answer: impl Fn(Option<pb::DynamicValue>, Diagnostics) -> R,
+) -> R {
+    match encode_dynamic(state, &resource.schema().ty()) {
+        Ok(encoded) => answer(Some(encoded), diags),
+        Err(error) => answer(unchanged, codec_error("new state", &error)),
+    }
+}
