@@ -1,0 +1,169 @@
+//! The provider driven by the real `terraform` CLI: init, plan, apply, an empty plan,
+//! import (command and `import` blocks), destroy; once through the real handshake with
+//! mutual TLS and once in reattach (debug) mode. The examples pass `fmt` and
+//! `validate`.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use common::terraform::{terraform_binary, DebugProvider, Workspace};
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+const QUICKSTART_KEY: &str = "example-only-change-me";
+
+fn quickstart() -> String {
+    std::fs::read_to_string(Path::new(EXAMPLES).join("quickstart/main.tf")).unwrap()
+}
+
+fn gateway_files(workspace: &Workspace) -> Vec<String> {
+    let root = workspace.path().join(".ipsec-gateway");
+    let mut files = Vec::new();
+    for dir in ["swanctl/conf.d", "nftables"] {
+        if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+            for entry in entries {
+                files.push(format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The whole life of the quickstart in one working directory.
+fn quickstart_lifecycle(workspace: &Workspace) {
+    workspace.write("main.tf", &quickstart());
+    workspace.ok(&["init", "-input=false"]);
+
+    let (code, plan) = workspace.plan_exit_code();
+    assert_eq!(code, 2, "a first plan creates everything:\n{plan}");
+    assert!(plan.contains("4 to add, 0 to change, 0 to destroy"), "{plan}");
+    assert!(plan.contains("(sensitive value)"), "{plan}");
+    assert!(!plan.contains(QUICKSTART_KEY), "the plan shows the key:\n{plan}");
+
+    let apply = workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    assert!(apply.contains("4 added, 0 changed, 0 destroyed"), "{apply}");
+    assert!(!apply.contains(QUICKSTART_KEY), "apply shows the key:\n{apply}");
+    assert_eq!(gateway_files(workspace), ["nftables/dc1.nft", "swanctl/conf.d/dc1.conf"]);
+    let conf = workspace.path().join(".ipsec-gateway/swanctl/conf.d/dc1.conf");
+    assert_eq!(std::fs::metadata(&conf).unwrap().permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert!(text.contains("remote_ts = 192.168.10.0/24,192.168.20.0/24"), "{text}");
+
+    let (code, plan) = workspace.plan_exit_code();
+    assert_eq!(code, 0, "the plan after apply must be empty:\n{plan}");
+
+    // Import by command: forget everything, import it back, and the plan is empty.
+    for (address, id) in [
+        ("ipsec_vpn_connection.dc1", "dc1"),
+        ("ipsec_remote_subnet.dc1_apps", "dc1/192.168.10.0/24"),
+        ("ipsec_remote_subnet.dc1_users", "dc1/192.168.20.0/24"),
+        ("ipsec_nat_context.dc1", "dc1"),
+    ] {
+        workspace.ok(&["state", "rm", address]);
+        workspace.ok(&["import", "-input=false", address, id]);
+    }
+    let (code, plan) = workspace.plan_exit_code();
+    assert_eq!(code, 0, "the plan after `terraform import` must be empty:\n{plan}");
+
+    // Import blocks: the same, declared in configuration.
+    for address in ["ipsec_vpn_connection.dc1", "ipsec_remote_subnet.dc1_apps", "ipsec_nat_context.dc1"] {
+        workspace.ok(&["state", "rm", address]);
+    }
+    workspace.write(
+        "imports.tf",
+        "import {\n  to = ipsec_vpn_connection.dc1\n  id = \"dc1\"\n}\n\
+         import {\n  to = ipsec_remote_subnet.dc1_apps\n  id = \"dc1/192.168.10.0/24\"\n}\n\
+         import {\n  to = ipsec_nat_context.dc1\n  id = \"dc1\"\n}\n",
+    );
+    let apply = workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    assert!(apply.contains("3 imported, 0 added, 0 changed, 0 destroyed"), "{apply}");
+    let (code, plan) = workspace.plan_exit_code();
+    assert_eq!(code, 0, "the plan after import blocks must be empty:\n{plan}");
+    std::fs::remove_file(workspace.path().join("imports.tf")).unwrap();
+
+    let destroy = workspace.ok(&["destroy", "-input=false", "-auto-approve"]);
+    assert!(destroy.contains("4 destroyed"), "{destroy}");
+    assert!(gateway_files(workspace).is_empty(), "{:?}", gateway_files(workspace));
+}
+
+#[test]
+fn quickstart_through_the_real_handshake_with_mutual_tls() {
+    quickstart_lifecycle(&Workspace::managed());
+}
+
+#[test]
+fn quickstart_through_reattach_mode() {
+    let provider = DebugProvider::start();
+    quickstart_lifecycle(&Workspace::reattached(&provider.reattach));
+}
+
+#[test]
+fn a_hand_edit_on_the_gateway_is_drift_that_apply_repairs() {
+    let workspace = Workspace::managed();
+    workspace.write("main.tf", &quickstart());
+    workspace.ok(&["init", "-input=false"]);
+    workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    let conf = workspace.path().join(".ipsec-gateway/swanctl/conf.d/dc1.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(&conf, text.replace("rekey_time = 28800s", "rekey_time = 3600s")).unwrap();
+
+    let (code, plan) = workspace.plan_exit_code();
+    assert_eq!(code, 2, "{plan}");
+    assert!(plan.contains("keylife") && plan.contains("3600 -> 28800"), "{plan}");
+    workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    assert_eq!(workspace.plan_exit_code().0, 0);
+}
+
+#[test]
+fn provider_logs_reach_terraform_and_never_hold_the_key() {
+    let workspace = Workspace::managed();
+    workspace.write("main.tf", &quickstart());
+    workspace.ok(&["init", "-input=false"]);
+    let log = workspace.path().join("provider.log");
+    let output = workspace.run_with(
+        &["apply", "-input=false", "-auto-approve"],
+        &[("TF_LOG_PROVIDER", "TRACE"), ("TF_LOG_PATH", log.to_str().unwrap())],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(
+        log.lines().any(|line| line.contains("provider.terraform-provider-ipsec") && line.contains("gateway ready")),
+        "the provider's log lines did not reach Terraform's log"
+    );
+    assert!(!log.contains(QUICKSTART_KEY), "the key appears in the provider log");
+}
+
+#[test]
+fn examples_pass_fmt_and_validate() {
+    let fmt = std::process::Command::new(terraform_binary())
+        .args(["fmt", "-check", "-recursive", "-no-color", EXAMPLES])
+        .env("TF_CLI_CONFIG_FILE", common::terraform::mirror_cli_config())
+        .output()
+        .unwrap();
+    assert!(fmt.status.success(), "terraform fmt -check: {}", String::from_utf8_lossy(&fmt.stdout));
+    for example in ["quickstart", "classic-ibm", "import"] {
+        let workspace = Workspace::managed();
+        workspace.write("main.tf", &std::fs::read_to_string(Path::new(EXAMPLES).join(example).join("main.tf")).unwrap());
+        workspace.ok(&["init", "-input=false", "-backend=false"]);
+        let validate = workspace.ok(&["validate"]);
+        assert!(validate.contains("The configuration is valid"), "{example}: {validate}");
+    }
+}
+
+#[test]
+fn the_classic_example_applies_with_a_warning_at_each_weak_attribute() {
+    let workspace = Workspace::managed();
+    let example = Path::new(EXAMPLES).join("classic-ibm/main.tf");
+    workspace.write("main.tf", &std::fs::read_to_string(example).unwrap());
+    workspace.ok(&["init", "-input=false"]);
+    let output = workspace.run(&["apply", "-input=false", "-auto-approve"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    for weak in ["3DES", "MD5"] {
+        assert!(all.contains(weak), "no warning names {weak}:\n{all}");
+    }
+    assert!(all.contains("Warning"), "{all}");
+    assert_eq!(workspace.plan_exit_code().0, 0);
+}
