@@ -16,7 +16,8 @@ pub const CONFIG_DIR_ENV: &str = "IPSEC_CONFIG_DIR";
 pub const VICI_URI_ENV: &str = "IPSEC_VICI_URI";
 
 /// The provider configuration's schema.
-pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
+pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    Schema {
     version: 0,
     description: "Manages site-to-site IPsec VPN tunnels on a strongSwan gateway.",
     attributes: vec![
@@ -42,16 +43,27 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
             "strongswan engine: the network namespace whose nftables gets the NAT. Default: the provider's own.",
         ),
     ],
+}
 });
 
 /// Checks a provider configuration that may hold unknown values.
 pub fn validate(config: &Value) -> Diagnostics {
     let mut diags = validate_attributes(&SCHEMA.attributes, config, &AttributePath::empty());
-    let unknown = config.unknown_paths(&AttributePath::empty()).into_iter().collect();
+    let unknown = config
+        .unknown_paths(&AttributePath::empty())
+        .into_iter()
+        .collect();
     let mut core_diags = check_settings(&settings(config), &unknown);
     // The schema validator has already reported an unknown engine.
-    if diags.errors().any(|d| d.path == AttributePath::root("engine")) {
-        core_diags = core_diags.iter().filter(|d| d.path != AttributePath::root("engine")).cloned().collect();
+    if diags
+        .errors()
+        .any(|d| d.path == AttributePath::root("engine"))
+    {
+        core_diags = core_diags
+            .iter()
+            .filter(|d| d.path != AttributePath::root("engine"))
+            .cloned()
+            .collect();
     }
     diags.extend(core_diags);
     diags

@@ -14,7 +14,12 @@ use tonic::Request;
 const KEY: &str = "correct horse battery staple";
 
 fn object(pairs: &[(&str, Value)]) -> Value {
-    Value::Object(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
 }
 
 fn s(text: &str) -> Value {
@@ -35,7 +40,10 @@ fn config(type_name: &str, pairs: &[(&str, Value)]) -> Value {
     let terraform_provider_ipsec::codec::Type::Object(attributes) = schema_type(type_name) else {
         unreachable!("resource schemas are objects")
     };
-    let mut object: BTreeMap<String, Value> = attributes.keys().map(|k| (k.clone(), Value::Null)).collect();
+    let mut object: BTreeMap<String, Value> = attributes
+        .keys()
+        .map(|k| (k.clone(), Value::Null))
+        .collect();
     for (k, v) in pairs {
         object.insert((*k).to_owned(), v.clone());
     }
@@ -64,7 +72,11 @@ async fn configured(dir: &std::path::Path) -> IpsecProvider {
         .await
         .unwrap()
         .into_inner();
-    assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
     provider
 }
 
@@ -118,7 +130,9 @@ async fn create(provider: &IpsecProvider, type_name: &str, config: &Value) -> Va
         .into_inner();
     assert!(apply.diagnostics.is_empty(), "{:?}", apply.diagnostics);
     let state = decode_dynamic(apply.new_state.as_ref(), &schema_type(type_name)).unwrap();
-    let Value::Object(planned_attributes) = &planned else { unreachable!() };
+    let Value::Object(planned_attributes) = &planned else {
+        unreachable!()
+    };
     for (name, value) in planned_attributes {
         if value.is_wholly_known() {
             assert!(
@@ -184,8 +198,16 @@ async fn upgrade_re_encodes_version_0_state_for_the_current_schema() {
         .await
         .unwrap()
         .into_inner();
-    assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
-    let upgraded = decode_dynamic(response.upgraded_state.as_ref(), &schema_type("ipsec_remote_subnet")).unwrap();
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    let upgraded = decode_dynamic(
+        response.upgraded_state.as_ref(),
+        &schema_type("ipsec_remote_subnet"),
+    )
+    .unwrap();
     assert_eq!(upgraded.attr("id"), &s("dc1/192.168.10.0/24"));
     assert_eq!(upgraded.attr("cidr"), &s("192.168.10.0/24"));
 
@@ -201,7 +223,11 @@ async fn upgrade_re_encodes_version_0_state_for_the_current_schema() {
         .await
         .unwrap()
         .into_inner();
-    assert!(newer.diagnostics[0].summary.contains("newer"), "{:?}", newer.diagnostics);
+    assert!(
+        newer.diagnostics[0].summary.contains("newer"),
+        "{:?}",
+        newer.diagnostics
+    );
 }
 
 #[tokio::test]
@@ -220,7 +246,11 @@ async fn reading_a_removed_object_answers_null() {
         .unwrap()
         .into_inner();
     assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
-    let new_state = decode_dynamic(read.new_state.as_ref(), &schema_type("ipsec_vpn_connection")).unwrap();
+    let new_state = decode_dynamic(
+        read.new_state.as_ref(),
+        &schema_type("ipsec_vpn_connection"),
+    )
+    .unwrap();
     assert_eq!(new_state, Value::Null);
 }
 
@@ -277,7 +307,9 @@ async fn unsupported_features_answer_with_diagnostics_not_transport_errors() {
         .await
         .unwrap()
         .into_inner();
-    assert!(unknown.diagnostics[0].summary.contains("Unknown resource type"));
+    assert!(unknown.diagnostics[0]
+        .summary
+        .contains("Unknown resource type"));
 }
 
 #[tokio::test]
@@ -300,6 +332,8 @@ async fn validation_tolerates_unknown_values_and_reports_known_mistakes_at_their
     let step = &diag.attribute.as_ref().unwrap().steps[0];
     assert_eq!(
         step.selector,
-        Some(pb::attribute_path::step::Selector::AttributeName("local_subnets".into()))
+        Some(pb::attribute_path::step::Selector::AttributeName(
+            "local_subnets".into()
+        ))
     );
 }

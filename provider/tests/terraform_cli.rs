@@ -8,7 +8,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::terraform::{terraform_binary, DebugProvider, Workspace};
+use common::terraform::{terraform_binary, Workspace};
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
 const QUICKSTART_KEY: &str = "example-only-change-me";
@@ -23,7 +23,10 @@ fn gateway_files(workspace: &Workspace) -> Vec<String> {
     for dir in ["swanctl/conf.d", "nftables"] {
         if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
             for entry in entries {
-                files.push(format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy()));
+                files.push(format!(
+                    "{dir}/{}",
+                    entry.unwrap().file_name().to_string_lossy()
+                ));
             }
         }
     }
@@ -38,18 +41,38 @@ fn quickstart_lifecycle(workspace: &Workspace) {
 
     let (code, plan) = workspace.plan_exit_code();
     assert_eq!(code, 2, "a first plan creates everything:\n{plan}");
-    assert!(plan.contains("4 to add, 0 to change, 0 to destroy"), "{plan}");
+    assert!(
+        plan.contains("4 to add, 0 to change, 0 to destroy"),
+        "{plan}"
+    );
     assert!(plan.contains("(sensitive value)"), "{plan}");
-    assert!(!plan.contains(QUICKSTART_KEY), "the plan shows the key:\n{plan}");
+    assert!(
+        !plan.contains(QUICKSTART_KEY),
+        "the plan shows the key:\n{plan}"
+    );
 
     let apply = workspace.ok(&["apply", "-input=false", "-auto-approve"]);
     assert!(apply.contains("4 added, 0 changed, 0 destroyed"), "{apply}");
-    assert!(!apply.contains(QUICKSTART_KEY), "apply shows the key:\n{apply}");
-    assert_eq!(gateway_files(workspace), ["nftables/dc1.nft", "swanctl/conf.d/dc1.conf"]);
-    let conf = workspace.path().join(".ipsec-gateway/swanctl/conf.d/dc1.conf");
-    assert_eq!(std::fs::metadata(&conf).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(
+        !apply.contains(QUICKSTART_KEY),
+        "apply shows the key:\n{apply}"
+    );
+    assert_eq!(
+        gateway_files(workspace),
+        ["nftables/dc1.nft", "swanctl/conf.d/dc1.conf"]
+    );
+    let conf = workspace
+        .path()
+        .join(".ipsec-gateway/swanctl/conf.d/dc1.conf");
+    assert_eq!(
+        std::fs::metadata(&conf).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     let text = std::fs::read_to_string(&conf).unwrap();
-    assert!(text.contains("remote_ts = 192.168.10.0/24,192.168.20.0/24"), "{text}");
+    assert!(
+        text.contains("remote_ts = 192.168.10.0/24,192.168.20.0/24"),
+        "{text}"
+    );
 
     let (code, plan) = workspace.plan_exit_code();
     assert_eq!(code, 0, "the plan after apply must be empty:\n{plan}");
@@ -65,10 +88,17 @@ fn quickstart_lifecycle(workspace: &Workspace) {
         workspace.ok(&["import", "-input=false", address, id]);
     }
     let (code, plan) = workspace.plan_exit_code();
-    assert_eq!(code, 0, "the plan after `terraform import` must be empty:\n{plan}");
+    assert_eq!(
+        code, 0,
+        "the plan after `terraform import` must be empty:\n{plan}"
+    );
 
     // Import blocks: the same, declared in configuration.
-    for address in ["ipsec_vpn_connection.dc1", "ipsec_remote_subnet.dc1_apps", "ipsec_nat_context.dc1"] {
+    for address in [
+        "ipsec_vpn_connection.dc1",
+        "ipsec_remote_subnet.dc1_apps",
+        "ipsec_nat_context.dc1",
+    ] {
         workspace.ok(&["state", "rm", address]);
     }
     workspace.write(
@@ -78,14 +108,24 @@ fn quickstart_lifecycle(workspace: &Workspace) {
          import {\n  to = ipsec_nat_context.dc1\n  id = \"dc1\"\n}\n",
     );
     let apply = workspace.ok(&["apply", "-input=false", "-auto-approve"]);
-    assert!(apply.contains("3 imported, 0 added, 0 changed, 0 destroyed"), "{apply}");
+    assert!(
+        apply.contains("3 imported, 0 added, 0 changed, 0 destroyed"),
+        "{apply}"
+    );
     let (code, plan) = workspace.plan_exit_code();
-    assert_eq!(code, 0, "the plan after import blocks must be empty:\n{plan}");
+    assert_eq!(
+        code, 0,
+        "the plan after import blocks must be empty:\n{plan}"
+    );
     std::fs::remove_file(workspace.path().join("imports.tf")).unwrap();
 
     let destroy = workspace.ok(&["destroy", "-input=false", "-auto-approve"]);
     assert!(destroy.contains("4 destroyed"), "{destroy}");
-    assert!(gateway_files(workspace).is_empty(), "{:?}", gateway_files(workspace));
+    assert!(
+        gateway_files(workspace).is_empty(),
+        "{:?}",
+        gateway_files(workspace)
+    );
 }
 
 #[test]
@@ -95,8 +135,8 @@ fn quickstart_through_the_real_handshake_with_mutual_tls() {
 
 #[test]
 fn quickstart_through_reattach_mode() {
-    let provider = DebugProvider::start();
-    quickstart_lifecycle(&Workspace::reattached(&provider.reattach));
+    let (workspace, _provider) = Workspace::reattached();
+    quickstart_lifecycle(&workspace);
 }
 
 #[test]
@@ -105,13 +145,22 @@ fn a_hand_edit_on_the_gateway_is_drift_that_apply_repairs() {
     workspace.write("main.tf", &quickstart());
     workspace.ok(&["init", "-input=false"]);
     workspace.ok(&["apply", "-input=false", "-auto-approve"]);
-    let conf = workspace.path().join(".ipsec-gateway/swanctl/conf.d/dc1.conf");
+    let conf = workspace
+        .path()
+        .join(".ipsec-gateway/swanctl/conf.d/dc1.conf");
     let text = std::fs::read_to_string(&conf).unwrap();
-    std::fs::write(&conf, text.replace("rekey_time = 28800s", "rekey_time = 3600s")).unwrap();
+    std::fs::write(
+        &conf,
+        text.replace("rekey_time = 28800s", "rekey_time = 3600s"),
+    )
+    .unwrap();
 
     let (code, plan) = workspace.plan_exit_code();
     assert_eq!(code, 2, "{plan}");
-    assert!(plan.contains("keylife") && plan.contains("3600 -> 28800"), "{plan}");
+    assert!(
+        plan.contains("keylife") && plan.contains("3600 -> 28800"),
+        "{plan}"
+    );
     workspace.ok(&["apply", "-input=false", "-auto-approve"]);
     assert_eq!(workspace.plan_exit_code().0, 0);
 }
@@ -124,15 +173,27 @@ fn provider_logs_reach_terraform_and_never_hold_the_key() {
     let log = workspace.path().join("provider.log");
     let output = workspace.run_with(
         &["apply", "-input=false", "-auto-approve"],
-        &[("TF_LOG_PROVIDER", "TRACE"), ("TF_LOG_PATH", log.to_str().unwrap())],
+        &[
+            ("TF_LOG_PROVIDER", "TRACE"),
+            ("TF_LOG_PATH", log.to_str().unwrap()),
+        ],
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let log = std::fs::read_to_string(log).unwrap();
     assert!(
-        log.lines().any(|line| line.contains("provider.terraform-provider-ipsec") && line.contains("gateway ready")),
+        log.lines()
+            .any(|line| line.contains("provider.terraform-provider-ipsec")
+                && line.contains("gateway ready")),
         "the provider's log lines did not reach Terraform's log"
     );
-    assert!(!log.contains(QUICKSTART_KEY), "the key appears in the provider log");
+    assert!(
+        !log.contains(QUICKSTART_KEY),
+        "the key appears in the provider log"
+    );
 }
 
 #[test]
@@ -142,13 +203,23 @@ fn examples_pass_fmt_and_validate() {
         .env("TF_CLI_CONFIG_FILE", common::terraform::mirror_cli_config())
         .output()
         .unwrap();
-    assert!(fmt.status.success(), "terraform fmt -check: {}", String::from_utf8_lossy(&fmt.stdout));
+    assert!(
+        fmt.status.success(),
+        "terraform fmt -check: {}",
+        String::from_utf8_lossy(&fmt.stdout)
+    );
     for example in ["quickstart", "classic-ibm", "import"] {
         let workspace = Workspace::managed();
-        workspace.write("main.tf", &std::fs::read_to_string(Path::new(EXAMPLES).join(example).join("main.tf")).unwrap());
+        workspace.write(
+            "main.tf",
+            &std::fs::read_to_string(Path::new(EXAMPLES).join(example).join("main.tf")).unwrap(),
+        );
         workspace.ok(&["init", "-input=false", "-backend=false"]);
         let validate = workspace.ok(&["validate"]);
-        assert!(validate.contains("The configuration is valid"), "{example}: {validate}");
+        assert!(
+            validate.contains("The configuration is valid"),
+            "{example}: {validate}"
+        );
     }
 }
 
@@ -159,8 +230,16 @@ fn the_classic_example_applies_with_a_warning_at_each_weak_attribute() {
     workspace.write("main.tf", &std::fs::read_to_string(example).unwrap());
     workspace.ok(&["init", "-input=false"]);
     let output = workspace.run(&["apply", "-input=false", "-auto-approve"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     for weak in ["3DES", "MD5"] {
         assert!(all.contains(weak), "no warning names {weak}:\n{all}");
     }

@@ -42,7 +42,10 @@ pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnost
         diags.add(
             Problem::error(
                 "Unknown engine",
-                format!("{engine:?} is not an engine; use \"local\" or \"strongswan\".{}", did_you_mean(engine, &ENGINES)),
+                format!(
+                    "{engine:?} is not an engine; use \"local\" or \"strongswan\".{}",
+                    did_you_mean(engine, &ENGINES)
+                ),
             ),
             engine_path.clone(),
         );
@@ -50,13 +53,20 @@ pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnost
     if let Some(dir) = &settings.config_dir {
         if dir.is_empty() && !unknown.contains(&AttributePath::root("config_dir")) {
             diags.add(
-                Problem::error("Empty config_dir", format!("config_dir must name a directory, such as {DEFAULT_CONFIG_DIR:?}.")),
+                Problem::error(
+                    "Empty config_dir",
+                    format!("config_dir must name a directory, such as {DEFAULT_CONFIG_DIR:?}."),
+                ),
                 AttributePath::root("config_dir"),
             );
         }
     }
     if let Some(table) = &settings.nat_table {
-        unknown.take(&mut diags, &AttributePath::root("nat_table"), NatTable::parse(table));
+        unknown.take(
+            &mut diags,
+            &AttributePath::root("nat_table"),
+            NatTable::parse(table),
+        );
     }
     if let Some(uri) = &settings.vici_uri {
         let path = AttributePath::root("vici_uri");
@@ -89,7 +99,8 @@ pub fn open(settings: &EngineSettings) -> Result<Arc<dyn Gateway>, Diagnostics> 
         return Err(diags);
     }
     let nat_table = match &settings.nat_table {
-        Some(table) => NatTable::parse(table).map_err(|p| Diagnostics::from(p.at(AttributePath::root("nat_table"))))?,
+        Some(table) => NatTable::parse(table)
+            .map_err(|p| Diagnostics::from(p.at(AttributePath::root("nat_table"))))?,
         None => NatTable::default(),
     };
     let config_dir = settings.config_dir.as_deref().unwrap_or(DEFAULT_CONFIG_DIR);
@@ -121,10 +132,14 @@ fn check_vici_uri(uri: &str) -> Result<(), Problem> {
         return Ok(());
     }
     if let Some(address) = uri.strip_prefix("tcp://") {
-        let port_ok = address
-            .rsplit_once(':')
-            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
-        return if port_ok { Ok(()) } else { Err(invalid("does not name a host and port")) };
+        let port_ok = address.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0)
+        });
+        return if port_ok {
+            Ok(())
+        } else {
+            Err(invalid("does not name a host and port"))
+        };
     }
     Err(invalid("has an unsupported scheme"))
 }
@@ -152,7 +167,13 @@ mod tests {
     fn vici_uris_need_a_supported_scheme() {
         assert!(check_vici_uri("unix:///var/run/charon.vici").is_ok());
         assert!(check_vici_uri("tcp://10.0.0.1:4502").is_ok());
-        for bad in ["http://x", "unix://relative", "tcp://host", "tcp://:1", "tcp://h:0"] {
+        for bad in [
+            "http://x",
+            "unix://relative",
+            "tcp://host",
+            "tcp://:1",
+            "tcp://h:0",
+        ] {
             assert!(check_vici_uri(bad).is_err(), "{bad}");
         }
     }
@@ -177,6 +198,9 @@ mod tests {
         let mut local = settings("local");
         local.config_dir = Some("/proc/no-such-dir/gateway".into());
         let diags = open(&local).err().unwrap();
-        assert_eq!(diags.errors().next().unwrap().path.to_string(), "config_dir");
+        assert_eq!(
+            diags.errors().next().unwrap().path.to_string(),
+            "config_dir"
+        );
     }
 }

@@ -20,11 +20,17 @@ pub enum Extra {
 
 /// Decodes JSON `bytes` as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type, extra: Extra) -> Result<Value, CodecError> {
-    let json: Json = serde_json::from_slice(bytes).map_err(|error| CodecError::Syntax(error.to_string()))?;
+    let json: Json =
+        serde_json::from_slice(bytes).map_err(|error| CodecError::Syntax(error.to_string()))?;
     from_json(json, ty, extra, &mut Vec::new())
 }
 
-fn from_json(json: Json, ty: &Type, extra: Extra, path: &mut Vec<String>) -> Result<Value, CodecError> {
+fn from_json(
+    json: Json,
+    ty: &Type,
+    extra: Extra,
+    path: &mut Vec<String>,
+) -> Result<Value, CodecError> {
     let mismatch = |path: &Vec<String>, found: &str| CodecError::mismatch(path, ty, found);
     match (json, ty) {
         (Json::Null, _) => Ok(Value::Null),
@@ -40,8 +46,12 @@ fn from_json(json: Json, ty: &Type, extra: Extra, path: &mut Vec<String>) -> Res
             .map(|x| Value::Number(Number::from_f64(x)))
             .ok_or_else(|| mismatch(path, "a string that is not a number")),
         (Json::String(text), Type::String) => Ok(Value::String(text)),
-        (Json::Array(items), Type::List(element)) => Ok(Value::List(elements(items, element, extra, path)?)),
-        (Json::Array(items), Type::Set(element)) => Ok(Value::Set(elements(items, element, extra, path)?)),
+        (Json::Array(items), Type::List(element)) => {
+            Ok(Value::List(elements(items, element, extra, path)?))
+        }
+        (Json::Array(items), Type::Set(element)) => {
+            Ok(Value::Set(elements(items, element, extra, path)?))
+        }
         (Json::Object(entries), Type::Map(element)) => {
             let mut map = BTreeMap::new();
             for (key, item) in entries {
@@ -79,13 +89,23 @@ fn from_json(json: Json, ty: &Type, extra: Extra, path: &mut Vec<String>) -> Res
                 .get("type")
                 .and_then(Type::from_json)
                 .ok_or_else(|| mismatch(path, "a dynamic value with an unreadable type"))?;
-            from_json(entries.remove("value").unwrap_or(Json::Null), &actual, extra, path)
+            from_json(
+                entries.remove("value").unwrap_or(Json::Null),
+                &actual,
+                extra,
+                path,
+            )
         }
         (other, _) => Err(mismatch(path, kind_of(&other))),
     }
 }
 
-fn elements(items: Vec<Json>, element: &Type, extra: Extra, path: &mut Vec<String>) -> Result<Vec<Value>, CodecError> {
+fn elements(
+    items: Vec<Json>,
+    element: &Type,
+    extra: Extra,
+    path: &mut Vec<String>,
+) -> Result<Vec<Value>, CodecError> {
     items
         .into_iter()
         .enumerate()
@@ -123,22 +143,35 @@ mod tests {
 
     #[test]
     fn reads_state_json_and_fills_missing_attributes_with_null() {
-        let value = decode(br#"{"name":"dc","subnets":["10.0.0.0/8"]}"#, &ty(), Extra::Refuse).unwrap();
+        let value = decode(
+            br#"{"name":"dc","subnets":["10.0.0.0/8"]}"#,
+            &ty(),
+            Extra::Refuse,
+        )
+        .unwrap();
         assert_eq!(value.attr("name"), &Value::String("dc".into()));
         assert_eq!(value.attr("keylife"), &Value::Null);
-        assert_eq!(value.attr("subnets"), &Value::Set(vec![Value::String("10.0.0.0/8".into())]));
+        assert_eq!(
+            value.attr("subnets"),
+            &Value::Set(vec![Value::String("10.0.0.0/8".into())])
+        );
     }
 
     #[test]
     fn extra_attributes_are_refused_or_dropped_as_asked() {
         let bytes = br#"{"name":"dc","removed_long_ago":1}"#;
         assert!(decode(bytes, &ty(), Extra::Refuse).is_err());
-        assert_eq!(decode(bytes, &ty(), Extra::Drop).unwrap().attr("name"), &Value::String("dc".into()));
+        assert_eq!(
+            decode(bytes, &ty(), Extra::Drop).unwrap().attr("name"),
+            &Value::String("dc".into())
+        );
     }
 
     #[test]
     fn wrong_types_are_errors() {
-        let error = decode(br#"{"keylife":"soon"}"#, &ty(), Extra::Refuse).unwrap_err().to_string();
+        let error = decode(br#"{"keylife":"soon"}"#, &ty(), Extra::Refuse)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("keylife"), "{error}");
     }
 }

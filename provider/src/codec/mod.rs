@@ -50,7 +50,9 @@ impl CodecError {
 pub fn decode_dynamic(value: Option<&DynamicValue>, ty: &Type) -> Result<Value, CodecError> {
     match value {
         Some(dynamic) if !dynamic.msgpack.is_empty() => msgpack::decode(&dynamic.msgpack, ty),
-        Some(dynamic) if !dynamic.json.is_empty() => json::decode(&dynamic.json, ty, json::Extra::Refuse),
+        Some(dynamic) if !dynamic.json.is_empty() => {
+            json::decode(&dynamic.json, ty, json::Extra::Refuse)
+        }
         _ => Ok(Value::Null),
     }
 }

@@ -18,9 +18,13 @@ const UNKNOWN_EXTENSION: i8 = 0;
 /// Decodes `bytes` as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let mut reader = bytes;
-    let raw = rmpv::decode::read_value(&mut reader).map_err(|error| CodecError::Syntax(error.to_string()))?;
+    let raw = rmpv::decode::read_value(&mut reader)
+        .map_err(|error| CodecError::Syntax(error.to_string()))?;
     if !reader.is_empty() {
-        return Err(CodecError::Syntax(format!("{} bytes after the value", reader.len())));
+        return Err(CodecError::Syntax(format!(
+            "{} bytes after the value",
+            reader.len()
+        )));
     }
     from_msgpack(raw, ty, &mut Vec::new())
 }
@@ -30,7 +34,8 @@ pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
     let raw = to_msgpack(value, ty, &mut Vec::new())?;
     let mut bytes = Vec::new();
     // Writing into a Vec cannot fail.
-    rmpv::encode::write_value(&mut bytes, &raw).map_err(|error| CodecError::Syntax(error.to_string()))?;
+    rmpv::encode::write_value(&mut bytes, &raw)
+        .map_err(|error| CodecError::Syntax(error.to_string()))?;
     Ok(bytes)
 }
 
@@ -48,15 +53,21 @@ fn from_msgpack(raw: Msgpack, ty: &Type, path: &mut Vec<String>) -> Result<Value
         (Msgpack::F64(x), Type::Number) => Ok(Value::Number(Number::from_f64(x))),
         // cty writes numbers that do not fit a float64 exactly as decimal strings.
         (Msgpack::String(text), Type::Number) => {
-            let text = text.into_str().ok_or_else(|| mismatch(path, "invalid UTF-8"))?;
+            let text = text
+                .into_str()
+                .ok_or_else(|| mismatch(path, "invalid UTF-8"))?;
             parse_number(&text).ok_or_else(|| mismatch(path, "a string that is not a number"))
         }
         (Msgpack::String(text), Type::String) => text
             .into_str()
             .map(Value::String)
             .ok_or_else(|| mismatch(path, "invalid UTF-8")),
-        (Msgpack::Array(items), Type::List(element)) => Ok(Value::List(elements(items, element, path)?)),
-        (Msgpack::Array(items), Type::Set(element)) => Ok(Value::Set(elements(items, element, path)?)),
+        (Msgpack::Array(items), Type::List(element)) => {
+            Ok(Value::List(elements(items, element, path)?))
+        }
+        (Msgpack::Array(items), Type::Set(element)) => {
+            Ok(Value::Set(elements(items, element, path)?))
+        }
         (Msgpack::Map(entries), Type::Map(element)) => {
             let mut map = BTreeMap::new();
             for (key, item) in entries {
@@ -106,7 +117,11 @@ fn from_msgpack(raw: Msgpack, ty: &Type, path: &mut Vec<String>) -> Result<Value
     }
 }
 
-fn elements(items: Vec<Msgpack>, element: &Type, path: &mut Vec<String>) -> Result<Vec<Value>, CodecError> {
+fn elements(
+    items: Vec<Msgpack>,
+    element: &Type,
+    path: &mut Vec<String>,
+) -> Result<Vec<Value>, CodecError> {
     items
         .into_iter()
         .enumerate()
@@ -121,10 +136,12 @@ fn elements(items: Vec<Msgpack>, element: &Type, path: &mut Vec<String>) -> Resu
 
 fn map_key(key: Msgpack, path: &[String]) -> Result<String, CodecError> {
     match key {
-        Msgpack::String(text) => text.into_str().ok_or_else(|| CodecError::Syntax(format!(
-            "a map key at {} is not valid UTF-8",
-            render_path(path)
-        ))),
+        Msgpack::String(text) => text.into_str().ok_or_else(|| {
+            CodecError::Syntax(format!(
+                "a map key at {} is not valid UTF-8",
+                render_path(path)
+            ))
+        }),
         other => Err(CodecError::Syntax(format!(
             "a map key at {} is {}, not a string",
             render_path(path),
@@ -155,7 +172,10 @@ fn to_msgpack(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Msgpac
             let mut out = Vec::with_capacity(entries.len());
             for (key, item) in entries {
                 path.push(format!("[{key:?}]"));
-                out.push((Msgpack::from(key.as_str()), to_msgpack(item, element, path)?));
+                out.push((
+                    Msgpack::from(key.as_str()),
+                    to_msgpack(item, element, path)?,
+                ));
                 path.pop();
             }
             Msgpack::Map(out)
@@ -171,7 +191,10 @@ fn to_msgpack(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Msgpac
             for (name, attribute_type) in types {
                 path.push(format!(".{name}"));
                 let item = attributes.get(name).unwrap_or(&Value::Null);
-                out.push((Msgpack::from(name.as_str()), to_msgpack(item, attribute_type, path)?));
+                out.push((
+                    Msgpack::from(name.as_str()),
+                    to_msgpack(item, attribute_type, path)?,
+                ));
                 path.pop();
             }
             Msgpack::Map(out)
@@ -251,8 +274,14 @@ mod tests {
             ("name".to_owned(), Value::String("dc".into())),
             ("keylife".to_owned(), Value::int(3600)),
             ("pfs".to_owned(), Value::Unknown),
-            ("subnets".to_owned(), Value::Set(vec![Value::String("10.0.0.0/8".into()), Value::Unknown])),
-            ("order".to_owned(), Value::List(vec![Value::Number(Number::Float(0.5)), Value::Null])),
+            (
+                "subnets".to_owned(),
+                Value::Set(vec![Value::String("10.0.0.0/8".into()), Value::Unknown]),
+            ),
+            (
+                "order".to_owned(),
+                Value::List(vec![Value::Number(Number::Float(0.5)), Value::Null]),
+            ),
             (
                 "translations".to_owned(),
                 Value::Map(BTreeMap::from([(
@@ -274,7 +303,10 @@ mod tests {
 
     #[test]
     fn unknown_is_written_as_cty_writes_it() {
-        assert_eq!(encode(&Value::Unknown, &Type::String).unwrap(), [0xd4, 0x00, 0x00]);
+        assert_eq!(
+            encode(&Value::Unknown, &Type::String).unwrap(),
+            [0xd4, 0x00, 0x00]
+        );
     }
 
     #[test]
@@ -289,19 +321,25 @@ mod tests {
     #[test]
     fn missing_attributes_read_as_null_and_extra_ones_are_refused() {
         let mut bytes = Vec::new();
-        rmpv::encode::write_value(&mut bytes, &Msgpack::Map(vec![("name".into(), "x".into())])).unwrap();
+        rmpv::encode::write_value(&mut bytes, &Msgpack::Map(vec![("name".into(), "x".into())]))
+            .unwrap();
         let value = decode(&bytes, &object_type()).unwrap();
         assert_eq!(value.attr("keylife"), &Value::Null);
 
         let mut bytes = Vec::new();
-        rmpv::encode::write_value(&mut bytes, &Msgpack::Map(vec![("nope".into(), "x".into())])).unwrap();
+        rmpv::encode::write_value(&mut bytes, &Msgpack::Map(vec![("nope".into(), "x".into())]))
+            .unwrap();
         let error = decode(&bytes, &object_type()).unwrap_err();
         assert!(error.to_string().contains("nope"), "{error}");
     }
 
     #[test]
     fn numbers_arrive_as_ints_floats_or_strings() {
-        for raw in [Msgpack::from(3600), Msgpack::F64(3600.0), Msgpack::from("3600")] {
+        for raw in [
+            Msgpack::from(3600),
+            Msgpack::F64(3600.0),
+            Msgpack::from("3600"),
+        ] {
             let mut bytes = Vec::new();
             rmpv::encode::write_value(&mut bytes, &raw).unwrap();
             assert_eq!(decode(&bytes, &Type::Number).unwrap(), Value::int(3600));
@@ -311,16 +349,25 @@ mod tests {
     #[test]
     fn a_type_mismatch_names_where_it_is() {
         let mut bytes = Vec::new();
-        let raw = Msgpack::Map(vec![("subnets".into(), Msgpack::Array(vec![Msgpack::from(5)]))]);
+        let raw = Msgpack::Map(vec![(
+            "subnets".into(),
+            Msgpack::Array(vec![Msgpack::from(5)]),
+        )]);
         rmpv::encode::write_value(&mut bytes, &raw).unwrap();
         let error = decode(&bytes, &object_type()).unwrap_err().to_string();
-        assert!(error.contains("subnets[0]") && error.contains("string"), "{error}");
+        assert!(
+            error.contains("subnets[0]") && error.contains("string"),
+            "{error}"
+        );
     }
 
     #[test]
     fn dynamic_values_carry_their_type() {
         let type_json = br#"["list","string"]"#.to_vec();
-        let raw = Msgpack::Array(vec![Msgpack::Binary(type_json), Msgpack::Array(vec!["a".into()])]);
+        let raw = Msgpack::Array(vec![
+            Msgpack::Binary(type_json),
+            Msgpack::Array(vec!["a".into()]),
+        ]);
         let mut bytes = Vec::new();
         rmpv::encode::write_value(&mut bytes, &raw).unwrap();
         assert_eq!(
@@ -331,7 +378,12 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for bytes in [&[0xd4, 0x00][..], &[0x92, 0x01][..], &[0xa3, b'a'][..], &[0x01, 0x02][..]] {
+        for bytes in [
+            &[0xd4, 0x00][..],
+            &[0x92, 0x01][..],
+            &[0xa3, b'a'][..],
+            &[0x01, 0x02][..],
+        ] {
             assert!(decode(bytes, &object_type()).is_err(), "{bytes:x?}");
         }
     }

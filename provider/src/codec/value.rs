@@ -155,7 +155,9 @@ impl Value {
         match self {
             Value::Unknown => false,
             Value::List(items) | Value::Set(items) => items.iter().all(Value::is_wholly_known),
-            Value::Map(entries) | Value::Object(entries) => entries.values().all(Value::is_wholly_known),
+            Value::Map(entries) | Value::Object(entries) => {
+                entries.values().all(Value::is_wholly_known)
+            }
             _ => true,
         }
     }
@@ -174,7 +176,9 @@ impl Value {
     /// value is not an object.
     pub fn attr_mut(&mut self, name: &str) -> Option<&mut Value> {
         match self {
-            Value::Object(attributes) => Some(attributes.entry(name.to_owned()).or_insert(Value::Null)),
+            Value::Object(attributes) => {
+                Some(attributes.entry(name.to_owned()).or_insert(Value::Null))
+            }
             _ => None,
         }
     }
@@ -253,10 +257,8 @@ impl Value {
             }
             // A set element has no stable address; an unknown element makes the whole
             // set unknown for validation.
-            Value::Set(items) => {
-                if !items.iter().all(Value::is_wholly_known) {
-                    found.push(path.clone());
-                }
+            Value::Set(items) if !items.iter().all(Value::is_wholly_known) => {
+                found.push(path.clone())
             }
             Value::Map(entries) => {
                 for (key, item) in entries {
@@ -282,15 +284,19 @@ impl Value {
 pub fn semantically_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Set(x), Value::Set(y)) => {
-            x.len() == y.len() && x.iter().all(|item| y.iter().any(|other| semantically_equal(item, other)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|item| y.iter().any(|other| semantically_equal(item, other)))
         }
         (Value::List(x), Value::List(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| semantically_equal(p, q))
         }
         (Value::Map(x), Value::Map(y)) | (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x.iter()
-                    .all(|(key, item)| y.get(key).is_some_and(|other| semantically_equal(item, other)))
+                && x.iter().all(|(key, item)| {
+                    y.get(key)
+                        .is_some_and(|other| semantically_equal(item, other))
+                })
         }
         _ => a == b,
     }
@@ -314,7 +320,10 @@ mod tests {
             ("a".to_owned(), Type::Set(Box::new(Type::String))),
             (
                 "b".to_owned(),
-                Type::Map(Box::new(Type::Object(BTreeMap::from([("c".to_owned(), Type::Number)])))),
+                Type::Map(Box::new(Type::Object(BTreeMap::from([(
+                    "c".to_owned(),
+                    Type::Number,
+                )])))),
             ),
         ]));
         assert_eq!(
@@ -351,6 +360,9 @@ mod tests {
         let a = Value::Set(vec![Value::String("a".into()), Value::String("b".into())]);
         let b = Value::Set(vec![Value::String("b".into()), Value::String("a".into())]);
         assert!(semantically_equal(&a, &b));
-        assert!(!semantically_equal(&a, &Value::Set(vec![Value::String("a".into())])));
+        assert!(!semantically_equal(
+            &a,
+            &Value::Set(vec![Value::String("a".into())])
+        ));
     }
 }

@@ -35,7 +35,9 @@ pub fn path_to_proto(path: &AttributePath) -> pb::AttributePath {
                 selector: Some(match step {
                     PathStep::Attr(name) => Selector::AttributeName(name.clone()),
                     PathStep::Key(key) => Selector::ElementKeyString(key.clone()),
-                    PathStep::Index(index) => Selector::ElementKeyInt(i64::try_from(*index).unwrap_or(i64::MAX)),
+                    PathStep::Index(index) => {
+                        Selector::ElementKeyInt(i64::try_from(*index).unwrap_or(i64::MAX))
+                    }
                 }),
             })
             .collect(),
@@ -45,13 +47,15 @@ pub fn path_to_proto(path: &AttributePath) -> pb::AttributePath {
 /// Converts a tfplugin6 attribute path back (for `requires_replace` and tests).
 pub fn path_from_proto(path: &pb::AttributePath) -> AttributePath {
     use pb::attribute_path::step::Selector;
-    path.steps.iter().fold(AttributePath::empty(), |acc, step| match &step.selector {
-        Some(Selector::AttributeName(name)) if acc.is_empty() => AttributePath::root(name),
-        Some(Selector::AttributeName(name)) => acc.attr(name),
-        Some(Selector::ElementKeyString(key)) => acc.key(key),
-        Some(Selector::ElementKeyInt(index)) => acc.index(usize::try_from(*index).unwrap_or(0)),
-        None => acc,
-    })
+    path.steps
+        .iter()
+        .fold(AttributePath::empty(), |acc, step| match &step.selector {
+            Some(Selector::AttributeName(name)) if acc.is_empty() => AttributePath::root(name),
+            Some(Selector::AttributeName(name)) => acc.attr(name),
+            Some(Selector::ElementKeyString(key)) => acc.key(key),
+            Some(Selector::ElementKeyInt(index)) => acc.index(usize::try_from(*index).unwrap_or(0)),
+            None => acc,
+        })
 }
 
 /// A value from Terraform that does not match the schema: a bug in Terraform or in
@@ -81,7 +85,9 @@ mod tests {
 
     #[test]
     fn paths_round_trip() {
-        let path = AttributePath::root("translations").key("billing-db").attr("customer_ip");
+        let path = AttributePath::root("translations")
+            .key("billing-db")
+            .attr("customer_ip");
         assert_eq!(path_from_proto(&path_to_proto(&path)), path);
         let path = AttributePath::root("list").index(3);
         assert_eq!(path_from_proto(&path_to_proto(&path)), path);
@@ -90,7 +96,10 @@ mod tests {
     #[test]
     fn severities_and_paths_are_kept() {
         let mut diags = Diagnostics::new();
-        diags.add(ipsec_core::Problem::warning("Weak", "use AES256"), AttributePath::root("phase1").attr("encryption"));
+        diags.add(
+            ipsec_core::Problem::warning("Weak", "use AES256"),
+            AttributePath::root("phase1").attr("encryption"),
+        );
         let proto = to_proto(&diags);
         assert_eq!(proto[0].severity, pb::diagnostic::Severity::Warning as i32);
         assert_eq!(proto[0].attribute.as_ref().unwrap().steps.len(), 2);

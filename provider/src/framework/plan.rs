@@ -69,7 +69,9 @@ fn plan_object(
             &path,
             requires_replace,
         );
-        let replaces = attribute.plan_modifiers.contains(&PlanModifier::RequiresReplace);
+        let replaces = attribute
+            .plan_modifiers
+            .contains(&PlanModifier::RequiresReplace);
         if replaces && !prior.is_null() && !semantically_equal(&value, prior_value) {
             requires_replace.push(path);
         }
@@ -97,7 +99,9 @@ fn plan_attribute(
         if !attribute.is_computed() {
             return Value::Null;
         }
-        let keep = attribute.plan_modifiers.contains(&PlanModifier::UseStateForUnknown);
+        let keep = attribute
+            .plan_modifiers
+            .contains(&PlanModifier::UseStateForUnknown);
         return if prior_object.is_null() {
             // Being created: the provider knows it only after apply, unless the
             // resource derives it in its own plan.
@@ -118,8 +122,14 @@ fn plan_attribute(
                 .map(|(key, entry)| {
                     let planned = plan_object(
                         nested,
-                        prior.as_entries().and_then(|m| m.get(key)).unwrap_or(&Value::Null),
-                        proposed.as_entries().and_then(|m| m.get(key)).unwrap_or(entry),
+                        prior
+                            .as_entries()
+                            .and_then(|m| m.get(key))
+                            .unwrap_or(&Value::Null),
+                        proposed
+                            .as_entries()
+                            .and_then(|m| m.get(key))
+                            .unwrap_or(entry),
                         entry,
                         &path.key(key),
                         requires_replace,
@@ -142,14 +152,17 @@ mod tests {
             version: 0,
             description: "",
             attributes: vec![
-                Attribute::string("id").computed().plan_modifier(PlanModifier::UseStateForUnknown),
+                Attribute::string("id")
+                    .computed()
+                    .plan_modifier(PlanModifier::UseStateForUnknown),
                 Attribute::string("name").required().requires_replace(),
                 Attribute::string("secret").optional().write_only(),
                 Attribute::integer("ike_version").optional_computed(Some(V::int(2))),
                 Attribute::single(
                     "phase1",
                     vec![
-                        Attribute::string("encryption").optional_computed(Some(V::String("AES256".into()))),
+                        Attribute::string("encryption")
+                            .optional_computed(Some(V::String("AES256".into()))),
                         Attribute::integer("keylife").optional_computed(Some(V::int(28800))),
                     ],
                 )
@@ -160,7 +173,12 @@ mod tests {
     }
 
     fn object(pairs: &[(&str, V)]) -> V {
-        V::Object(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+        V::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
     }
 
     fn s(text: &str) -> V {
@@ -178,7 +196,10 @@ mod tests {
         assert_eq!(planned.state.attr("id"), &V::Unknown);
         assert_eq!(planned.state.attr("secret"), &V::Null);
         assert_eq!(planned.state.attr("ike_version"), &V::int(2));
-        assert_eq!(planned.state.attr("phase1").attr("encryption"), &s("AES128"));
+        assert_eq!(
+            planned.state.attr("phase1").attr("encryption"),
+            &s("AES128")
+        );
         assert_eq!(planned.state.attr("phase1").attr("keylife"), &V::int(28800));
         assert_eq!(planned.state.attr("description"), &V::Null);
         assert!(planned.requires_replace.is_empty());
@@ -196,8 +217,13 @@ mod tests {
 
     #[test]
     fn update_keeps_the_id_and_reports_replacing_changes() {
-        let prior = plan(&schema(), &V::Null, &object(&[("name", s("dc"))]), &object(&[("name", s("dc"))]))
-            .state;
+        let prior = plan(
+            &schema(),
+            &V::Null,
+            &object(&[("name", s("dc"))]),
+            &object(&[("name", s("dc"))]),
+        )
+        .state;
         let mut prior = prior;
         prior.set_attr("id", s("dc"));
         let config = object(&[("name", s("dc2")), ("ike_version", V::int(1))]);
@@ -206,7 +232,11 @@ mod tests {
         let planned = plan(&schema(), &prior, &proposed, &config);
         assert_eq!(planned.state.attr("id"), &s("dc"));
         assert_eq!(planned.state.attr("ike_version"), &V::int(1));
-        let paths: Vec<String> = planned.requires_replace.iter().map(ToString::to_string).collect();
+        let paths: Vec<String> = planned
+            .requires_replace
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(paths, ["name"]);
     }
 

@@ -36,13 +36,24 @@ pub trait Resource: Send + Sync {
     ) -> Diagnostics;
 
     /// Creates the object; answers the new state.
-    async fn create(&self, gateway: &dyn Gateway, planned: &Value, config: &Value) -> Outcome<Value>;
+    async fn create(
+        &self,
+        gateway: &dyn Gateway,
+        planned: &Value,
+        config: &Value,
+    ) -> Outcome<Value>;
 
     /// Reads the object back; `(None, no errors)` means it is gone.
     async fn read(&self, gateway: &dyn Gateway, state: &Value) -> Outcome<Value>;
 
     /// Changes the object in place; answers the new state.
-    async fn update(&self, gateway: &dyn Gateway, prior: &Value, planned: &Value, config: &Value) -> Outcome<Value>;
+    async fn update(
+        &self,
+        gateway: &dyn Gateway,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+    ) -> Outcome<Value>;
 
     /// Deletes the object. Deleting one that is already gone is not an error.
     async fn delete(&self, gateway: &dyn Gateway, prior: &Value) -> Diagnostics;

@@ -185,7 +185,10 @@ impl Attribute {
 
     /// Whether the provider may fill it.
     pub fn is_computed(&self) -> bool {
-        matches!(self.presence, Presence::Computed | Presence::OptionalComputed)
+        matches!(
+            self.presence,
+            Presence::Computed | Presence::OptionalComputed
+        )
     }
 
     /// The value's type.
@@ -217,8 +220,14 @@ impl Attribute {
     fn to_proto(&self) -> pb::schema::Attribute {
         let (ty, nested_type) = match &self.kind {
             Kind::Plain(ty) => (ty.to_json().to_string().into_bytes(), None),
-            Kind::Single(attributes) => (Vec::new(), Some(nested(attributes, pb::schema::object::NestingMode::Single))),
-            Kind::Map(attributes) => (Vec::new(), Some(nested(attributes, pb::schema::object::NestingMode::Map))),
+            Kind::Single(attributes) => (
+                Vec::new(),
+                Some(nested(attributes, pb::schema::object::NestingMode::Single)),
+            ),
+            Kind::Map(attributes) => (
+                Vec::new(),
+                Some(nested(attributes, pb::schema::object::NestingMode::Map)),
+            ),
         };
         pb::schema::Attribute {
             name: self.name.to_owned(),
@@ -226,7 +235,10 @@ impl Attribute {
             nested_type,
             description: self.description.to_owned(),
             required: self.presence == Presence::Required,
-            optional: matches!(self.presence, Presence::Optional | Presence::OptionalComputed),
+            optional: matches!(
+                self.presence,
+                Presence::Optional | Presence::OptionalComputed
+            ),
             computed: self.is_computed(),
             sensitive: self.sensitive,
             description_kind: pb::StringKind::Markdown as i32,
@@ -272,7 +284,10 @@ fn object_type(attributes: &[Attribute]) -> Type {
     )
 }
 
-fn nested(attributes: &[Attribute], nesting: pb::schema::object::NestingMode) -> pb::schema::Object {
+fn nested(
+    attributes: &[Attribute],
+    nesting: pb::schema::object::NestingMode,
+) -> pb::schema::Object {
     pb::schema::Object {
         attributes: attributes.iter().map(Attribute::to_proto).collect(),
         nesting: nesting as i32,
@@ -288,7 +303,8 @@ mod tests {
         Attribute::single(
             "phase1",
             vec![
-                Attribute::string("encryption").optional_computed(Some(Value::String("AES256".into()))),
+                Attribute::string("encryption")
+                    .optional_computed(Some(Value::String("AES256".into()))),
                 Attribute::integer("keylife").optional_computed(Some(Value::int(28800))),
             ],
         )
@@ -307,7 +323,10 @@ mod tests {
         let proto = phase().to_proto();
         assert!(proto.r#type.is_empty());
         let nested = proto.nested_type.unwrap();
-        assert_eq!(nested.nesting, pb::schema::object::NestingMode::Single as i32);
+        assert_eq!(
+            nested.nesting,
+            pb::schema::object::NestingMode::Single as i32
+        );
         assert_eq!(nested.attributes.len(), 2);
         assert!(proto.optional && proto.computed && !proto.required);
     }

@@ -22,13 +22,25 @@ impl Validator {
     pub fn check(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
         match (self, value) {
             (Validator::WholeNumber, Value::Number(Number::Float(x))) => diags.add(
-                Problem::error("Not a whole number", format!("{x} is not a whole number; use an integer.")),
+                Problem::error(
+                    "Not a whole number",
+                    format!("{x} is not a whole number; use an integer."),
+                ),
                 path.clone(),
             ),
-            (Validator::OneOf(allowed), Value::String(given)) if !allowed.contains(&given.as_str()) => {
-                let list = allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
+            (Validator::OneOf(allowed), Value::String(given))
+                if !allowed.contains(&given.as_str()) =>
+            {
+                let list = allowed
+                    .iter()
+                    .map(|a| format!("\"{a}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 diags.add(
-                    Problem::error("Unsupported value", format!("\"{given}\" is not supported; use one of {list}.")),
+                    Problem::error(
+                        "Unsupported value",
+                        format!("\"{given}\" is not supported; use one of {list}."),
+                    ),
                     path.clone(),
                 )
             }
@@ -38,7 +50,11 @@ impl Validator {
 }
 
 /// Runs every attribute's validators over `config`, nested attributes included.
-pub fn validate_attributes(attributes: &[Attribute], config: &Value, base: &AttributePath) -> Diagnostics {
+pub fn validate_attributes(
+    attributes: &[Attribute],
+    config: &Value,
+    base: &AttributePath,
+) -> Diagnostics {
     let mut diags = Diagnostics::new();
     for attribute in attributes {
         let path = child(base, attribute.name);
@@ -47,7 +63,9 @@ pub fn validate_attributes(attributes: &[Attribute], config: &Value, base: &Attr
             validator.check(value, &path, &mut diags);
         }
         match (&attribute.kind, value) {
-            (Kind::Single(nested), Value::Object(_)) => diags.extend(validate_attributes(nested, value, &path)),
+            (Kind::Single(nested), Value::Object(_)) => {
+                diags.extend(validate_attributes(nested, value, &path))
+            }
             (Kind::Map(nested), Value::Map(entries)) => {
                 for (key, entry) in entries {
                     diags.extend(validate_attributes(nested, entry, &path.key(key)));
@@ -87,7 +105,10 @@ mod tests {
                 "translations".to_owned(),
                 Value::Map(BTreeMap::from([(
                     "db".to_owned(),
-                    Value::Object(BTreeMap::from([("port".to_owned(), Value::Number(Number::Float(1.5)))])),
+                    Value::Object(BTreeMap::from([(
+                        "port".to_owned(),
+                        Value::Number(Number::Float(1.5)),
+                    )])),
                 )])),
             ),
             ("engine".to_owned(), Value::String("remote".into())),
@@ -95,6 +116,11 @@ mod tests {
         let diags = validate_attributes(&attributes, &config, &AttributePath::empty());
         let found: Vec<String> = diags.iter().map(|d| d.path.to_string()).collect();
         assert_eq!(found, [r#"translations["db"].port"#, "engine"]);
-        assert!(diags.iter().nth(1).unwrap().detail.contains("\"local\", \"strongswan\""));
+        assert!(diags
+            .iter()
+            .nth(1)
+            .unwrap()
+            .detail
+            .contains("\"local\", \"strongswan\""));
     }
 }

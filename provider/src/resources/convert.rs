@@ -11,7 +11,10 @@ use crate::codec::{Number, Value};
 
 /// The paths of every unknown value in a resource configuration.
 pub fn unknowns(config: &Value) -> Unknowns {
-    config.unknown_paths(&AttributePath::empty()).into_iter().collect()
+    config
+        .unknown_paths(&AttributePath::empty())
+        .into_iter()
+        .collect()
 }
 
 /// A known string, or empty.

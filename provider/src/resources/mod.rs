@@ -15,5 +15,9 @@ pub use vpn_connection::VpnConnection;
 
 /// Every resource type the provider serves.
 pub fn all() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(VpnConnection), Arc::new(RemoteSubnet), Arc::new(NatContextResource)]
+    vec![
+        Arc::new(VpnConnection),
+        Arc::new(RemoteSubnet),
+        Arc::new(NatContextResource),
+    ]
 }

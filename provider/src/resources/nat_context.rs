@@ -6,7 +6,9 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::model::{ConnectionName, NatContext};
-use ipsec_core::validate::{check_nat_context_config, validate_nat_context, NatContextInput, TranslationInput};
+use ipsec_core::validate::{
+    check_nat_context_config, validate_nat_context, NatContextInput, TranslationInput,
+};
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
 use super::convert::{errors_only, gateway_error, string, unknowns};
@@ -17,7 +19,8 @@ use crate::framework::{Attribute, Outcome, PlanModifier, Resource, Schema};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NatContextResource;
 
-static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    Schema {
     version: 0,
     description: "The static 1:1 NAT of one `ipsec_vpn_connection`: local addresses that stand for customer hosts \
                   behind the tunnel. One per connection; translations are added, changed and removed in place.",
@@ -50,6 +53,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
              through the tunnel to `customer_ip`; traffic from `customer_ip` arrives locally from `local_ip`.",
         ),
     ],
+}
 });
 
 #[async_trait]
@@ -87,31 +91,51 @@ impl Resource for NatContextResource {
         let (Some((name, nat)), _) = validate_nat_context(&input(config)) else {
             return Diagnostics::new();
         };
-        let mode = if prior.is_null() || prior.attr("connection") != &connection { Mode::Create } else { Mode::Update };
+        let mode = if prior.is_null() || prior.attr("connection") != &connection {
+            Mode::Create
+        } else {
+            Mode::Update
+        };
         ops::preview(gateway, &name.clone(), ops::nat_edit(name, nat, mode)).await
     }
 
-    async fn create(&self, gateway: &dyn Gateway, _planned: &Value, config: &Value) -> Outcome<Value> {
+    async fn create(
+        &self,
+        gateway: &dyn Gateway,
+        _planned: &Value,
+        config: &Value,
+    ) -> Outcome<Value> {
         put(gateway, config, Mode::Create).await
     }
 
     async fn read(&self, gateway: &dyn Gateway, prior: &Value) -> Outcome<Value> {
-        let Ok(name) = ConnectionName::parse(prior.attr("connection").as_str().unwrap_or_default()) else {
+        let Ok(name) = ConnectionName::parse(prior.attr("connection").as_str().unwrap_or_default())
+        else {
             return (None, Diagnostics::new());
         };
         match gateway.get(&name).await {
-            Ok(Some(context)) => (context.nat.as_ref().map(|nat| state(&name, nat)), Diagnostics::new()),
+            Ok(Some(context)) => (
+                context.nat.as_ref().map(|nat| state(&name, nat)),
+                Diagnostics::new(),
+            ),
             Ok(None) => (None, Diagnostics::new()),
             Err(error) => (None, gateway_error(&error)),
         }
     }
 
-    async fn update(&self, gateway: &dyn Gateway, _prior: &Value, _planned: &Value, config: &Value) -> Outcome<Value> {
+    async fn update(
+        &self,
+        gateway: &dyn Gateway,
+        _prior: &Value,
+        _planned: &Value,
+        config: &Value,
+    ) -> Outcome<Value> {
         put(gateway, config, Mode::Update).await
     }
 
     async fn delete(&self, gateway: &dyn Gateway, prior: &Value) -> Diagnostics {
-        let Ok(name) = ConnectionName::parse(prior.attr("connection").as_str().unwrap_or_default()) else {
+        let Ok(name) = ConnectionName::parse(prior.attr("connection").as_str().unwrap_or_default())
+        else {
             return Diagnostics::new();
         };
         match ops::delete_nat_context(gateway, &name).await {
@@ -123,13 +147,25 @@ impl Resource for NatContextResource {
     async fn import(&self, gateway: &dyn Gateway, id: &str) -> Outcome<Value> {
         let name = match ConnectionName::parse(id) {
             Ok(name) => name,
-            Err(problem) => return (None, Diagnostic::error("Invalid import ID", problem.detail).into()),
+            Err(problem) => {
+                return (
+                    None,
+                    Diagnostic::error("Invalid import ID", problem.detail).into(),
+                )
+            }
         };
-        let missing = |why: String| (None, Diagnostic::error("Cannot import a missing NAT context", why).into());
+        let missing = |why: String| {
+            (
+                None,
+                Diagnostic::error("Cannot import a missing NAT context", why).into(),
+            )
+        };
         match gateway.get(&name).await {
             Ok(Some(context)) => match &context.nat {
                 Some(nat) => (Some(state(&name, nat)), Diagnostics::new()),
-                None => missing(format!("Connection \"{name}\" has no NAT context on the gateway.")),
+                None => missing(format!(
+                    "Connection \"{name}\" has no NAT context on the gateway."
+                )),
             },
             Ok(None) => missing(format!("The gateway has no connection named \"{name}\".")),
             Err(error) => (None, gateway_error(&error)),
@@ -144,7 +180,14 @@ async fn put(gateway: &dyn Gateway, config: &Value, mode: Mode) -> Outcome<Value
             let name = applied.context.name().clone();
             match &applied.context.nat {
                 Some(nat) => (Some(state(&name, nat)), Diagnostics::new()),
-                None => (None, Diagnostic::error("NAT context not stored", "The gateway did not keep the NAT context.").into()),
+                None => (
+                    None,
+                    Diagnostic::error(
+                        "NAT context not stored",
+                        "The gateway did not keep the NAT context.",
+                    )
+                    .into(),
+                ),
             }
         }
         Err(error) => (None, errors_only(error.into_diagnostics())),
@@ -181,16 +224,28 @@ fn state(connection: &ConnectionName, nat: &NatContext) -> Value {
         .iter()
         .map(|(name, translation)| {
             let entry = Value::Object(BTreeMap::from([
-                ("local_ip".to_owned(), Value::String(translation.local_ip.to_string())),
-                ("customer_ip".to_owned(), Value::String(translation.customer_ip.to_string())),
+                (
+                    "local_ip".to_owned(),
+                    Value::String(translation.local_ip.to_string()),
+                ),
+                (
+                    "customer_ip".to_owned(),
+                    Value::String(translation.customer_ip.to_string()),
+                ),
             ]));
             (name.to_string(), entry)
         })
         .collect();
     Value::Object(BTreeMap::from([
         ("id".to_owned(), Value::String(connection.to_string())),
-        ("connection".to_owned(), Value::String(connection.to_string())),
-        ("static_nat_subnet".to_owned(), Value::String(nat.static_nat_subnet.to_string())),
+        (
+            "connection".to_owned(),
+            Value::String(connection.to_string()),
+        ),
+        (
+            "static_nat_subnet".to_owned(),
+            Value::String(nat.static_nat_subnet.to_string()),
+        ),
         ("translations".to_owned(), Value::Map(translations)),
     ]))
 }

@@ -19,7 +19,8 @@ use crate::framework::{Attribute, Outcome, PlanModifier, Resource, Schema};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RemoteSubnet;
 
-static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    Schema {
     version: 0,
     description: "One protected network on the remote (customer) side of an `ipsec_vpn_connection`. Many may be \
                   created in parallel for one connection; none is lost.",
@@ -37,6 +38,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
              local subnets or its other remote subnets. Changing it replaces the subnet.",
         ),
     ],
+}
 });
 
 #[async_trait]
@@ -71,17 +73,29 @@ impl Resource for RemoteSubnet {
         match gateway {
             // Both attributes replace, so an existing subnet never reaches here changed.
             Some(gateway) if prior.is_null() => {
-                ops::preview(gateway, &connection.clone(), ops::remote_subnet_edit(connection, cidr)).await
+                ops::preview(
+                    gateway,
+                    &connection.clone(),
+                    ops::remote_subnet_edit(connection, cidr),
+                )
+                .await
             }
             _ => Diagnostics::new(),
         }
     }
 
-    async fn create(&self, gateway: &dyn Gateway, _planned: &Value, config: &Value) -> Outcome<Value> {
+    async fn create(
+        &self,
+        gateway: &dyn Gateway,
+        _planned: &Value,
+        config: &Value,
+    ) -> Outcome<Value> {
         let input = input(config);
         match ops::create_remote_subnet(gateway, &input).await {
             Ok(_) => match validate_remote_subnet(&input) {
-                (Some((connection, cidr)), _) => (Some(state(&connection, &cidr)), Diagnostics::new()),
+                (Some((connection, cidr)), _) => {
+                    (Some(state(&connection, &cidr)), Diagnostics::new())
+                }
                 (None, diags) => (None, diags),
             },
             Err(error) => (None, errors_only(error.into_diagnostics())),
@@ -128,13 +142,27 @@ impl Resource for RemoteSubnet {
             return (None, import_id_error(parse_remote_subnet_id(id).1));
         };
         match gateway.get(&connection).await {
-            Ok(Some(context)) if context.remote_subnets.contains(&cidr) => (Some(state(&connection, &cidr)), diags),
-            Ok(Some(_)) => (None, Diagnostic::error("Cannot import a missing remote subnet", format!(
-                "Connection \"{connection}\" has no remote subnet {cidr} on the gateway."
-            )).into()),
-            Ok(None) => (None, Diagnostic::error("Cannot import a missing remote subnet", format!(
-                "The gateway has no connection named \"{connection}\"."
-            )).into()),
+            Ok(Some(context)) if context.remote_subnets.contains(&cidr) => {
+                (Some(state(&connection, &cidr)), diags)
+            }
+            Ok(Some(_)) => (
+                None,
+                Diagnostic::error(
+                    "Cannot import a missing remote subnet",
+                    format!(
+                        "Connection \"{connection}\" has no remote subnet {cidr} on the gateway."
+                    ),
+                )
+                .into(),
+            ),
+            Ok(None) => (
+                None,
+                Diagnostic::error(
+                    "Cannot import a missing remote subnet",
+                    format!("The gateway has no connection named \"{connection}\"."),
+                )
+                .into(),
+            ),
             Err(error) => (None, gateway_error(&error)),
         }
     }
@@ -164,7 +192,10 @@ fn state(connection: &ConnectionName, cidr: &Cidr) -> Value {
 fn import_id_error(diags: Diagnostics) -> Diagnostics {
     let mut out = Diagnostics::new();
     for diag in diags.iter() {
-        out.push(Diagnostic::error(format!("Invalid import ID: {}", diag.summary), diag.detail.clone()));
+        out.push(Diagnostic::error(
+            format!("Invalid import ID: {}", diag.summary),
+            diag.detail.clone(),
+        ));
     }
     out
 }

@@ -5,7 +5,9 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::model::{Connection, ConnectionName, Encryption, Phase1, Phase2};
-use ipsec_core::validate::{check_connection_config, validate_connection, ConnectionInput, PhaseInput};
+use ipsec_core::validate::{
+    check_connection_config, validate_connection, ConnectionInput, PhaseInput,
+};
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
 use super::convert::{
@@ -18,7 +20,8 @@ use crate::framework::{Attribute, Outcome, PlanModifier, Resource, Schema};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct VpnConnection;
 
-static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
+static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    Schema {
     version: 0,
     description: "One IPsec VPN context: the tunnel to one remote site and its negotiation parameters. \
                   Its remote networks are `ipsec_remote_subnet` resources; its static NAT is an `ipsec_nat_context`.",
@@ -67,18 +70,28 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
             ),
         Attribute::string("description").optional().describe("Free text for people; kept as a comment in the gateway's file."),
     ],
+}
 });
 
-const PHASE1_DESCRIPTION: &str = "Phase 1 (IKE SA) parameters. Omitted fields take their defaults: `AES256`, `SHA256`, \
+const PHASE1_DESCRIPTION: &str =
+    "Phase 1 (IKE SA) parameters. Omitted fields take their defaults: `AES256`, `SHA256`, \
                                   group `14`, `28800` seconds.";
 const PHASE2_DESCRIPTION: &str = "Phase 2 (ESP CHILD SA) parameters. Omitted fields take their defaults: `AES256`, \
                                   `SHA256`, group `14`, `3600` seconds. With a GCM cipher, omit `authentication`.";
 
 fn phase_attribute(name: &'static str, keylife: u32, description: &'static str) -> Attribute {
     let defaults = if name == "phase1" {
-        (Phase1::DEFAULT.encryption, Some(Phase1::DEFAULT.authentication), Phase1::DEFAULT.dh_group)
+        (
+            Phase1::DEFAULT.encryption,
+            Some(Phase1::DEFAULT.authentication),
+            Phase1::DEFAULT.dh_group,
+        )
     } else {
-        (Phase2::DEFAULT.encryption, Phase2::DEFAULT.authentication, Phase2::DEFAULT.dh_group)
+        (
+            Phase2::DEFAULT.encryption,
+            Phase2::DEFAULT.authentication,
+            Phase2::DEFAULT.dh_group,
+        )
     };
     Attribute::single(
         name,
@@ -148,20 +161,38 @@ impl Resource for VpnConnection {
             // Terraform reported these when it validated the configuration.
             return Diagnostics::new();
         };
-        let mode = if prior.is_null() || prior.attr("name") != &name { Mode::Create } else { Mode::Update };
+        let mode = if prior.is_null() || prior.attr("name") != &name {
+            Mode::Create
+        } else {
+            Mode::Update
+        };
         let connection_name = connection.name.clone();
-        ops::preview(gateway, &connection_name, ops::connection_edit(connection, mode)).await
+        ops::preview(
+            gateway,
+            &connection_name,
+            ops::connection_edit(connection, mode),
+        )
+        .await
     }
 
-    async fn create(&self, gateway: &dyn Gateway, planned: &Value, config: &Value) -> Outcome<Value> {
+    async fn create(
+        &self,
+        gateway: &dyn Gateway,
+        planned: &Value,
+        config: &Value,
+    ) -> Outcome<Value> {
         match ops::put_connection(gateway, &input(config), Mode::Create).await {
-            Ok(applied) => (Some(state(&applied.context.connection, planned)), Diagnostics::new()),
+            Ok(applied) => (
+                Some(state(&applied.context.connection, planned)),
+                Diagnostics::new(),
+            ),
             Err(error) => (None, errors_only(error.into_diagnostics())),
         }
     }
 
     async fn read(&self, gateway: &dyn Gateway, prior: &Value) -> Outcome<Value> {
-        let Ok(name) = ConnectionName::parse(prior.attr("name").as_str().unwrap_or_default()) else {
+        let Ok(name) = ConnectionName::parse(prior.attr("name").as_str().unwrap_or_default())
+        else {
             return (None, Diagnostics::new());
         };
         match gateway.get(&name).await {
@@ -171,19 +202,31 @@ impl Resource for VpnConnection {
         }
     }
 
-    async fn update(&self, gateway: &dyn Gateway, prior: &Value, planned: &Value, config: &Value) -> Outcome<Value> {
+    async fn update(
+        &self,
+        gateway: &dyn Gateway,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+    ) -> Outcome<Value> {
         let mut input = input(config);
-        if let Err(diags) = keep_write_only_key_unless_versioned(gateway, &mut input, prior, planned).await {
+        if let Err(diags) =
+            keep_write_only_key_unless_versioned(gateway, &mut input, prior, planned).await
+        {
             return (None, diags);
         }
         match ops::put_connection(gateway, &input, Mode::Update).await {
-            Ok(applied) => (Some(state(&applied.context.connection, planned)), Diagnostics::new()),
+            Ok(applied) => (
+                Some(state(&applied.context.connection, planned)),
+                Diagnostics::new(),
+            ),
             Err(error) => (None, errors_only(error.into_diagnostics())),
         }
     }
 
     async fn delete(&self, gateway: &dyn Gateway, prior: &Value) -> Diagnostics {
-        let Ok(name) = ConnectionName::parse(prior.attr("name").as_str().unwrap_or_default()) else {
+        let Ok(name) = ConnectionName::parse(prior.attr("name").as_str().unwrap_or_default())
+        else {
             return Diagnostics::new();
         };
         match ops::delete_connection(gateway, &name).await {
@@ -195,7 +238,12 @@ impl Resource for VpnConnection {
     async fn import(&self, gateway: &dyn Gateway, id: &str) -> Outcome<Value> {
         let name = match ConnectionName::parse(id) {
             Ok(name) => name,
-            Err(problem) => return (None, Diagnostic::error("Invalid import ID", problem.detail).into()),
+            Err(problem) => {
+                return (
+                    None,
+                    Diagnostic::error("Invalid import ID", problem.detail).into(),
+                )
+            }
         };
         match gateway.get(&name).await {
             // An imported connection shows its key, so a configuration with the same
@@ -268,18 +316,39 @@ fn state(connection: &Connection, like: &Value) -> Value {
         [
             ("id", Value::String(connection.name.to_string())),
             ("name", Value::String(connection.name.to_string())),
-            ("peer_address", Value::String(connection.peer_address.to_string())),
-            ("local_address", Value::string_or_null(connection.local_address.map(|a| a.to_string()))),
+            (
+                "peer_address",
+                Value::String(connection.peer_address.to_string()),
+            ),
+            (
+                "local_address",
+                Value::string_or_null(connection.local_address.map(|a| a.to_string())),
+            ),
             ("preshared_key", key),
             ("preshared_key_wo", Value::Null),
-            ("preshared_key_wo_version", like.attr("preshared_key_wo_version").clone()),
+            (
+                "preshared_key_wo_version",
+                like.attr("preshared_key_wo_version").clone(),
+            ),
             ("ike_version", Value::int(connection.ike_version.number())),
             ("phase1", phase1),
             ("phase2", phase2),
-            ("perfect_forward_secrecy", Value::Bool(connection.perfect_forward_secrecy)),
-            ("local_subnets", string_set(connection.local_subnets.iter().map(ToString::to_string))),
-            ("start_action", Value::String(connection.start_action.name().into())),
-            ("description", Value::string_or_null(connection.description.clone())),
+            (
+                "perfect_forward_secrecy",
+                Value::Bool(connection.perfect_forward_secrecy),
+            ),
+            (
+                "local_subnets",
+                string_set(connection.local_subnets.iter().map(ToString::to_string)),
+            ),
+            (
+                "start_action",
+                Value::String(connection.start_action.name().into()),
+            ),
+            (
+                "description",
+                Value::string_or_null(connection.description.clone()),
+            ),
         ]
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))
@@ -287,7 +356,12 @@ fn state(connection: &Connection, like: &Value) -> Value {
     )
 }
 
-fn phase_state(encryption: Encryption, authentication: Option<&str>, dh_group: i64, keylife: u32) -> Value {
+fn phase_state(
+    encryption: Encryption,
+    authentication: Option<&str>,
+    dh_group: i64,
+    keylife: u32,
+) -> Value {
     Value::Object(
         [
             ("encryption", Value::String(encryption.name().into())),
@@ -326,7 +400,8 @@ async fn keep_write_only_key_unless_versioned(
     prior: &Value,
     planned: &Value,
 ) -> Result<(), Diagnostics> {
-    let versioned = prior.attr("preshared_key_wo_version") != planned.attr("preshared_key_wo_version");
+    let versioned =
+        prior.attr("preshared_key_wo_version") != planned.attr("preshared_key_wo_version");
     if input.preshared_key_wo.is_none() || versioned {
         return Ok(());
     }

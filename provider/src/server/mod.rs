@@ -42,7 +42,14 @@ impl Default for IpsecProvider {
 impl std::fmt::Debug for IpsecProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IpsecProvider")
-            .field("resources", &self.resources.iter().map(|r| r.type_name()).collect::<Vec<_>>())
+            .field(
+                "resources",
+                &self
+                    .resources
+                    .iter()
+                    .map(|r| r.type_name())
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -65,7 +72,10 @@ impl IpsecProvider {
     fn configured_gateway(&self) -> Option<Arc<dyn Gateway>> {
         // A poisoned lock only means another RPC panicked while storing; the value is
         // still a whole `Option`.
-        self.gateway.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.gateway
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Runs an engine call unless Terraform stops the provider first (`StopProvider`,
@@ -190,42 +200,55 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
-        Ok(Response::new(resource_rpcs::upgrade(self, request.into_inner())))
+        Ok(Response::new(resource_rpcs::upgrade(
+            self,
+            request.into_inner(),
+        )))
     }
 
     async fn read_resource(
         &self,
         request: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
-        Ok(Response::new(resource_rpcs::read(self, request.into_inner()).await))
+        Ok(Response::new(
+            resource_rpcs::read(self, request.into_inner()).await,
+        ))
     }
 
     async fn plan_resource_change(
         &self,
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
-        Ok(Response::new(resource_rpcs::plan(self, request.into_inner()).await))
+        Ok(Response::new(
+            resource_rpcs::plan(self, request.into_inner()).await,
+        ))
     }
 
     async fn apply_resource_change(
         &self,
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
-        Ok(Response::new(resource_rpcs::apply(self, request.into_inner()).await))
+        Ok(Response::new(
+            resource_rpcs::apply(self, request.into_inner()).await,
+        ))
     }
 
     async fn import_resource_state(
         &self,
         request: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
-        Ok(Response::new(resource_rpcs::import(self, request.into_inner()).await))
+        Ok(Response::new(
+            resource_rpcs::import(self, request.into_inner()).await,
+        ))
     }
 
     async fn move_resource_state(
         &self,
         request: Request<pb::move_resource_state::Request>,
     ) -> Result<Response<pb::move_resource_state::Response>, Status> {
-        Ok(Response::new(unsupported::move_resource_state(request.into_inner())))
+        Ok(Response::new(unsupported::move_resource_state(
+            request.into_inner(),
+        )))
     }
 
     async fn validate_data_resource_config(
@@ -251,9 +274,11 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
-        Ok(Response::new(pb::validate_ephemeral_resource_config::Response {
-            diagnostics: unsupported::no_ephemeral_resource(&request.into_inner().type_name),
-        }))
+        Ok(Response::new(
+            pb::validate_ephemeral_resource_config::Response {
+                diagnostics: unsupported::no_ephemeral_resource(&request.into_inner().type_name),
+            },
+        ))
     }
 
     async fn open_ephemeral_resource(
@@ -296,7 +321,9 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::call_function::Request>,
     ) -> Result<Response<pb::call_function::Response>, Status> {
-        Ok(Response::new(unsupported::call_function(&request.into_inner().name)))
+        Ok(Response::new(unsupported::call_function(
+            &request.into_inner().name,
+        )))
     }
 
     async fn stop_provider(
@@ -310,6 +337,10 @@ impl Provider for IpsecProvider {
 }
 
 /// Decodes one `DynamicValue` of a resource, or explains why it cannot.
-fn decode(what: &str, value: Option<&pb::DynamicValue>, resource: &dyn Resource) -> Result<Value, Diagnostics> {
+fn decode(
+    what: &str,
+    value: Option<&pb::DynamicValue>,
+    resource: &dyn Resource,
+) -> Result<Value, Diagnostics> {
     decode_dynamic(value, &resource.schema().ty()).map_err(|error| codec_error(what, &error))
 }

@@ -15,7 +15,11 @@ use crate::proto::tfplugin6 as pb;
 
 /// `ValidateResourceConfig`: schema validators, then `core`'s rules; unknown values are
 /// not judged.
-pub(super) fn validate(provider: &IpsecProvider, type_name: &str, config: Option<&pb::DynamicValue>) -> Diagnostics {
+pub(super) fn validate(
+    provider: &IpsecProvider,
+    type_name: &str,
+    config: Option<&pb::DynamicValue>,
+) -> Diagnostics {
     let resource = match provider.resource(type_name) {
         Ok(resource) => resource,
         Err(diags) => return diags,
@@ -24,30 +28,47 @@ pub(super) fn validate(provider: &IpsecProvider, type_name: &str, config: Option
         Ok(config) => config,
         Err(diags) => return diags,
     };
-    let mut diags = validate_attributes(&resource.schema().attributes, &config, &AttributePath::empty());
+    let mut diags = validate_attributes(
+        &resource.schema().attributes,
+        &config,
+        &AttributePath::empty(),
+    );
     diags.extend(resource.validate(&config));
     diags
 }
 
 /// `UpgradeResourceState`: Terraform calls it for every resource in state, even when
 /// the version has not changed, and expects the state re-encoded for the current schema.
-pub(super) fn upgrade(provider: &IpsecProvider, request: pb::upgrade_resource_state::Request) -> pb::upgrade_resource_state::Response {
-    let answer = |state: Option<pb::DynamicValue>, diags: Diagnostics| pb::upgrade_resource_state::Response {
-        upgraded_state: state,
-        diagnostics: to_proto(&diags),
+pub(super) fn upgrade(
+    provider: &IpsecProvider,
+    request: pb::upgrade_resource_state::Request,
+) -> pb::upgrade_resource_state::Response {
+    let answer = |state: Option<pb::DynamicValue>, diags: Diagnostics| {
+        pb::upgrade_resource_state::Response {
+            upgraded_state: state,
+            diagnostics: to_proto(&diags),
+        }
     };
     let resource = match provider.resource(&request.type_name) {
         Ok(resource) => resource,
         Err(diags) => return answer(None, diags),
     };
-    match upgrade_state(resource.as_ref(), request.version, request.raw_state.as_ref()) {
+    match upgrade_state(
+        resource.as_ref(),
+        request.version,
+        request.raw_state.as_ref(),
+    ) {
         Ok(state) => answer(Some(state), Diagnostics::new()),
         Err(diags) => answer(None, diags),
     }
 }
 
 /// Re-encodes raw state of schema `version` for the current schema.
-pub fn upgrade_state(resource: &dyn Resource, version: i64, raw: Option<&pb::RawState>) -> Result<pb::DynamicValue, Diagnostics> {
+pub fn upgrade_state(
+    resource: &dyn Resource,
+    version: i64,
+    raw: Option<&pb::RawState>,
+) -> Result<pb::DynamicValue, Diagnostics> {
     let schema = resource.schema();
     if version > schema.version {
         return Err(Diagnostic::error(
@@ -70,34 +91,51 @@ pub fn upgrade_state(resource: &dyn Resource, version: i64, raw: Option<&pb::Raw
     };
     // Version 0 is the only version so far. Attributes that an older build stored and
     // the current schema no longer has are dropped; missing ones read as null.
-    let state = json::decode(&raw.json, &schema.ty(), json::Extra::Drop).map_err(|error| codec_error("stored state", &error))?;
+    let state = json::decode(&raw.json, &schema.ty(), json::Extra::Drop)
+        .map_err(|error| codec_error("stored state", &error))?;
     encode_dynamic(&state, &schema.ty()).map_err(|error| codec_error("stored state", &error))
 }
 
 /// `ReadResource`: what the gateway holds now; null when the object is gone.
-pub(super) async fn read(provider: &IpsecProvider, request: pb::read_resource::Request) -> pb::read_resource::Response {
+pub(super) async fn read(
+    provider: &IpsecProvider,
+    request: pb::read_resource::Request,
+) -> pb::read_resource::Response {
     let unchanged = request.current_state.clone();
-    let answer = |state: Option<pb::DynamicValue>, diags: Diagnostics| pb::read_resource::Response {
-        new_state: state,
-        diagnostics: to_proto(&diags),
-        private: request.private.clone(),
-        deferred: None,
-    };
+    let answer =
+        |state: Option<pb::DynamicValue>, diags: Diagnostics| pb::read_resource::Response {
+            new_state: state,
+            diagnostics: to_proto(&diags),
+            private: request.private.clone(),
+            deferred: None,
+        };
     let resource = match provider.resource(&request.type_name) {
         Ok(resource) => resource,
         Err(diags) => return answer(unchanged, diags),
     };
-    let current = match decode("current state", request.current_state.as_ref(), resource.as_ref()) {
+    let current = match decode(
+        "current state",
+        request.current_state.as_ref(),
+        resource.as_ref(),
+    ) {
         Ok(current) => current,
         Err(diags) => return answer(unchanged, diags),
     };
     let Some(gateway) = provider.configured_gateway() else {
         return answer(unchanged, not_configured());
     };
-    match provider.cancellable(resource.read(gateway.as_ref(), &current)).await {
-        Ok((Some(state), diags)) => encode_answer(resource.as_ref(), &state, diags, unchanged, answer),
+    match provider
+        .cancellable(resource.read(gateway.as_ref(), &current))
+        .await
+    {
+        Ok((Some(state), diags)) => {
+            encode_answer(resource.as_ref(), &state, diags, unchanged, answer)
+        }
         Ok((None, diags)) if !diags.has_error() => {
-            tracing::info!(resource = resource.type_name(), "object no longer on the gateway; removing it from state");
+            tracing::info!(
+                resource = resource.type_name(),
+                "object no longer on the gateway; removing it from state"
+            );
             encode_answer(resource.as_ref(), &Value::Null, diags, unchanged, answer)
         }
         Ok((None, diags)) | Err(diags) => answer(unchanged, diags),
@@ -107,25 +145,37 @@ pub(super) async fn read(provider: &IpsecProvider, request: pb::read_resource::R
 /// `PlanResourceChange`: defaults and write-only nulls from the schema, replacement
 /// from plan modifiers, then the resource's own plan (its `id`, and the rules checked
 /// against the gateway).
-pub(super) async fn plan(provider: &IpsecProvider, request: pb::plan_resource_change::Request) -> pb::plan_resource_change::Response {
-    let answer = |state: Option<pb::DynamicValue>, replace: Vec<pb::AttributePath>, diags: Diagnostics| {
-        pb::plan_resource_change::Response {
-            planned_state: state,
-            requires_replace: replace,
-            planned_private: request.prior_private.clone(),
-            diagnostics: to_proto(&diags),
-            legacy_type_system: false,
-            deferred: None,
-        }
-    };
+pub(super) async fn plan(
+    provider: &IpsecProvider,
+    request: pb::plan_resource_change::Request,
+) -> pb::plan_resource_change::Response {
+    let answer =
+        |state: Option<pb::DynamicValue>, replace: Vec<pb::AttributePath>, diags: Diagnostics| {
+            pb::plan_resource_change::Response {
+                planned_state: state,
+                requires_replace: replace,
+                planned_private: request.prior_private.clone(),
+                diagnostics: to_proto(&diags),
+                legacy_type_system: false,
+                deferred: None,
+            }
+        };
     let resource = match provider.resource(&request.type_name) {
         Ok(resource) => resource,
         Err(diags) => return answer(None, Vec::new(), diags),
     };
     let decoded = (|| {
         Ok::<_, Diagnostics>((
-            decode("prior state", request.prior_state.as_ref(), resource.as_ref())?,
-            decode("proposed new state", request.proposed_new_state.as_ref(), resource.as_ref())?,
+            decode(
+                "prior state",
+                request.prior_state.as_ref(),
+                resource.as_ref(),
+            )?,
+            decode(
+                "proposed new state",
+                request.proposed_new_state.as_ref(),
+                resource.as_ref(),
+            )?,
             decode("configuration", request.config.as_ref(), resource.as_ref())?,
         ))
     })();
@@ -151,22 +201,34 @@ pub(super) async fn plan(provider: &IpsecProvider, request: pb::plan_resource_ch
 
 /// `ApplyResourceChange`: create, update or delete. On failure Terraform keeps what
 /// is returned, so that is the prior state (null for a failed create).
-pub(super) async fn apply(provider: &IpsecProvider, request: pb::apply_resource_change::Request) -> pb::apply_resource_change::Response {
+pub(super) async fn apply(
+    provider: &IpsecProvider,
+    request: pb::apply_resource_change::Request,
+) -> pb::apply_resource_change::Response {
     let unchanged = request.prior_state.clone();
-    let answer = |state: Option<pb::DynamicValue>, diags: Diagnostics| pb::apply_resource_change::Response {
-        new_state: state,
-        private: request.planned_private.clone(),
-        diagnostics: to_proto(&diags),
-        legacy_type_system: false,
-    };
+    let answer =
+        |state: Option<pb::DynamicValue>, diags: Diagnostics| pb::apply_resource_change::Response {
+            new_state: state,
+            private: request.planned_private.clone(),
+            diagnostics: to_proto(&diags),
+            legacy_type_system: false,
+        };
     let resource = match provider.resource(&request.type_name) {
         Ok(resource) => resource,
         Err(diags) => return answer(unchanged, diags),
     };
     let decoded = (|| {
         Ok::<_, Diagnostics>((
-            decode("prior state", request.prior_state.as_ref(), resource.as_ref())?,
-            decode("planned state", request.planned_state.as_ref(), resource.as_ref())?,
+            decode(
+                "prior state",
+                request.prior_state.as_ref(),
+                resource.as_ref(),
+            )?,
+            decode(
+                "planned state",
+                request.planned_state.as_ref(),
+                resource.as_ref(),
+            )?,
             decode("configuration", request.config.as_ref(), resource.as_ref())?,
         ))
     })();
@@ -191,9 +253,13 @@ pub(super) async fn apply(provider: &IpsecProvider, request: pb::apply_resource_
         };
     }
     let outcome = if prior.is_null() {
-        provider.cancellable(resource.create(gateway, &planned, &config)).await
+        provider
+            .cancellable(resource.create(gateway, &planned, &config))
+            .await
     } else {
-        provider.cancellable(resource.update(gateway, &prior, &planned, &config)).await
+        provider
+            .cancellable(resource.update(gateway, &prior, &planned, &config))
+            .await
     };
     match outcome {
         Ok((Some(state), diags)) => encode_answer(resource_ref, &state, diags, unchanged, answer),
@@ -202,8 +268,12 @@ pub(super) async fn apply(provider: &IpsecProvider, request: pb::apply_resource_
 }
 
 /// `ImportResourceState`: the whole object, found by its import ID.
-pub(super) async fn import(provider: &IpsecProvider, request: pb::import_resource_state::Request) -> pb::import_resource_state::Response {
-    let answer = |imported: Vec<pb::import_resource_state::ImportedResource>, diags: Diagnostics| {
+pub(super) async fn import(
+    provider: &IpsecProvider,
+    request: pb::import_resource_state::Request,
+) -> pb::import_resource_state::Response {
+    let answer = |imported: Vec<pb::import_resource_state::ImportedResource>,
+                  diags: Diagnostics| {
         pb::import_resource_state::Response {
             imported_resources: imported,
             diagnostics: to_proto(&diags),
@@ -217,7 +287,10 @@ pub(super) async fn import(provider: &IpsecProvider, request: pb::import_resourc
     let Some(gateway) = provider.configured_gateway() else {
         return answer(Vec::new(), not_configured());
     };
-    match provider.cancellable(resource.import(gateway.as_ref(), &request.id)).await {
+    match provider
+        .cancellable(resource.import(gateway.as_ref(), &request.id))
+        .await
+    {
         Ok((Some(state), diags)) => match encode_dynamic(&state, &resource.schema().ty()) {
             Ok(state) => answer(
                 vec![pb::import_resource_state::ImportedResource {

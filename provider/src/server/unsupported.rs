@@ -19,12 +19,16 @@ pub(super) fn no_data_source(type_name: &str) -> Vec<pb::Diagnostic> {
 pub(super) fn no_ephemeral_resource(type_name: &str) -> Vec<pb::Diagnostic> {
     unsupported(
         "Unknown ephemeral resource type",
-        format!("The ipsec provider has no ephemeral resources, so \"{type_name}\" does not exist."),
+        format!(
+            "The ipsec provider has no ephemeral resources, so \"{type_name}\" does not exist."
+        ),
     )
 }
 
 /// The answer to `MoveResourceState`.
-pub(super) fn move_resource_state(request: pb::move_resource_state::Request) -> pb::move_resource_state::Response {
+pub(super) fn move_resource_state(
+    request: pb::move_resource_state::Request,
+) -> pb::move_resource_state::Response {
     pb::move_resource_state::Response {
         diagnostics: unsupported(
             "Moving state is not supported",

@@ -72,12 +72,18 @@ impl Workspace {
         )])
     }
 
-    /// A working directory whose provider is the debug server `reattach` describes.
-    pub fn reattached(reattach: &str) -> Self {
-        Self::with_env(vec![
-            ("TF_REATTACH_PROVIDERS".into(), reattach.to_owned()),
-            ("TF_CLI_CONFIG_FILE".into(), mirror_cli_config().display().to_string()),
-        ])
+    /// A working directory whose provider is a debug server started in it, attached
+    /// through `TF_REATTACH_PROVIDERS`.
+    pub fn reattached() -> (Self, DebugProvider) {
+        let mut workspace = Self::with_env(vec![(
+            "TF_CLI_CONFIG_FILE".into(),
+            mirror_cli_config().display().to_string(),
+        )]);
+        let provider = DebugProvider::start(workspace.path());
+        workspace
+            .env
+            .push(("TF_REATTACH_PROVIDERS".into(), provider.reattach.clone()));
+        (workspace, provider)
     }
 
     fn with_env(mut env: Vec<(String, String)>) -> Self {
@@ -152,10 +158,12 @@ pub struct DebugProvider {
 }
 
 impl DebugProvider {
-    /// Starts `terraform-provider-ipsec --debug` and reads its reattach line.
-    pub fn start() -> Self {
+    /// Starts `terraform-provider-ipsec --debug` in `dir` (a relative `config_dir` is
+    /// relative to the provider's own working directory) and reads its reattach line.
+    pub fn start(dir: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-ipsec"))
             .arg("--debug")
+            .current_dir(dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

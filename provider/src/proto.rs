@@ -1,0 +1,29 @@
+//! Rust types and gRPC stubs generated at build time from `proto/` (see `build.rs`).
+//!
+//! Only this crate owns these types; `core` never sees them.
+
+/// Terraform plugin protocol 6.8: the `Provider` service and its messages.
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    rustdoc::all,
+    unreachable_pub
+)]
+pub mod tfplugin6 {
+    tonic::include_proto!("tfplugin6");
+}
+
+/// go-plugin's own services: `GRPCController` (shutdown) and `GRPCStdio` (output streaming).
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    rustdoc::all,
+    unreachable_pub
+)]
+pub mod plugin {
+    tonic::include_proto!("plugin");
+}
