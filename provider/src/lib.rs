@@ -10,12 +10,14 @@
 //! - [`plugin`]: the go-plugin transport (handshake, strict mutual TLS, reattach mode);
 //! - [`logging`]: logs in the JSON line format Terraform's plugin logger reads;
 //! - [`server`]: [`server::IpsecProvider`], the tfplugin6 `Provider` service;
+//! - [`docs`]: the Markdown reference generated from the schemas;
 //! - [`codec`], [`framework`], [`resources`]: values, schemas and resources, public so
 //!   that their tests and the acceptance tests can use them.
 
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod docs;
 pub mod framework;
 pub mod logging;
 pub mod plugin;

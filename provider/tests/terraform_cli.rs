@@ -246,3 +246,46 @@ fn the_classic_example_applies_with_a_warning_at_each_weak_attribute() {
     assert!(all.contains("Warning"), "{all}");
     assert_eq!(workspace.plan_exit_code().0, 0);
 }
+
+#[test]
+fn values_known_only_after_apply_plan_and_apply() {
+    let workspace = Workspace::managed();
+    workspace.write(
+        "main.tf",
+        r#"
+terraform {
+  required_providers {
+    ipsec = { source = "ipsec-vpn/ipsec" }
+  }
+}
+
+resource "terraform_data" "peer" {
+  input = "198.51.100.20"
+}
+
+resource "terraform_data" "network" {
+  input = "192.168.77.0/24"
+}
+
+resource "ipsec_vpn_connection" "late" {
+  name          = "late"
+  peer_address  = terraform_data.peer.output
+  preshared_key = "a-long-enough-key"
+  local_subnets = ["10.9.0.0/16"]
+}
+
+resource "ipsec_remote_subnet" "late" {
+  connection = ipsec_vpn_connection.late.name
+  cidr       = terraform_data.network.output
+}
+"#,
+    );
+    workspace.ok(&["init", "-input=false"]);
+    let (code, plan) = workspace.plan_exit_code();
+    assert_eq!(code, 2, "{plan}");
+    assert!(plan.contains("(known after apply)"), "{plan}");
+    workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    let conf = std::fs::read_to_string(workspace.path().join(".ipsec-gateway/swanctl/conf.d/late.conf")).unwrap();
+    assert!(conf.contains("198.51.100.20") && conf.contains("192.168.77.0/24"), "{conf}");
+    assert_eq!(workspace.plan_exit_code().0, 0);
+}
