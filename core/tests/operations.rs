@@ -173,3 +173,82 @@ async fn a_nat_context_is_created_updated_and_removed_in_place() {
         "NAT context not found"
     );
 }
+
+mod planned_in_the_same_run {
+    //! Plan-time checks see what earlier plans of the same run create.
+
+    use super::*;
+    use ipsec_core::gateway::planned::{preview_planned, PlannedChanges};
+    use ipsec_core::validate::{validate_connection, validate_nat_context};
+
+    fn nat_with_new_translation() -> ipsec_core::model::NatContext {
+        let mut input = classic_nat_input("dc1");
+        input.translations.insert(
+            "new-host".into(),
+            ipsec_core::validate::TranslationInput {
+                local_ip: "10.1.255.93".into(),
+                customer_ip: "192.168.30.5".into(),
+            },
+        );
+        validate_nat_context(&input).0.unwrap().1
+    }
+
+    #[tokio::test]
+    async fn a_translation_into_a_subnet_planned_earlier_passes() {
+        let (_dir, gateway) = gateway();
+        gateway.put(&classic_context()).await.unwrap();
+        let planned = PlannedChanges::default();
+        let edit = || ops::nat_edit(name("dc1"), nat_with_new_translation(), Mode::Update);
+
+        let alone = preview_planned(&gateway, &planned, &name("dc1"), None, edit()).await;
+        assert!(
+            alone
+                .errors()
+                .any(|d| d.summary == "customer_ip outside every remote subnet"),
+            "{alone}"
+        );
+        planned.plan_remote_subnet(&name("dc1"), Cidr::parse("192.168.30.0/24").unwrap());
+        let with_subnet = preview_planned(&gateway, &planned, &name("dc1"), None, edit()).await;
+        assert!(with_subnet.is_empty(), "{with_subnet}");
+    }
+
+    #[tokio::test]
+    async fn a_connection_created_in_the_same_run_is_judged_as_planned() {
+        let (_dir, gateway) = gateway();
+        let planned = PlannedChanges::default();
+        planned.plan_connection(validate_connection(&classic_input()).0.unwrap());
+        let overlapping = Cidr::parse("10.1.128.0/17").unwrap();
+        let diags = preview_planned(
+            &gateway,
+            &planned,
+            &name("dc1"),
+            Some(overlapping),
+            ops::remote_subnet_edit(name("dc1"), overlapping),
+        )
+        .await;
+        assert!(
+            diags
+                .errors()
+                .any(|d| d.summary == "Remote subnet overlaps a local subnet"),
+            "{diags}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_subnet_is_not_judged_against_its_own_earlier_plan() {
+        let (_dir, gateway) = gateway();
+        gateway.put(&classic_context()).await.unwrap();
+        let planned = PlannedChanges::default();
+        let cidr = Cidr::parse("192.168.30.0/24").unwrap();
+        planned.plan_remote_subnet(&name("dc1"), cidr);
+        let diags = preview_planned(
+            &gateway,
+            &planned,
+            &name("dc1"),
+            Some(cidr),
+            ops::remote_subnet_edit(name("dc1"), cidr),
+        )
+        .await;
+        assert!(diags.is_empty(), "{diags}");
+    }
+}

@@ -15,7 +15,11 @@ pub fn reference() -> String {
          --test docs`; do not edit by hand. -->\n\n\
          Provider source address: `ipsec-vpn/ipsec`. Examples: [`examples/`](../examples).\n\n",
     );
-    section(&mut page, "Provider configuration", &provider_config::SCHEMA);
+    section(
+        &mut page,
+        "Provider configuration",
+        &provider_config::SCHEMA,
+    );
     for resource in resources::all() {
         let title = format!("Resource `{}`", resource.type_name());
         section(&mut page, &title, resource.schema());
@@ -61,14 +65,21 @@ fn row(page: &mut String, prefix: &str, attribute: &Attribute) {
     if attribute.write_only {
         presence.push_str(", write-only");
     }
-    if attribute.plan_modifiers.contains(&crate::framework::PlanModifier::RequiresReplace) {
+    if attribute
+        .plan_modifiers
+        .contains(&crate::framework::PlanModifier::RequiresReplace)
+    {
         presence.push_str(", forces replacement");
     }
     let description = attribute.description.replace('|', "\\|").replace('\n', " ");
     let _ = writeln!(page, "| `{name}` | {ty} | {presence} | {description} |");
     match &attribute.kind {
-        Kind::Single(nested) => nested.iter().for_each(|a| row(page, &format!("{name}."), a)),
-        Kind::Map(nested) => nested.iter().for_each(|a| row(page, &format!("{name}[\"<name>\"]."), a)),
+        Kind::Single(nested) => nested
+            .iter()
+            .for_each(|a| row(page, &format!("{name}."), a)),
+        Kind::Map(nested) => nested
+            .iter()
+            .for_each(|a| row(page, &format!("{name}[\"<name>\"]."), a)),
         Kind::Plain(_) => {}
     }
 }

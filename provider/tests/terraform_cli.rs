@@ -285,7 +285,63 @@ resource "ipsec_remote_subnet" "late" {
     assert_eq!(code, 2, "{plan}");
     assert!(plan.contains("(known after apply)"), "{plan}");
     workspace.ok(&["apply", "-input=false", "-auto-approve"]);
-    let conf = std::fs::read_to_string(workspace.path().join(".ipsec-gateway/swanctl/conf.d/late.conf")).unwrap();
-    assert!(conf.contains("198.51.100.20") && conf.contains("192.168.77.0/24"), "{conf}");
+    let conf = std::fs::read_to_string(
+        workspace
+            .path()
+            .join(".ipsec-gateway/swanctl/conf.d/late.conf"),
+    )
+    .unwrap();
+    assert!(
+        conf.contains("198.51.100.20") && conf.contains("192.168.77.0/24"),
+        "{conf}"
+    );
+    assert_eq!(workspace.plan_exit_code().0, 0);
+}
+
+/// The quickstart with one more translation into `customer_ip`, and optionally the
+/// remote subnet that holds it, added in the same run.
+fn quickstart_with_new_translation(customer_ip: &str, with_subnet: bool) -> String {
+    let mut config = quickstart().replace(
+        "      customer_ip = \"192.168.10.15\"\n    }",
+        &format!(
+            "      customer_ip = \"192.168.10.15\"\n    }}\n    \"new-host\" = {{\n      local_ip    = \"10.1.255.93\"\n      customer_ip = \"{customer_ip}\"\n    }}"
+        ),
+    );
+    if with_subnet {
+        config = config.replace(
+            "depends_on = [ipsec_remote_subnet.dc1_apps]",
+            "depends_on = [ipsec_remote_subnet.dc1_apps, ipsec_remote_subnet.dc1_new]",
+        );
+        config.push_str(
+            "\nresource \"ipsec_remote_subnet\" \"dc1_new\" {\n  connection = ipsec_vpn_connection.dc1.name\n  cidr       = \"192.168.30.0/24\"\n}\n",
+        );
+    }
+    config
+}
+
+#[test]
+fn cross_resource_rules_are_checked_at_plan_against_the_gateway_and_this_runs_plans() {
+    let workspace = Workspace::managed();
+    workspace.write("main.tf", &quickstart());
+    workspace.ok(&["init", "-input=false"]);
+    workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    let nft = workspace.path().join(".ipsec-gateway/nftables/dc1.nft");
+    let before = std::fs::read_to_string(&nft).unwrap();
+
+    // A customer IP in no remote subnet: refused at plan, naming the translation.
+    workspace.write("main.tf", &quickstart_with_new_translation("192.168.99.5", false));
+    let output = workspace.run(&["plan", "-input=false"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("customer_ip outside every remote subnet"), "{stderr}");
+    assert!(stderr.contains("translations[\"new-host\"].customer_ip"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&nft).unwrap(), before, "a refused plan wrote");
+
+    // The same translation with its remote subnet added in the same run plans and applies.
+    workspace.write("main.tf", &quickstart_with_new_translation("192.168.30.5", true));
+    let (code, plan) = workspace.plan_exit_code();
+    assert_eq!(code, 2, "{plan}");
+    workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    assert!(std::fs::read_to_string(&nft).unwrap().contains("192.168.30.5"));
     assert_eq!(workspace.plan_exit_code().0, 0);
 }

@@ -14,6 +14,7 @@ use crate::diag::{AttributePath, Diagnostic, Diagnostics, Problem};
 use crate::model::{ConnectionName, Context};
 
 pub mod ops;
+pub mod planned;
 
 /// What an edit decides to do with a context.
 #[derive(Debug, Clone, PartialEq, Eq)]

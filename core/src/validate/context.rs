@@ -97,7 +97,8 @@ pub fn check_context(context: &Context, focus: Focus) -> Diagnostics {
                             "customer_ip outside every remote subnet",
                             format!(
                                 "customer_ip {customer} is not inside any remote subnet of connection {} ({known}). \
-                                 Add an ipsec_remote_subnet that contains it.",
+                                 Add an ipsec_remote_subnet that contains it; if one is added in the same run, \
+                                 list it in this resource's depends_on so that it exists first.",
                                 context.connection.name
                             ),
                         ),

@@ -19,8 +19,19 @@ pub fn diagnostic_to_proto(diag: &Diagnostic) -> pb::Diagnostic {
             Severity::Warning => pb::diagnostic::Severity::Warning,
         } as i32,
         summary: diag.summary.clone(),
-        detail: diag.detail.clone(),
+        detail: detail_with_path(diag),
         attribute: (!diag.path.is_empty()).then(|| path_to_proto(&diag.path)),
+    }
+}
+
+/// Terraform points at a top-level attribute's line, but for a path into a nested
+/// attribute (`phase1.keylife`, `translations["db"].customer_ip`) it shows only the
+/// resource block; naming the path in the text keeps the place visible.
+fn detail_with_path(diag: &Diagnostic) -> String {
+    if diag.path.steps().len() > 1 {
+        format!("{}: {}", diag.path, diag.detail)
+    } else {
+        diag.detail.clone()
     }
 }
 

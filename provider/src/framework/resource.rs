@@ -2,6 +2,7 @@
 //! server decodes Terraform's values, calls these, and encodes the answers.
 
 use async_trait::async_trait;
+use ipsec_core::gateway::planned::PlannedChanges;
 use ipsec_core::{Diagnostics, Gateway};
 
 use crate::codec::Value;
@@ -11,6 +12,16 @@ use super::schema::Schema;
 /// A value when the operation succeeded, and the diagnostics (warnings, or the errors
 /// that explain a `None`).
 pub type Outcome<T> = (Option<T>, Diagnostics);
+
+/// What a plan may consult once the provider is configured: the gateway, and what
+/// earlier plans of the same run create (Terraform plans dependencies first).
+#[derive(Clone, Copy)]
+pub struct PlanContext<'a> {
+    /// The configured gateway.
+    pub gateway: &'a dyn Gateway,
+    /// Creations planned so far in this process.
+    pub planned: &'a PlannedChanges,
+}
 
 /// One managed resource type.
 #[async_trait]
@@ -26,10 +37,11 @@ pub trait Resource: Send + Sync {
     fn validate(&self, config: &Value) -> Diagnostics;
 
     /// Completes the generic plan: derives computed values and checks the rules that
-    /// span resources against the gateway when there is one.
+    /// span resources against the gateway when there is one, recording what it plans to
+    /// create in `context.planned`.
     async fn modify_plan(
         &self,
-        gateway: Option<&dyn Gateway>,
+        context: Option<PlanContext<'_>>,
         prior: &Value,
         planned: &mut Value,
         config: &Value,

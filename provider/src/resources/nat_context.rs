@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
+use ipsec_core::gateway::planned::preview_planned;
 use ipsec_core::model::{ConnectionName, NatContext};
 use ipsec_core::validate::{
     check_nat_context_config, validate_nat_context, NatContextInput, TranslationInput,
@@ -13,7 +14,7 @@ use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
 use super::convert::{errors_only, gateway_error, string, unknowns};
 use crate::codec::Value;
-use crate::framework::{Attribute, Outcome, PlanModifier, Resource, Schema};
+use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
 
 /// The resource type.
 #[derive(Debug, Default, Clone, Copy)]
@@ -72,7 +73,7 @@ impl Resource for NatContextResource {
 
     async fn modify_plan(
         &self,
-        gateway: Option<&dyn Gateway>,
+        context: Option<PlanContext<'_>>,
         prior: &Value,
         planned: &mut Value,
         config: &Value,
@@ -82,7 +83,7 @@ impl Resource for NatContextResource {
         }
         let connection = planned.attr("connection").clone();
         planned.set_attr("id", connection.clone());
-        let Some(gateway) = gateway else {
+        let Some(context) = context else {
             return Diagnostics::new();
         };
         if !config.is_wholly_known() {
@@ -96,7 +97,8 @@ impl Resource for NatContextResource {
         } else {
             Mode::Update
         };
-        ops::preview(gateway, &name.clone(), ops::nat_edit(name, nat, mode)).await
+        let edit = ops::nat_edit(name.clone(), nat, mode);
+        preview_planned(context.gateway, context.planned, &name, None, edit).await
     }
 
     async fn create(

@@ -4,6 +4,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use ipsec_core::gateway::ops;
+use ipsec_core::gateway::planned::preview_planned;
 use ipsec_core::model::{Cidr, ConnectionName};
 use ipsec_core::validate::{
     check_remote_subnet_config, parse_remote_subnet_id, remote_subnet_id, validate_remote_subnet,
@@ -13,7 +14,7 @@ use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
 use super::convert::{errors_only, gateway_error, string, unknowns};
 use crate::codec::Value;
-use crate::framework::{Attribute, Outcome, PlanModifier, Resource, Schema};
+use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
 
 /// The resource type.
 #[derive(Debug, Default, Clone, Copy)]
@@ -57,7 +58,7 @@ impl Resource for RemoteSubnet {
 
     async fn modify_plan(
         &self,
-        gateway: Option<&dyn Gateway>,
+        context: Option<PlanContext<'_>>,
         prior: &Value,
         planned: &mut Value,
         config: &Value,
@@ -70,15 +71,20 @@ impl Resource for RemoteSubnet {
             return Diagnostics::new();
         };
         planned.set_attr("id", Value::String(remote_subnet_id(&connection, &cidr)));
-        match gateway {
+        match context {
             // Both attributes replace, so an existing subnet never reaches here changed.
-            Some(gateway) if prior.is_null() => {
-                ops::preview(
-                    gateway,
-                    &connection.clone(),
-                    ops::remote_subnet_edit(connection, cidr),
+            Some(context) if prior.is_null() => {
+                let edit = ops::remote_subnet_edit(connection.clone(), cidr);
+                let diags = preview_planned(
+                    context.gateway,
+                    context.planned,
+                    &connection,
+                    Some(cidr),
+                    edit,
                 )
-                .await
+                .await;
+                context.planned.plan_remote_subnet(&connection, cidr);
+                diags
             }
             _ => Diagnostics::new(),
         }

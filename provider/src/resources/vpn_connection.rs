@@ -14,7 +14,7 @@ use super::convert::{
     errors_only, gateway_error, integer, optional_string, string, string_set, strings, unknowns,
 };
 use crate::codec::Value;
-use crate::framework::{Attribute, Outcome, PlanModifier, Resource, Schema};
+use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
 
 /// The resource type.
 #[derive(Debug, Default, Clone, Copy)]
@@ -139,7 +139,7 @@ impl Resource for VpnConnection {
 
     async fn modify_plan(
         &self,
-        gateway: Option<&dyn Gateway>,
+        context: Option<PlanContext<'_>>,
         prior: &Value,
         planned: &mut Value,
         config: &Value,
@@ -151,7 +151,7 @@ impl Resource for VpnConnection {
         planned.set_attr("id", name.clone());
         omit_phase2_authentication_for_aead(planned, config);
 
-        let Some(gateway) = gateway else {
+        let Some(context) = context else {
             return Diagnostics::new();
         };
         if !config.is_wholly_known() {
@@ -167,8 +167,11 @@ impl Resource for VpnConnection {
             Mode::Update
         };
         let connection_name = connection.name.clone();
+        context.planned.plan_connection(connection.clone());
+        // Judged against the gateway alone: what this run plans for the connection's
+        // remote subnets and NAT is planned after it.
         ops::preview(
-            gateway,
+            context.gateway,
             &connection_name,
             ops::connection_edit(connection, mode),
         )

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 
+use ipsec_core::gateway::planned::PlannedChanges;
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
@@ -26,6 +27,7 @@ use crate::{provider_config, resources};
 pub struct IpsecProvider {
     resources: Arc<Vec<Arc<dyn Resource>>>,
     gateway: Arc<RwLock<Option<Arc<dyn Gateway>>>>,
+    planned: Arc<PlannedChanges>,
     stop: watch::Sender<bool>,
 }
 
@@ -34,6 +36,7 @@ impl Default for IpsecProvider {
         Self {
             resources: Arc::new(resources::all()),
             gateway: Arc::new(RwLock::new(None)),
+            planned: Arc::new(PlannedChanges::default()),
             stop: watch::Sender::new(false),
         }
     }

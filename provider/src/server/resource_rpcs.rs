@@ -10,7 +10,7 @@ use crate::codec::{encode_dynamic, json, Value};
 use crate::framework::diagnostics::{codec_error, not_configured, path_to_proto, to_proto};
 use crate::framework::plan::plan as generic_plan;
 use crate::framework::validator::validate_attributes;
-use crate::framework::Resource;
+use crate::framework::{PlanContext, Resource};
 use crate::proto::tfplugin6 as pb;
 
 /// `ValidateResourceConfig`: schema validators, then `core`'s rules; unknown values are
@@ -185,8 +185,12 @@ pub(super) async fn plan(
     };
     let mut planned = generic_plan(resource.schema(), &prior, &proposed, &config);
     let gateway = provider.configured_gateway();
+    let context = gateway.as_deref().map(|gateway| PlanContext {
+        gateway,
+        planned: &provider.planned,
+    });
     let diags = match provider
-        .cancellable(resource.modify_plan(gateway.as_deref(), &prior, &mut planned.state, &config))
+        .cancellable(resource.modify_plan(context, &prior, &mut planned.state, &config))
         .await
     {
         Ok(diags) => diags,
