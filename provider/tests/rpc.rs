@@ -13,6 +13,12 @@ use tonic::Request;
 
 const KEY: &str = "correct horse battery staple";
 
+/// What Terraform 1.11 announces.
+const TERRAFORM_1_11: pb::ClientCapabilities = pb::ClientCapabilities {
+    deferral_allowed: false,
+    write_only_attributes_allowed: true,
+};
+
 fn object(pairs: &[(&str, Value)]) -> Value {
     Value::Object(
         pairs
@@ -110,6 +116,7 @@ async fn create(provider: &IpsecProvider, type_name: &str, config: &Value) -> Va
             prior_state: dynamic(type_name, &Value::Null),
             proposed_new_state: dynamic(type_name, config),
             config: dynamic(type_name, config),
+            client_capabilities: Some(TERRAFORM_1_11),
             ..Default::default()
         }))
         .await
@@ -336,4 +343,32 @@ async fn validation_tolerates_unknown_values_and_reports_known_mistakes_at_their
             "local_subnets".into()
         ))
     );
+}
+
+#[tokio::test]
+async fn a_terraform_without_write_only_support_cannot_plan_a_write_only_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = configured(dir.path()).await;
+    let mut config = connection_config();
+    config.set_attr("preshared_key", Value::Null);
+    config.set_attr("preshared_key_wo", s(KEY));
+    let plan = provider
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "ipsec_vpn_connection".into(),
+            prior_state: dynamic("ipsec_vpn_connection", &Value::Null),
+            proposed_new_state: dynamic("ipsec_vpn_connection", &config),
+            config: dynamic("ipsec_vpn_connection", &config),
+            client_capabilities: None,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(plan.planned_state.is_none());
+    assert!(
+        plan.diagnostics[0].summary.contains("Terraform 1.11"),
+        "{:?}",
+        plan.diagnostics
+    );
+    assert!(!format!("{:?}", plan.diagnostics).contains(KEY));
 }

@@ -329,19 +329,94 @@ fn cross_resource_rules_are_checked_at_plan_against_the_gateway_and_this_runs_pl
     let before = std::fs::read_to_string(&nft).unwrap();
 
     // A customer IP in no remote subnet: refused at plan, naming the translation.
-    workspace.write("main.tf", &quickstart_with_new_translation("192.168.99.5", false));
+    workspace.write(
+        "main.tf",
+        &quickstart_with_new_translation("192.168.99.5", false),
+    );
     let output = workspace.run(&["plan", "-input=false"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("customer_ip outside every remote subnet"), "{stderr}");
-    assert!(stderr.contains("translations[\"new-host\"].customer_ip"), "{stderr}");
-    assert_eq!(std::fs::read_to_string(&nft).unwrap(), before, "a refused plan wrote");
+    assert!(
+        stderr.contains("customer_ip outside every remote subnet"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("translations[\"new-host\"].customer_ip"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&nft).unwrap(),
+        before,
+        "a refused plan wrote"
+    );
 
     // The same translation with its remote subnet added in the same run plans and applies.
-    workspace.write("main.tf", &quickstart_with_new_translation("192.168.30.5", true));
+    workspace.write(
+        "main.tf",
+        &quickstart_with_new_translation("192.168.30.5", true),
+    );
     let (code, plan) = workspace.plan_exit_code();
     assert_eq!(code, 2, "{plan}");
     workspace.ok(&["apply", "-input=false", "-auto-approve"]);
-    assert!(std::fs::read_to_string(&nft).unwrap().contains("192.168.30.5"));
+    assert!(std::fs::read_to_string(&nft)
+        .unwrap()
+        .contains("192.168.30.5"));
     assert_eq!(workspace.plan_exit_code().0, 0);
+}
+
+#[test]
+fn a_write_only_key_is_applied_by_version_and_never_stored() {
+    let workspace = Workspace::managed();
+    let config = |key: &str, version: u32| {
+        format!(
+            r#"
+terraform {{
+  required_providers {{
+    ipsec = {{ source = "ipsec-vpn/ipsec" }}
+  }}
+}}
+
+resource "ipsec_vpn_connection" "wo" {{
+  name                     = "wo"
+  peer_address             = "198.51.100.30"
+  preshared_key_wo         = "{key}"
+  preshared_key_wo_version = {version}
+  local_subnets            = ["10.3.0.0/16"]
+}}
+"#
+        )
+    };
+    let hex = |key: &str| key.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    let conf = workspace
+        .path()
+        .join(".ipsec-gateway/swanctl/conf.d/wo.conf");
+    workspace.write("main.tf", &config("first-write-only-key", 1));
+    workspace.ok(&["init", "-input=false"]);
+    workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    assert!(std::fs::read_to_string(&conf)
+        .unwrap()
+        .contains(&hex("first-write-only-key")));
+    assert_eq!(
+        workspace.plan_exit_code().0,
+        0,
+        "a write-only key must not cause a diff"
+    );
+
+    // A new key without a new version is not applied (SPEC.md) ...
+    workspace.write("main.tf", &config("second-write-only-key", 1));
+    assert_eq!(workspace.plan_exit_code().0, 0);
+    // ... and with one it is.
+    workspace.write("main.tf", &config("second-write-only-key", 2));
+    workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    assert!(std::fs::read_to_string(&conf)
+        .unwrap()
+        .contains(&hex("second-write-only-key")));
+
+    let state = std::fs::read_to_string(workspace.path().join("terraform.tfstate")).unwrap();
+    for key in ["first-write-only-key", "second-write-only-key"] {
+        assert!(
+            !state.contains(key) && !state.contains(&hex(key)),
+            "the state holds {key}"
+        );
+    }
 }

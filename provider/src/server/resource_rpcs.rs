@@ -3,14 +3,14 @@
 //! the answer; on failure it answers with diagnostics and, where Terraform keeps what
 //! it gets back, the state as it was.
 
-use ipsec_core::{AttributePath, Diagnostic, Diagnostics};
+use ipsec_core::{AttributePath, Diagnostic, Diagnostics, Problem};
 
 use super::{decode, IpsecProvider};
 use crate::codec::{encode_dynamic, json, Value};
 use crate::framework::diagnostics::{codec_error, not_configured, path_to_proto, to_proto};
 use crate::framework::plan::plan as generic_plan;
 use crate::framework::validator::validate_attributes;
-use crate::framework::{PlanContext, Resource};
+use crate::framework::{PlanContext, Resource, Schema};
 use crate::proto::tfplugin6 as pb;
 
 /// `ValidateResourceConfig`: schema validators, then `core`'s rules; unknown values are
@@ -183,6 +183,15 @@ pub(super) async fn plan(
         Ok(values) => values,
         Err(diags) => return answer(None, Vec::new(), diags),
     };
+    let write_only_allowed = request
+        .client_capabilities
+        .is_some_and(|capabilities| capabilities.write_only_attributes_allowed);
+    if !write_only_allowed {
+        let diags = write_only_refused(resource.schema(), &config);
+        if diags.has_error() {
+            return answer(None, Vec::new(), diags);
+        }
+    }
     let mut planned = generic_plan(resource.schema(), &prior, &proposed, &config);
     let gateway = provider.configured_gateway();
     let context = gateway.as_deref().map(|gateway| PlanContext {
@@ -308,6 +317,28 @@ pub(super) async fn import(
         },
         Ok((None, diags)) | Err(diags) => answer(Vec::new(), diags),
     }
+}
+
+/// A Terraform older than 1.11 does not know write-only attributes and would store
+/// their values in plan and state; refuse to plan rather than let a key in.
+fn write_only_refused(schema: &Schema, config: &Value) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for attribute in schema.attributes.iter().filter(|a| a.write_only) {
+        if !config.attr(attribute.name).is_null() {
+            diags.add(
+                Problem::error(
+                    "Write-only attributes need Terraform 1.11 or later",
+                    format!(
+                        "This Terraform does not support write-only attributes, so it would store {} in plan and \
+                         state. Upgrade Terraform, or use the sensitive attribute instead.",
+                        attribute.name
+                    ),
+                ),
+                AttributePath::root(attribute.name),
+            );
+        }
+    }
+    diags
 }
 
 fn encode_answer<R>(
