@@ -164,22 +164,15 @@ pub(super) async fn plan(
         Ok(resource) => resource,
         Err(diags) => return answer(None, Vec::new(), diags),
     };
-    let decoded = (|| {
-        Ok::<_, Diagnostics>((
-            decode(
-                "prior state",
-                request.prior_state.as_ref(),
-                resource.as_ref(),
-            )?,
-            decode(
-                "proposed new state",
-                request.proposed_new_state.as_ref(),
-                resource.as_ref(),
-            )?,
-            decode("configuration", request.config.as_ref(), resource.as_ref())?,
-        ))
-    })();
-    let (prior, proposed, config) = match decoded {
+    let decoded = decode_all(
+        resource.as_ref(),
+        [
+            ("prior state", request.prior_state.as_ref()),
+            ("proposed new state", request.proposed_new_state.as_ref()),
+            ("configuration", request.config.as_ref()),
+        ],
+    );
+    let [prior, proposed, config] = match decoded {
         Ok(values) => values,
         Err(diags) => return answer(None, Vec::new(), diags),
     };
@@ -230,22 +223,15 @@ pub(super) async fn apply(
         Ok(resource) => resource,
         Err(diags) => return answer(unchanged, diags),
     };
-    let decoded = (|| {
-        Ok::<_, Diagnostics>((
-            decode(
-                "prior state",
-                request.prior_state.as_ref(),
-                resource.as_ref(),
-            )?,
-            decode(
-                "planned state",
-                request.planned_state.as_ref(),
-                resource.as_ref(),
-            )?,
-            decode("configuration", request.config.as_ref(), resource.as_ref())?,
-        ))
-    })();
-    let (prior, planned, config) = match decoded {
+    let decoded = decode_all(
+        resource.as_ref(),
+        [
+            ("prior state", request.prior_state.as_ref()),
+            ("planned state", request.planned_state.as_ref()),
+            ("configuration", request.config.as_ref()),
+        ],
+    );
+    let [prior, planned, config] = match decoded {
         Ok(values) => values,
         Err(diags) => return answer(unchanged, diags),
     };
@@ -317,6 +303,18 @@ pub(super) async fn import(
         },
         Ok((None, diags)) | Err(diags) => answer(Vec::new(), diags),
     }
+}
+
+/// Decodes several values of one resource, stopping at the first that does not decode.
+fn decode_all<const N: usize>(
+    resource: &dyn Resource,
+    values: [(&str, Option<&pb::DynamicValue>); N],
+) -> Result<[Value; N], Diagnostics> {
+    let mut decoded = [const { Value::Null }; N];
+    for (slot, (what, value)) in decoded.iter_mut().zip(values) {
+        *slot = decode(what, value, resource)?;
+    }
+    Ok(decoded)
 }
 
 /// A Terraform older than 1.11 does not know write-only attributes and would store
