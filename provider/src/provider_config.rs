@@ -70,7 +70,7 @@ pub fn validate(config: &Value) -> Diagnostics {
 }
 
 /// Opens the gateway the configuration describes.
-pub fn configure(config: &Value) -> Result<Arc<dyn Gateway>, Diagnostics> {
+pub async fn configure(config: &Value) -> Result<Arc<dyn Gateway>, Diagnostics> {
     let unknown = config.unknown_paths(&AttributePath::empty());
     if !unknown.is_empty() {
         let mut diags = Diagnostics::new();
@@ -86,7 +86,7 @@ pub fn configure(config: &Value) -> Result<Arc<dyn Gateway>, Diagnostics> {
         }
         return Err(diags);
     }
-    engine::open(&settings(config))
+    engine::open(&settings(config)).await
 }
 
 fn settings(config: &Value) -> EngineSettings {

@@ -3,6 +3,8 @@
 
 pub mod local;
 pub mod settings;
+pub mod strongswan;
 
 pub use local::LocalGateway;
 pub use settings::{open, EngineSettings};
+pub use strongswan::StrongswanGateway;

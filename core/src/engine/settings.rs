@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use super::LocalGateway;
+use super::strongswan::ViciUri;
+use super::{LocalGateway, StrongswanGateway};
 use crate::diag::{AttributePath, Diagnostics, Problem};
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, GatewayError};
 use crate::model::NatTable;
 use crate::suggest::did_you_mean;
 use crate::validate::Unknowns;
@@ -76,6 +77,24 @@ pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnost
             }
         }
     }
+    if let Some(netns) = &settings.netns {
+        let path = AttributePath::root("netns");
+        let valid = !netns.is_empty()
+            && netns.len() <= 64
+            && netns
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !netns.starts_with('.');
+        if !valid && !unknown.contains(&path) {
+            diags.add(
+                Problem::error(
+                    "Invalid netns",
+                    format!("{netns:?} is not a network namespace name; use letters, digits, '-', '_' and '.', as `ip netns add` does."),
+                ),
+                path,
+            );
+        }
+    }
     if engine_known && engine == "local" {
         for (setting, value) in [("vici_uri", &settings.vici_uri), ("netns", &settings.netns)] {
             if value.is_some() {
@@ -93,7 +112,7 @@ pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnost
 }
 
 /// Opens the engine the settings describe.
-pub fn open(settings: &EngineSettings) -> Result<Arc<dyn Gateway>, Diagnostics> {
+pub async fn open(settings: &EngineSettings) -> Result<Arc<dyn Gateway>, Diagnostics> {
     let diags = check_settings(settings, &Unknowns::none());
     if diags.has_error() {
         return Err(diags);
@@ -104,18 +123,24 @@ pub fn open(settings: &EngineSettings) -> Result<Arc<dyn Gateway>, Diagnostics> 
         None => NatTable::default(),
     };
     let config_dir = settings.config_dir.as_deref().unwrap_or(DEFAULT_CONFIG_DIR);
-    match settings.engine.as_deref().unwrap_or(ENGINES[0]) {
-        "local" => LocalGateway::open(config_dir, nat_table)
-            .map(|gateway| Arc::new(gateway) as Arc<dyn Gateway>)
-            .map_err(|error| error.to_diagnostic().into()),
-        _ => Err(Problem::error(
-            "Engine not available yet",
-            "The strongswan engine (a live charon over VICI) is not part of this release yet; use engine = \"local\", \
-             which writes the same strongSwan and nftables files under config_dir.",
-        )
-        .at(AttributePath::root("engine"))
-        .into()),
-    }
+    let opened: Result<Arc<dyn Gateway>, GatewayError> =
+        match settings.engine.as_deref().unwrap_or(ENGINES[0]) {
+            "local" => LocalGateway::open(config_dir, nat_table)
+                .map(|gateway| Arc::new(gateway) as Arc<dyn Gateway>),
+            _ => {
+                let raw = settings.vici_uri.as_deref().unwrap_or(ViciUri::DEFAULT);
+                // check_settings accepted the URI, so it parses.
+                let Some(uri) = ViciUri::parse(raw) else {
+                    let problem =
+                        Problem::error("Invalid vici_uri", format!("{raw:?} is not a VICI URI"));
+                    return Err(problem.at(AttributePath::root("vici_uri")).into());
+                };
+                StrongswanGateway::open(config_dir, nat_table, uri, settings.netns.clone())
+                    .await
+                    .map(|gateway| Arc::new(gateway) as Arc<dyn Gateway>)
+            }
+        };
+    opened.map_err(|error| error.to_diagnostic().into())
 }
 
 fn check_vici_uri(uri: &str) -> Result<(), Problem> {
@@ -187,17 +212,46 @@ mod tests {
         assert_eq!(diags.warnings().next().unwrap().path.to_string(), "netns");
     }
 
+    #[tokio::test]
+    async fn an_unreachable_charon_is_an_error_at_vici_uri() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut strongswan = settings("strongswan");
+        strongswan.config_dir = Some(dir.path().display().to_string());
+        strongswan.vici_uri = Some(format!("unix://{}/no-charon.vici", dir.path().display()));
+        let diags = open(&strongswan).await.err().unwrap();
+        let error = diags.errors().next().unwrap();
+        assert_eq!(error.path.to_string(), "vici_uri");
+        assert!(
+            error.detail.contains("cannot reach charon"),
+            "{}",
+            error.detail
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_netns_is_an_error_at_netns() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut strongswan = settings("strongswan");
+        strongswan.config_dir = Some(dir.path().display().to_string());
+        strongswan.netns = Some("no-such-namespace-here".into());
+        let diags = open(&strongswan).await.err().unwrap();
+        assert_eq!(diags.errors().next().unwrap().path.to_string(), "netns");
+        strongswan.netns = Some("../etc".into());
+        let diags = check_settings(&strongswan, &Unknowns::none());
+        assert_eq!(diags.errors().next().unwrap().path.to_string(), "netns");
+    }
+
     #[test]
     fn unknown_values_are_not_judged() {
         let unknown: Unknowns = [AttributePath::root("engine")].into_iter().collect();
         assert!(check_settings(&settings("???"), &unknown).is_empty());
     }
 
-    #[test]
-    fn an_unusable_config_dir_is_an_error_at_config_dir() {
+    #[tokio::test]
+    async fn an_unusable_config_dir_is_an_error_at_config_dir() {
         let mut local = settings("local");
         local.config_dir = Some("/proc/no-such-dir/gateway".into());
-        let diags = open(&local).err().unwrap();
+        let diags = open(&local).await.err().unwrap();
         assert_eq!(
             diags.errors().next().unwrap().path.to_string(),
             "config_dir"

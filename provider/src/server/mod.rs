@@ -172,7 +172,7 @@ impl Provider for IpsecProvider {
         let request = request.into_inner();
         tracing::debug!(terraform_version = %request.terraform_version, "configuring the provider");
         let diags = match decode_dynamic(request.config.as_ref(), &provider_config::SCHEMA.ty()) {
-            Ok(config) => match provider_config::configure(&config) {
+            Ok(config) => match provider_config::configure(&config).await {
                 Ok(gateway) => {
                     tracing::info!(engine = gateway.engine(), "gateway ready");
                     *self.gateway.write().unwrap_or_else(|e| e.into_inner()) = Some(gateway);

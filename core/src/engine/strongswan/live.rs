@@ -1,0 +1,62 @@
+//! The live view of a context: the files' context, corrected by what charon and
+//! nftables hold now.
+
+use std::collections::BTreeSet;
+
+use super::nft::Nft;
+use super::vici::Vici;
+use crate::gateway::GatewayError;
+use crate::model::{Cidr, ConnectionName, Context, EndpointAddress};
+
+/// The context `name` as the gateway runs it: `None` when charon does not have the
+/// connection (or its child) loaded, whatever the files say.
+pub(super) async fn view(
+    vici: &Vici,
+    nft: &Nft,
+    name: &ConnectionName,
+    stored: Option<Context>,
+) -> Result<Option<Context>, GatewayError> {
+    let Some(mut context) = stored else {
+        return Ok(None);
+    };
+    let Some(conn) = vici.list_conn(name.as_str()).await? else {
+        return Ok(None);
+    };
+    let Some(child) = conn.children.get(name.as_str()) else {
+        return Ok(None);
+    };
+    if let Some(peer) = conn.remote_addrs.first() {
+        context.connection.peer_address =
+            EndpointAddress::parse(peer).map_err(|_| unexpected(name, "remote_addrs", peer))?;
+    }
+    let local = selectors(name, "local_ts", &child.local_ts)?;
+    if !local.is_empty() {
+        context.connection.local_subnets = local;
+    }
+    context.remote_subnets = selectors(name, "remote_ts", &child.remote_ts)?;
+    context.nat = match context.nat.take() {
+        Some(nat) => nft.read(name, nat.static_nat_subnet).await?,
+        // Chains without a NAT context in the files are not this provider's to judge.
+        None => None,
+    };
+    Ok(Some(context))
+}
+
+fn selectors(
+    name: &ConnectionName,
+    what: &str,
+    raw: &[String],
+) -> Result<BTreeSet<Cidr>, GatewayError> {
+    raw.iter()
+        // `dynamic` is strongSwan's default for an omitted selector (the peer itself).
+        .filter(|ts| ts.as_str() != "dynamic")
+        .map(|ts| Cidr::parse(ts).map_err(|_| unexpected(name, what, ts)))
+        .collect()
+}
+
+fn unexpected(name: &ConnectionName, what: &str, value: &str) -> GatewayError {
+    GatewayError::Engine(format!(
+        "charon reports {what} {value:?} for connection {name}, which this provider does not write; reload the \
+         connection with `terraform apply` or fix it by hand"
+    ))
+}

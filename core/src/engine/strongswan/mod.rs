@@ -1,0 +1,188 @@
+//! The `strongswan` engine: a live charon (VICI) and nftables, plus the same files as
+//! the `local` engine so that the configuration survives a charon restart
+//! (`swanctl --load-all`).
+//!
+//! The gateway's truth is what is live: a connection exists when charon has it loaded,
+//! its traffic selectors and peer are read back from charon, its NAT from nftables;
+//! what charon cannot report (proposals, keylives, the key) comes from the files. So a
+//! connection unloaded by hand, a changed selector or a deleted NAT rule is drift.
+//!
+//! A change writes the files, then loads the key, the connection and the NAT. If charon
+//! or nft refuses, the previous files and live configuration are put back and the error
+//! carries charon's or nft's own message.
+
+mod live;
+pub mod message;
+pub mod nft;
+pub mod vici;
+
+use std::path::Path;
+
+use async_trait::async_trait;
+
+use self::message::{load_conn_message, secret_id, secret_owners};
+use self::nft::Nft;
+use self::vici::Vici;
+pub use self::vici::ViciUri;
+use super::LocalGateway;
+use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError};
+use crate::model::{ConnectionName, Context, NatTable, StartAction};
+
+/// The `strongswan` engine.
+#[derive(Debug)]
+pub struct StrongswanGateway {
+    files: LocalGateway,
+    vici: Vici,
+    nft: Nft,
+    /// Serializes this process's changes: a change spans files, charon and nftables.
+    writer: tokio::sync::Mutex<()>,
+}
+
+impl StrongswanGateway {
+    /// Opens the engine: the config dir as for the `local` engine, and checks that
+    /// charon answers at `vici_uri` and that `netns` exists.
+    pub async fn open(
+        config_dir: impl AsRef<Path>,
+        nat_table: NatTable,
+        vici_uri: ViciUri,
+        netns: Option<String>,
+    ) -> Result<Self, GatewayError> {
+        if let Some(netns) = &netns {
+            if !Path::new("/run/netns").join(netns).exists() {
+                return Err(GatewayError::Config {
+                    setting: "netns",
+                    message: format!(
+                        "there is no network namespace {netns:?} (no /run/netns/{netns}); create it with `ip netns add` \
+                         or leave netns unset to use the provider's own"
+                    ),
+                });
+            }
+        }
+        let files = LocalGateway::open(config_dir, nat_table.clone())?;
+        let vici = Vici::new(vici_uri);
+        vici.ping().await?;
+        Ok(Self {
+            files,
+            vici,
+            nft: Nft::new(netns, nat_table),
+            writer: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The files kept beside the live configuration.
+    pub fn files(&self) -> &LocalGateway {
+        &self.files
+    }
+
+    /// Loads `context` into charon and nftables.
+    async fn load(&self, context: &Context) -> Result<(), GatewayError> {
+        let name = context.name();
+        let key = context.connection.preshared_key.expose();
+        self.vici
+            .load_shared(&secret_id(name), key, &secret_owners(context))
+            .await?;
+        self.vici.load_conn(&load_conn_message(context)?).await?;
+        self.nft.replace(name, context.nat.as_ref()).await?;
+        if context.connection.start_action == StartAction::Start {
+            self.vici.initiate(name.as_str(), name.as_str()).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes the connection `name` from charon and nftables.
+    async fn unload(&self, name: &ConnectionName) -> Result<(), GatewayError> {
+        self.vici.unload_conn(name.as_str()).await?;
+        self.vici.unload_shared(&secret_id(name)).await?;
+        self.nft.replace(name, None).await
+    }
+
+    /// Puts back `previous` (files and live) after a refused change.
+    async fn restore(&self, name: &ConnectionName, previous: Option<&Context>) {
+        let outcome = match previous {
+            Some(context) => match self.files.put(context).await {
+                Ok(()) => self.load(context).await,
+                Err(error) => Err(error),
+            },
+            None => match self.files.delete(name).await {
+                Ok(_) => self.unload(name).await,
+                Err(error) => Err(error),
+            },
+        };
+        if let Err(error) = outcome {
+            tracing::error!(connection = %name, %error, "could not restore the previous configuration");
+        }
+    }
+
+    async fn put_live(
+        &self,
+        previous: Option<&Context>,
+        context: &Context,
+    ) -> Result<(), GatewayError> {
+        self.files.put(context).await?;
+        if let Err(error) = self.load(context).await {
+            tracing::warn!(connection = %context.name(), %error, "the gateway refused the change; restoring");
+            self.restore(context.name(), previous).await;
+            return Err(refused(error));
+        }
+        Ok(())
+    }
+
+    async fn delete_live(
+        &self,
+        previous: Option<&Context>,
+        name: &ConnectionName,
+    ) -> Result<(), GatewayError> {
+        if let Err(error) = self.unload(name).await {
+            tracing::warn!(connection = %name, %error, "the gateway refused the removal; restoring");
+            self.restore(name, previous).await;
+            return Err(refused(error));
+        }
+        self.files.delete(name).await.map(drop)
+    }
+}
+
+/// Says that nothing changed, after charon's or nft's own words.
+fn refused(error: GatewayError) -> GatewayError {
+    match error {
+        GatewayError::Engine(message) => GatewayError::Engine(format!(
+            "{message}; the previous configuration was restored"
+        )),
+        other => other,
+    }
+}
+
+#[async_trait]
+impl Gateway for StrongswanGateway {
+    fn engine(&self) -> &'static str {
+        "strongswan"
+    }
+
+    async fn get(&self, name: &ConnectionName) -> Result<Option<Context>, GatewayError> {
+        let stored = self.files.get(name).await?;
+        live::view(&self.vici, &self.nft, name, stored).await
+    }
+
+    async fn list(&self) -> Result<Vec<ConnectionName>, GatewayError> {
+        let loaded = self.vici.loaded_conns().await?;
+        Ok(self
+            .files
+            .list()
+            .await?
+            .into_iter()
+            .filter(|name| loaded.iter().any(|l| l == name.as_str()))
+            .collect())
+    }
+
+    async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {
+        let _writer = self.writer.lock().await;
+        let stored = self.files.get(name).await?;
+        let current = live::view(&self.vici, &self.nft, name, stored.clone()).await?;
+        let change = edit(current).map_err(ApplyError::Rejected)?;
+        match &change {
+            Change::Keep => {}
+            Change::Put(context) => self.put_live(stored.as_ref(), context).await?,
+            Change::Delete => self.delete_live(stored.as_ref(), name).await?,
+        }
+        Ok(change)
+    }
+}

@@ -1,0 +1,191 @@
+//! The live static NAT: a connection's two chains in table `nat_table`, replaced in one
+//! atomic `nft -f` transaction and read back with `nft list chain`, inside the gateway's
+//! network namespace when the provider setting `netns` names one.
+
+use std::process::Stdio;
+
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+use crate::gateway::GatewayError;
+use crate::model::{Cidr, ConnectionName, NatContext, NatTable};
+use crate::parse::parse_nftables;
+use crate::render::{chain_names, rule_specs, METADATA_PREFIX};
+
+/// `nft` in one network namespace, for one table.
+#[derive(Debug, Clone)]
+pub struct Nft {
+    netns: Option<String>,
+    table: NatTable,
+}
+
+impl Nft {
+    /// `nft` for `table`, in `netns` or the provider's own namespace.
+    pub fn new(netns: Option<String>, table: NatTable) -> Self {
+        Self { netns, table }
+    }
+
+    /// Replaces the connection's NAT with `nat` (removes it for `None`), atomically:
+    /// `nft -f` applies a whole transaction or nothing.
+    pub async fn replace(
+        &self,
+        name: &ConnectionName,
+        nat: Option<&NatContext>,
+    ) -> Result<(), GatewayError> {
+        self.run(&["-f", "-"], Some(&self.transaction(name, nat)))
+            .await
+            .map(drop)
+    }
+
+    /// The connection's live NAT; `static_nat_subnet` is not in nftables and comes from
+    /// the files. `None` when neither chain exists.
+    pub async fn read(
+        &self,
+        name: &ConnectionName,
+        static_nat_subnet: Cidr,
+    ) -> Result<Option<NatContext>, GatewayError> {
+        let (pre, post) = chain_names(name);
+        let mut listing = format!("{METADATA_PREFIX}static_nat_subnet {static_nat_subnet}\n");
+        let mut found = false;
+        for chain in [&pre, &post] {
+            let table = self.table.as_str();
+            match self
+                .run(&["list", "chain", "inet", table, chain], None)
+                .await
+            {
+                Ok(text) => {
+                    listing.push_str(&text);
+                    found = true;
+                }
+                Err(GatewayError::Engine(message))
+                    if message.contains("No such file or directory") => {}
+                Err(error) => return Err(error),
+            }
+        }
+        if !found {
+            return Ok(None);
+        }
+        parse_nftables(&listing).map(Some).map_err(|error| {
+            GatewayError::Engine(format!(
+                "the live NAT of {name} in table {} is not what this provider writes ({}); remove the hand-made \
+                 rules or the chain",
+                self.table, error.message
+            ))
+        })
+    }
+
+    /// The transaction text. `add` is idempotent for tables and chains, so a chain is
+    /// made sure to exist before it is flushed or deleted.
+    fn transaction(&self, name: &ConnectionName, nat: Option<&NatContext>) -> String {
+        let table = &self.table;
+        let (pre, post) = chain_names(name);
+        let mut text = format!(
+            "add table inet {table}\n\
+             add chain inet {table} {pre} {{ type nat hook prerouting priority dstnat; policy accept; }}\n\
+             add chain inet {table} {post} {{ type nat hook postrouting priority srcnat; policy accept; }}\n"
+        );
+        match nat {
+            Some(nat) => {
+                text.push_str(&format!(
+                    "flush chain inet {table} {pre}\nflush chain inet {table} {post}\n"
+                ));
+                let (dnat, snat) = rule_specs(nat);
+                for (chain, rules) in [(&pre, dnat), (&post, snat)] {
+                    for spec in rules {
+                        // Translation names are [A-Za-z0-9._-]: nothing in them needs quoting.
+                        text.push_str(&format!(
+                            "add rule inet {table} {chain} {} comment \"{}\"\n",
+                            spec.rule, spec.comment
+                        ));
+                    }
+                }
+            }
+            None => text.push_str(&format!(
+                "delete chain inet {table} {pre}\ndelete chain inet {table} {post}\n"
+            )),
+        }
+        text
+    }
+
+    async fn run(&self, args: &[&str], input: Option<&str>) -> Result<String, GatewayError> {
+        let mut command = match &self.netns {
+            Some(netns) => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", netns, "nft"]);
+                command
+            }
+            None => Command::new("nft"),
+        };
+        command
+            .args(args)
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let where_ = self
+            .netns
+            .as_deref()
+            .map(|n| format!(" in network namespace {n}"))
+            .unwrap_or_default();
+        let mut child = command
+            .spawn()
+            .map_err(|error| GatewayError::Engine(format!("cannot run nft{where_}: {error}")))?;
+        if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
+            stdin.write_all(text.as_bytes()).await.map_err(|error| {
+                GatewayError::Engine(format!("cannot feed nft{where_}: {error}"))
+            })?;
+        }
+        let output = child
+            .wait_with_output()
+            .await
+            .map_err(|error| GatewayError::Engine(format!("nft{where_} failed: {error}")))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(GatewayError::Engine(format!(
+                "nft{where_} refused the change: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{HostAddress, Translation, TranslationName};
+
+    #[test]
+    fn a_transaction_replaces_both_chains_or_removes_them() {
+        let nft = Nft::new(None, NatTable::default());
+        let name = ConnectionName::parse("dc1").unwrap();
+        let nat = NatContext {
+            static_nat_subnet: Cidr::parse("10.1.255.88/29").unwrap(),
+            translations: BTreeMap::from([(
+                TranslationName::parse("db").unwrap(),
+                Translation {
+                    local_ip: HostAddress::parse("10.1.255.92").unwrap(),
+                    customer_ip: HostAddress::parse("192.168.10.15").unwrap(),
+                },
+            )]),
+        };
+        let put = nft.transaction(&name, Some(&nat));
+        assert!(
+            put.contains("flush chain inet ipsec_nat dc1_prerouting"),
+            "{put}"
+        );
+        assert!(put.contains("add rule inet ipsec_nat dc1_prerouting ip daddr 10.1.255.92 dnat ip to 192.168.10.15 comment \"db\""));
+        assert!(put.contains("add rule inet ipsec_nat dc1_postrouting ip saddr 192.168.10.15 snat ip to 10.1.255.92 comment \"db\""));
+        let remove = nft.transaction(&name, None);
+        assert!(
+            remove.ends_with("delete chain inet ipsec_nat dc1_postrouting\n"),
+            "{remove}"
+        );
+    }
+}
