@@ -10,116 +10,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
+use common::charon::Charon;
 use common::*;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::model::{Authentication, Encryption, NatTable};
 use ipsec_core::validate::ConnectionInput;
 use ipsec_core::Gateway;
-
-const CHARON: &str = "/usr/lib/ipsec/charon";
-const PLUGINS: &str = "random nonce aes des sha1 sha2 md5 hmac kdf gmp curve25519 gcrypt openssl \
-                       kernel-netlink socket-default vici";
-
-/// A charon in its own network and mount namespace; stopped and removed on drop.
-struct Charon {
-    child: Child,
-    netns: String,
-    socket: PathBuf,
-}
-
-impl Charon {
-    fn start(dir: &Path) -> Charon {
-        for (tool, package) in [
-            (CHARON, "strongswan-charon"),
-            ("/usr/sbin/swanctl", "strongswan-swanctl"),
-            ("/usr/sbin/ip", "iproute2"),
-        ] {
-            assert!(
-                Path::new(tool).exists(),
-                "{tool} is missing: apt-get install -y {package} (or set IPSEC_SKIP_SYSTEM_TESTS=1)"
-            );
-        }
-        let socket = dir.join("charon.vici");
-        let conf = dir.join("strongswan.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "charon {{\n  load = {PLUGINS}\n  install_routes = no\n  plugins {{\n    vici {{\n      socket = unix://{}\n    }}\n  }}\n}}\n",
-                socket.display()
-            ),
-        )
-        .unwrap();
-        let netns = format!("ipsec-core-test-{}", std::process::id());
-        let status = Command::new("ip")
-            .args(["netns", "add", &netns])
-            .status()
-            .unwrap();
-        assert!(
-            status.success(),
-            "cannot create network namespace {netns} (run as root)"
-        );
-        // charon's pid file is fixed at /run/charon.pid: give it a private /run.
-        let script = format!(
-            "mount -t tmpfs none /run && STRONGSWAN_CONF={} exec {CHARON}",
-            conf.display()
-        );
-        let child = Command::new("ip")
-            .args([
-                "netns", "exec", &netns, "unshare", "-m", "sh", "-c", &script,
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut charon = Charon {
-            child,
-            netns,
-            socket,
-        };
-        let started = Instant::now();
-        while !charon.socket.exists() {
-            if let Ok(Some(status)) = charon.child.try_wait() {
-                panic!("charon exited at start: {status}");
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "charon did not open its VICI socket"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        charon
-    }
-
-    fn swanctl(&self, args: &[&str]) -> String {
-        let uri = format!("unix://{}", self.socket.display());
-        let output = Command::new("swanctl")
-            .args(args)
-            .args(["--uri", &uri])
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert!(output.status.success(), "swanctl {args:?} failed:\n{text}");
-        text
-    }
-}
-
-impl Drop for Charon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.netns])
-            .status();
-    }
-}
 
 /// Connections that between them use every encryption, authentication and DH keyword.
 fn every_algorithm() -> Vec<(ConnectionInput, Vec<&'static str>)> {

@@ -1,6 +1,8 @@
 //! Fixtures shared by the integration tests: the seed's classic example and helpers.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod charon;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -1,0 +1,224 @@
+//! The `strongswan` engine against a real charon and nftables, in a private network and
+//! mount namespace: what a put loads, what a get reads back (drift), what a refusal
+//! restores, and surviving a charon restart.
+//!
+//! Needs root, nftables and strongSwan (`.ci/run` installs them);
+//! `IPSEC_SKIP_SYSTEM_TESTS=1` skips it.
+
+mod common;
+
+use common::charon::{skip_system_tests, Charon};
+use common::*;
+use ipsec_core::engine::strongswan::ViciUri;
+use ipsec_core::engine::StrongswanGateway;
+use ipsec_core::gateway::ops::{self, Mode};
+use ipsec_core::model::NatTable;
+use ipsec_core::validate::RemoteSubnetInput;
+use ipsec_core::{ApplyError, Gateway, GatewayError};
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+    charon: Charon,
+    gateway: StrongswanGateway,
+}
+
+async fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let charon = Charon::start(dir.path());
+    let config = dir.path().join("gw");
+    let gateway = StrongswanGateway::open(
+        &config,
+        NatTable::default(),
+        ViciUri::parse(&charon.vici_uri()).unwrap(),
+        Some(charon.netns().to_owned()),
+    )
+    .await
+    .unwrap();
+    Setup {
+        _dir: dir,
+        config,
+        charon,
+        gateway,
+    }
+}
+
+/// The classic context, created through the resource operations.
+async fn create_classic(gateway: &StrongswanGateway) {
+    ops::put_connection(gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    for cidr in ["192.168.10.0/24", "192.168.20.0/24"] {
+        let input = RemoteSubnetInput {
+            connection: "dc1".into(),
+            cidr: cidr.into(),
+        };
+        ops::create_remote_subnet(gateway, &input).await.unwrap();
+    }
+    ops::put_nat_context(gateway, &classic_nat_input("dc1"), Mode::Create)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_put_loads_connection_key_and_nat_and_a_get_reads_them_back() {
+    if skip_system_tests() {
+        return;
+    }
+    let setup = setup().await;
+    create_classic(&setup.gateway).await;
+
+    let conns = setup.charon.swanctl(&["--list-conns"]);
+    assert!(conns.contains("dc1: IKEv2"), "{conns}");
+    assert!(
+        conns.contains("192.168.10.0/24") && conns.contains("192.168.20.0/24"),
+        "{conns}"
+    );
+    let nat = setup
+        .charon
+        .nft(&["list", "table", "inet", "ipsec_nat"])
+        .unwrap();
+    assert!(
+        nat.contains("ip daddr 10.1.255.92 dnat ip to 192.168.10.15 comment \"billing-db\""),
+        "{nat}"
+    );
+    assert_eq!(
+        setup.gateway.get(&name("dc1")).await.unwrap(),
+        Some(classic_context())
+    );
+    // The files are kept too, for `swanctl --load-all` after a restart.
+    assert!(setup.config.join("swanctl/conf.d/dc1.conf").exists());
+}
+
+#[tokio::test]
+async fn hand_changes_to_the_live_gateway_are_drift() {
+    if skip_system_tests() {
+        return;
+    }
+    let setup = setup().await;
+    create_classic(&setup.gateway).await;
+
+    setup
+        .charon
+        .nft(&["flush", "chain", "inet", "ipsec_nat", "dc1_postrouting"])
+        .unwrap();
+    let live = setup.gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert!(
+        live.nat.unwrap().translations.is_empty(),
+        "a half-deleted translation reads as absent"
+    );
+
+    // swanctl 5.9.8 has no --unload-conn: by hand, a connection is unloaded by loading
+    // a configuration without it.
+    let empty = setup.config.join("empty.conf");
+    std::fs::write(&empty, "connections {\n}\n").unwrap();
+    setup
+        .charon
+        .swanctl(&["--load-conns", "--file", empty.to_str().unwrap()]);
+    assert_eq!(
+        setup.gateway.get(&name("dc1")).await.unwrap(),
+        None,
+        "an unloaded connection is not on the gateway, whatever the files say"
+    );
+    // Creating it again (what `terraform apply` does for the drift) loads it again.
+    ops::put_connection(&setup.gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    assert!(setup
+        .charon
+        .swanctl(&["--list-conns"])
+        .contains("dc1: IKEv2"));
+}
+
+#[tokio::test]
+async fn a_refused_change_restores_the_files_and_the_live_configuration() {
+    if skip_system_tests() {
+        return;
+    }
+    let setup = setup().await;
+    ops::put_connection(&setup.gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    ops::create_remote_subnet(
+        &setup.gateway,
+        &RemoteSubnetInput {
+            connection: "dc1".into(),
+            cidr: "192.168.10.0/24".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let before = snapshot(&setup.config);
+    // A chain of another type under the name this connection's NAT needs: nft refuses.
+    setup
+        .charon
+        .nft(&[
+            "add table inet ipsec_nat; add chain inet ipsec_nat dc1_prerouting { type filter hook prerouting priority 0; }",
+        ])
+        .unwrap();
+
+    let error = ops::put_nat_context(&setup.gateway, &classic_nat_input("dc1"), Mode::Create)
+        .await
+        .unwrap_err();
+    let ApplyError::Gateway(GatewayError::Engine(message)) = error else {
+        panic!("expected an engine error, got {error:?}")
+    };
+    assert!(message.contains("nft"), "{message}");
+    assert!(message.contains("restored"), "{message}");
+    assert!(!message.contains(PSK));
+    assert_eq!(
+        snapshot(&setup.config),
+        before,
+        "the files were not restored"
+    );
+    let conns = setup.charon.swanctl(&["--list-conns"]);
+    assert!(
+        conns.contains("dc1: IKEv2") && conns.contains("192.168.10.0/24"),
+        "{conns}"
+    );
+}
+
+#[tokio::test]
+async fn a_charon_restart_between_operations_is_survived() {
+    if skip_system_tests() {
+        return;
+    }
+    let mut setup = setup().await;
+    create_classic(&setup.gateway).await;
+    setup.charon.restart();
+    // A fresh charon has nothing loaded: drift, which a create repairs.
+    assert_eq!(setup.gateway.get(&name("dc1")).await.unwrap(), None);
+    ops::put_connection(&setup.gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    assert!(setup
+        .charon
+        .swanctl(&["--list-conns"])
+        .contains("dc1: IKEv2"));
+
+    setup.charon.stop();
+    let error = setup.gateway.get(&name("dc1")).await.unwrap_err();
+    let diagnostic = error.to_diagnostic();
+    assert_eq!(diagnostic.path.to_string(), "vici_uri", "{diagnostic}");
+}
+
+#[tokio::test]
+async fn a_delete_leaves_no_connection_secret_or_nat() {
+    if skip_system_tests() {
+        return;
+    }
+    let setup = setup().await;
+    create_classic(&setup.gateway).await;
+    assert!(ops::delete_connection(&setup.gateway, &name("dc1"))
+        .await
+        .unwrap());
+    let conns = setup.charon.swanctl(&["--list-conns"]);
+    assert!(!conns.contains("dc1"), "{conns}");
+    let table = setup
+        .charon
+        .nft(&["list", "table", "inet", "ipsec_nat"])
+        .unwrap_or_default();
+    assert!(!table.contains("dc1_"), "{table}");
+    assert!(!setup.config.join("swanctl/conf.d/dc1.conf").exists());
+    assert_eq!(setup.gateway.get(&name("dc1")).await.unwrap(), None);
+}
