@@ -1,0 +1,446 @@
+//! The live test lab from Rust: `scripts/lab` builds two strongSwan gateways with hosts
+//! behind them in network namespaces on this host; [`Lab`] brings one up under a name of
+//! its own and tears it down when dropped, also when a test panics.
+//!
+//! ```text
+//! hostA ── gwA ══ wan ══ gwB ── hostB
+//!                           └── custB   (a customer host for NAT tests)
+//! ```
+//! Addresses are the constants below. There is no clear-text path between the sites:
+//! hostA reaches gwB's networks only through a tunnel.
+//!
+//! Needs root, network namespaces and Debian's strongSwan and nftables
+//! (`apt-get install -y strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
+//! libstrongswan-extra-plugins libcharon-extra-plugins nftables iproute2 iputils-ping`).
+//! A test that cannot run fails saying what is missing; `IPSEC_SKIP_SYSTEM_TESTS=1` skips
+//! it ([`skipped`]).
+//! `IPSEC_LAB_KEEP=1` leaves a test's lab up for a look by hand (`IPSEC_LAB=<name>
+//! scripts/lab status`); `scripts/lab down` with that name removes it.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// The two gateways, and every node.
+pub const GATEWAYS: [&str; 2] = ["gwA", "gwB"];
+pub const NODES: [&str; 5] = ["hostA", "gwA", "gwB", "hostB", "custB"];
+
+/// gwA's WAN address (the IKE endpoint of site A).
+pub const GW_A: &str = "198.51.100.1";
+/// gwB's WAN address (the IKE endpoint of site B).
+pub const GW_B: &str = "198.51.100.2";
+/// hostA, on gwA's LAN 10.1.0.0/24 (gateway 10.1.0.1).
+pub const HOST_A: &str = "10.1.0.10";
+/// hostB, on gwB's first LAN 192.168.10.0/24 (gateway 192.168.10.1).
+pub const HOST_B: &str = "192.168.10.10";
+/// custB, a customer host on gwB's second LAN 192.168.20.0/24 (gateway 192.168.20.1).
+pub const CUST_B: &str = "192.168.20.15";
+/// Site A as a tunnel protects it: hostA's LAN and room for static NAT addresses.
+pub const SITE_A: &str = "10.1.0.0/16";
+/// gwB's two LANs.
+pub const LAN_B: &str = "192.168.10.0/24";
+pub const LAN_CUST: &str = "192.168.20.0/24";
+
+/// The pre-shared key of the hand-written tunnels ([`Tunnel`]).
+pub const LAB_PSK: &str = "lab pre-shared key";
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/lab");
+
+/// Whether system tests are switched off (`IPSEC_SKIP_SYSTEM_TESTS=1`), saying so.
+pub fn skipped() -> bool {
+    let skip = std::env::var_os("IPSEC_SKIP_SYSTEM_TESTS").is_some();
+    if skip {
+        eprintln!("skipped: IPSEC_SKIP_SYSTEM_TESTS is set");
+    }
+    skip
+}
+
+/// A running lab; `scripts/lab down` on drop.
+pub struct Lab {
+    name: String,
+    dir: PathBuf,
+}
+
+impl Lab {
+    /// Builds a fresh lab. `name` (at most 16 of `[A-Za-z0-9_-]`) is made unique to this
+    /// process, so that parallel tests and parallel `cargo test` runs never collide.
+    /// Panics, saying what is missing, when this machine cannot run the lab.
+    pub fn up(name: &str) -> Lab {
+        assert!(
+            !name.is_empty()
+                && name.len() <= 16
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "lab name {name:?}: use 1-16 of [A-Za-z0-9_-]"
+        );
+        assert!(
+            is_root(),
+            "the lab needs root (network namespaces, veth pairs, charon); run the tests as \
+             root or set IPSEC_SKIP_SYSTEM_TESTS=1 to skip them"
+        );
+        let name = format!("{name}-{}", std::process::id());
+        let lab = Lab {
+            dir: PathBuf::from(format!("/tmp/ipsec-lab-{name}")),
+            name,
+        };
+        let output = lab.script(&["up"]);
+        assert!(
+            output.status.success(),
+            "`scripts/lab up` failed for lab {} (it needs root, network namespaces, \
+             iproute2, nftables and strongSwan; set IPSEC_SKIP_SYSTEM_TESTS=1 to skip):\n{}",
+            lab.name,
+            text(&output)
+        );
+        lab
+    }
+
+    /// The lab's unique name (`IPSEC_LAB`), the prefix of its namespaces.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The lab's directory (`IPSEC_LAB_DIR`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The network namespace of a node (`hostA`, `gwA`, `gwB`, `hostB`, `custB`).
+    pub fn netns(&self, node: &str) -> String {
+        assert!(NODES.contains(&node), "no node {node} in the lab");
+        format!("{}-{node}", self.name)
+    }
+
+    /// The VICI socket of a gateway's charon: `unix://<dir>/<gw>/charon.vici`.
+    pub fn vici_uri(&self, gw: &str) -> String {
+        format!(
+            "unix://{}",
+            self.gateway_dir(gw).join("charon.vici").display()
+        )
+    }
+
+    /// A gateway's configuration directory, laid out like the provider's `config_dir`:
+    /// `swanctl/swanctl.conf` (`include conf.d/*.conf`), `swanctl/conf.d/`, `nftables/`.
+    /// charon's own files (strongswan.conf, log, socket) sit next to them.
+    pub fn config_dir(&self, gw: &str) -> PathBuf {
+        self.gateway_dir(gw)
+    }
+
+    /// A gateway's charon log.
+    pub fn charon_log(&self, gw: &str) -> PathBuf {
+        self.gateway_dir(gw).join("charon.log")
+    }
+
+    /// Runs a command in a node's network namespace.
+    pub fn exec(&self, node: &str, args: &[&str]) -> Output {
+        let mut all = vec!["exec", node];
+        all.extend_from_slice(args);
+        self.script(&all)
+    }
+
+    /// Like [`Lab::exec`], panicking with the command's output unless it succeeds.
+    pub fn exec_ok(&self, node: &str, args: &[&str]) -> String {
+        let output = self.exec(node, args);
+        assert!(
+            output.status.success(),
+            "{node}: {args:?} failed:\n{}",
+            text(&output)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Whether `from` gets echo replies from `to` (three pings 0.2 s apart, 2 s wait
+    /// each: true when any answer arrives, as with ping's exit status). A destination
+    /// without a route fails at once (gwA answers "network unreachable").
+    pub fn ping(&self, from: &str, to: &str) -> bool {
+        self.exec(
+            from,
+            &["ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "2", to],
+        )
+        .status
+        .success()
+    }
+
+    /// swanctl against a gateway's charon (through its VICI socket).
+    pub fn swanctl(&self, gw: &str, args: &[&str]) -> Output {
+        assert!(GATEWAYS.contains(&gw), "no gateway {gw} in the lab");
+        let mut all = vec!["swanctl", gw];
+        all.extend_from_slice(args);
+        self.script(&all)
+    }
+
+    /// Like [`Lab::swanctl`], panicking with swanctl's output and the charon log's tail
+    /// unless it succeeds; returns stdout.
+    pub fn swanctl_ok(&self, gw: &str, args: &[&str]) -> String {
+        let output = self.swanctl(gw, args);
+        assert!(
+            output.status.success(),
+            "{gw}: swanctl {args:?} failed:\n{}\n{}",
+            text(&output),
+            self.log_tail(gw, 30)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Writes a gateway's `swanctl/swanctl.conf` and loads it (`swanctl --load-all`):
+    /// charon then holds exactly its connections and secrets.
+    pub fn load_swanctl_conf(&self, gw: &str, conf: &str) {
+        let path = self.config_dir(gw).join("swanctl/swanctl.conf");
+        std::fs::write(&path, conf).unwrap();
+        let file = path.display().to_string();
+        self.swanctl_ok(gw, &["--load-all", "--noprompt", "--file", &file]);
+    }
+
+    /// Brings a child SA up from `gw` and waits until both gateways show it INSTALLED.
+    pub fn initiate(&self, gw: &str, child: &str) {
+        self.swanctl_ok(gw, &["--initiate", "--child", child, "--timeout", "20"]);
+        let peer = if gw == "gwA" { "gwB" } else { "gwA" };
+        self.wait_until(&format!("{peer} to install {child}"), || {
+            self.list_sas(peer).contains("INSTALLED")
+        });
+    }
+
+    /// Closes an IKE SA from `gw` and waits until neither gateway lists an SA.
+    pub fn terminate(&self, gw: &str, ike: &str) {
+        self.swanctl_ok(gw, &["--terminate", "--ike", ike, "--timeout", "20"]);
+        self.wait_until("both gateways to drop their SAs", || {
+            GATEWAYS.iter().all(|gw| !self.list_sas(gw).contains(": #"))
+        });
+    }
+
+    /// `swanctl --list-sas` of a gateway, as printed.
+    pub fn list_sas(&self, gw: &str) -> String {
+        self.swanctl_ok(gw, &["--list-sas"])
+    }
+
+    /// Bytes (in, out) over every child SA of a gateway, from `swanctl --list-sas --raw`.
+    pub fn child_bytes(&self, gw: &str) -> (u64, u64) {
+        let raw = self.swanctl_ok(gw, &["--list-sas", "--raw"]);
+        (sum_of(&raw, "bytes-in="), sum_of(&raw, "bytes-out="))
+    }
+
+    /// Loads an nftables ruleset into a node's namespace, checking it with `nft -c` first.
+    pub fn nft(&self, node: &str, ruleset: &str) {
+        let path = self.dir.join(format!("{node}-{}.nft", unique()));
+        std::fs::write(&path, ruleset).unwrap();
+        let file = path.display().to_string();
+        self.exec_ok(node, &["nft", "-c", "-f", &file]);
+        self.exec_ok(node, &["nft", "-f", &file]);
+    }
+
+    /// Packets counted by every `counter` of an nftables chain in a node's namespace,
+    /// e.g. `lab.counted("hostA", "inet seen", "input")`.
+    pub fn counted(&self, node: &str, table: &str, chain: &str) -> u64 {
+        let mut args = vec!["nft", "list", "chain"];
+        args.extend(table.split_whitespace());
+        args.push(chain);
+        sum_of(&self.exec_ok(node, &args), "counter packets ")
+    }
+
+    /// Polls `done` every 50 ms for up to 20 s; panics naming what did not happen, with
+    /// both gateways' SAs and log tails.
+    pub fn wait_until(&self, what: &str, mut done: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !done() {
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("timed out waiting for {what}\n{}", self.report());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The last `lines` lines of a gateway's charon log.
+    pub fn log_tail(&self, gw: &str, lines: usize) -> String {
+        let log = std::fs::read_to_string(self.charon_log(gw)).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        let tail = all[all.len().saturating_sub(lines)..].join("\n");
+        format!("--- {gw} charon.log (last {lines} lines)\n{tail}")
+    }
+
+    /// Both gateways' SAs and log tails, for failure messages.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        for gw in GATEWAYS {
+            let sas = self.swanctl(gw, &["--list-sas"]);
+            let _ = writeln!(out, "--- {gw} SAs\n{}", text(&sas));
+            let _ = writeln!(out, "{}", self.log_tail(gw, 40));
+        }
+        out
+    }
+
+    fn gateway_dir(&self, gw: &str) -> PathBuf {
+        assert!(GATEWAYS.contains(&gw), "no gateway {gw} in the lab");
+        self.dir.join(gw)
+    }
+
+    fn script(&self, args: &[&str]) -> Output {
+        Command::new(SCRIPT)
+            .args(args)
+            .env("IPSEC_LAB", &self.name)
+            .env("IPSEC_LAB_DIR", &self.dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {SCRIPT}: {e}"))
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("lab {} at the failure:\n{}", self.name, self.report());
+        }
+        if std::env::var_os("IPSEC_LAB_KEEP").is_some() {
+            eprintln!(
+                "IPSEC_LAB_KEEP is set: lab {} stays up; remove it with \
+                 IPSEC_LAB={} IPSEC_LAB_DIR={} scripts/lab down",
+                self.name,
+                self.name,
+                self.dir.display()
+            );
+            return;
+        }
+        let output = self.script(&["down"]);
+        if !output.status.success() {
+            eprintln!(
+                "`scripts/lab down` failed for lab {}:\n{}",
+                self.name,
+                text(&output)
+            );
+        }
+    }
+}
+
+/// A hand-written site-to-site tunnel between gwA (site A, [`SITE_A`]) and gwB, with a
+/// PSK: what each gateway's swanctl.conf holds.
+pub struct Tunnel<'a> {
+    /// Connection name; the child is `net`.
+    pub name: &'a str,
+    /// IKE version, 1 or 2.
+    pub version: u8,
+    /// IKE proposal, e.g. `aes256-sha256-modp2048`.
+    pub ike: &'a str,
+    /// ESP proposal, e.g. `aes256-sha256-modp2048`.
+    pub esp: &'a str,
+    /// gwB's protected networks.
+    pub site_b: &'a [&'a str],
+}
+
+impl Tunnel<'_> {
+    /// The default suite: IKEv2, `aes256-sha256-modp2048` in both phases, both LANs of gwB.
+    pub const DEFAULT: Tunnel<'static> = Tunnel {
+        name: "lab",
+        version: 2,
+        ike: "aes256-sha256-modp2048",
+        esp: "aes256-sha256-modp2048",
+        site_b: &[LAN_B, LAN_CUST],
+    };
+
+    /// The swanctl.conf of one side (`gwA` or `gwB`).
+    pub fn swanctl_conf(&self, gw: &str) -> String {
+        let site_b = self.site_b.join(",");
+        let (me, peer, local_ts, remote_ts) = match gw {
+            "gwA" => (GW_A, GW_B, SITE_A, site_b.as_str()),
+            "gwB" => (GW_B, GW_A, site_b.as_str(), SITE_A),
+            _ => panic!("no gateway {gw} in the lab"),
+        };
+        let Tunnel {
+            name,
+            version,
+            ike,
+            esp,
+            ..
+        } = self;
+        let psk: String = LAB_PSK.bytes().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "connections {{
+  {name} {{
+    version = {version}
+    local_addrs = {me}
+    remote_addrs = {peer}
+    proposals = {ike}
+    local {{
+      auth = psk
+      id = {me}
+    }}
+    remote {{
+      auth = psk
+      id = {peer}
+    }}
+    children {{
+      net {{
+        local_ts = {local_ts}
+        remote_ts = {remote_ts}
+        esp_proposals = {esp}
+        start_action = none
+      }}
+    }}
+  }}
+}}
+secrets {{
+  ike-{name} {{
+    id-a = {GW_A}
+    id-b = {GW_B}
+    secret = 0x{psk}
+  }}
+}}
+"
+        )
+    }
+
+    /// Loads this tunnel into both gateways.
+    pub fn load(&self, lab: &Lab) {
+        for gw in GATEWAYS {
+            lab.load_swanctl_conf(gw, &self.swanctl_conf(gw));
+        }
+    }
+}
+
+/// stdout and stderr of a finished command, for messages.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}{}",
+        output.status,
+        prefixed("\nstdout: ", &output.stdout),
+        prefixed("\nstderr: ", &output.stderr)
+    )
+}
+
+fn prefixed(prefix: &str, bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}{}", String::from_utf8_lossy(bytes).trim_end())
+    }
+}
+
+/// The sum of the numbers following each occurrence of `key` in `text`.
+fn sum_of(text: &str, key: &str) -> u64 {
+    text.match_indices(key)
+        .map(|(at, _)| {
+            let digits: String = text[at + key.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse::<u64>().unwrap_or(0)
+        })
+        .sum()
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
