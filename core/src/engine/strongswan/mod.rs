@@ -83,7 +83,10 @@ impl StrongswanGateway {
             .await?;
         self.vici.load_conn(&load_conn_message(context)?).await?;
         self.nft.replace(name, context.nat.as_ref()).await?;
-        if context.connection.start_action == StartAction::Start {
+        // Initiating again while an SA exists would add a duplicate CHILD_SA.
+        if context.connection.start_action == StartAction::Start
+            && !self.vici.has_sa(name.as_str()).await?
+        {
             self.vici.initiate(name.as_str(), name.as_str()).await?;
         }
         Ok(())

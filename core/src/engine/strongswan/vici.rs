@@ -126,6 +126,12 @@ struct Initiate<'a> {
 }
 
 #[derive(Serialize)]
+struct ListSas<'a> {
+    ike: &'a str,
+    noblock: bool,
+}
+
+#[derive(Serialize)]
 struct ListConns<'a> {
     ike: &'a str,
 }
@@ -208,9 +214,13 @@ impl Vici {
             .request("unload-shared", SharedId { id })
             .await
             .map_err(|e| self.failed("unload-shared", &e))?;
-        // charon says "credential not found" for an id it does not hold.
-        let _ = answer;
-        Ok(())
+        match (answer.success, answer.errmsg) {
+            // charon answers "not found" for an id it does not hold: already gone.
+            (Some(false), Some(message)) if !message.contains("not found") => Err(
+                GatewayError::Engine(format!("charon refused unload-shared: {message}")),
+            ),
+            _ => Ok(()),
+        }
     }
 
     /// `initiate` of a child, returning at once.
@@ -224,6 +234,29 @@ impl Vici {
             },
         )
         .await
+    }
+
+    /// Whether charon has an IKE_SA of the connection `name` (any state).
+    pub async fn has_sa(&self, name: &str) -> Result<bool, GatewayError> {
+        let mut client = self.client().await?;
+        let stream = client.stream_request::<_, BTreeMap<String, serde::de::IgnoredAny>>(
+            "list-sas",
+            "list-sa",
+            ListSas {
+                ike: name,
+                noblock: true,
+            },
+        );
+        pin_mut!(stream);
+        let mut found = false;
+        while let Some(event) = stream
+            .try_next()
+            .await
+            .map_err(|e| self.failed("list-sas", &e))?
+        {
+            found |= event.contains_key(name);
+        }
+        Ok(found)
     }
 
     /// The names of the connections loaded over VICI (`get-conns`).
