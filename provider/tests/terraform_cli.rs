@@ -420,3 +420,45 @@ resource "ipsec_vpn_connection" "wo" {{
         );
     }
 }
+
+#[test]
+fn an_unreachable_charon_is_a_provider_error_at_vici_uri() {
+    let workspace = Workspace::managed();
+    let socket = workspace.path().join("no-charon.vici");
+    workspace.write(
+        "main.tf",
+        &format!(
+            r#"
+terraform {{
+  required_providers {{
+    ipsec = {{ source = "ipsec-vpn/ipsec" }}
+  }}
+}}
+
+provider "ipsec" {{
+  engine   = "strongswan"
+  vici_uri = "unix://{}"
+}}
+
+resource "ipsec_remote_subnet" "x" {{
+  connection = "dc1"
+  cidr       = "192.168.10.0/24"
+}}
+"#,
+            socket.display()
+        ),
+    );
+    workspace.ok(&["init", "-input=false"]);
+    let output = workspace.run(&["plan", "-input=false"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("Invalid provider setting vici_uri"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cannot reach charon"), "{stderr}");
+    assert!(
+        stderr.contains("vici_uri = \"unix://"),
+        "the error points at the setting:\n{stderr}"
+    );
+}
