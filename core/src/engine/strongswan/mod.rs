@@ -74,8 +74,15 @@ impl StrongswanGateway {
         &self.files
     }
 
-    /// Loads `context` into charon and nftables.
-    async fn load(&self, context: &Context) -> Result<(), GatewayError> {
+    /// Loads `context` into charon and nftables. charon keeps established SAs on a
+    /// reload, so when the change touches what an SA was negotiated with, that SA is
+    /// terminated: the change takes effect now (a removed remote subnet stops being
+    /// tunnelled), and the tunnel comes back by `start_action` or the next packet.
+    async fn load(
+        &self,
+        context: &Context,
+        previous: Option<&Context>,
+    ) -> Result<(), GatewayError> {
         let name = context.name();
         let key = context.connection.preshared_key.expose();
         self.vici
@@ -83,6 +90,15 @@ impl StrongswanGateway {
             .await?;
         self.vici.load_conn(&load_conn_message(context)?).await?;
         self.nft.replace(name, context.nat.as_ref()).await?;
+        match previous.and_then(|previous| renegotiation(previous, context)) {
+            Some(Renegotiate::Ike) => self.vici.terminate(name.as_str(), None).await?,
+            Some(Renegotiate::Child) => {
+                self.vici
+                    .terminate(name.as_str(), Some(name.as_str()))
+                    .await?
+            }
+            None => {}
+        }
         // Initiating again while an SA exists would add a duplicate CHILD_SA.
         if context.connection.start_action == StartAction::Start
             && !self.vici.has_sa(name.as_str()).await?
@@ -103,7 +119,7 @@ impl StrongswanGateway {
     async fn restore(&self, name: &ConnectionName, previous: Option<&Context>) {
         let outcome = match previous {
             Some(context) => match self.files.put(context).await {
-                Ok(()) => self.load(context).await,
+                Ok(()) => self.load(context, None).await,
                 Err(error) => Err(error),
             },
             None => match self.files.delete(name).await {
@@ -122,7 +138,7 @@ impl StrongswanGateway {
         context: &Context,
     ) -> Result<(), GatewayError> {
         self.files.put(context).await?;
-        if let Err(error) = self.load(context).await {
+        if let Err(error) = self.load(context, previous).await {
             tracing::warn!(connection = %context.name(), %error, "the gateway refused the change; restoring");
             self.restore(context.name(), previous).await;
             return Err(refused(error));
@@ -141,6 +157,35 @@ impl StrongswanGateway {
             return Err(refused(error));
         }
         self.files.delete(name).await.map(drop)
+    }
+}
+
+/// Which SA a change invalidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Renegotiate {
+    /// The IKE_SA (and its children): endpoints, IKE version or phase 1 changed.
+    Ike,
+    /// The CHILD_SAs: phase 2, PFS or traffic selectors changed.
+    Child,
+}
+
+fn renegotiation(previous: &Context, next: &Context) -> Option<Renegotiate> {
+    let (old, new) = (&previous.connection, &next.connection);
+    if old.peer_address != new.peer_address
+        || old.local_address != new.local_address
+        || old.ike_version != new.ike_version
+        || old.phase1 != new.phase1
+        || old.preshared_key.expose() != new.preshared_key.expose()
+    {
+        Some(Renegotiate::Ike)
+    } else if old.phase2 != new.phase2
+        || old.perfect_forward_secrecy != new.perfect_forward_secrecy
+        || old.local_subnets != new.local_subnets
+        || previous.remote_subnets != next.remote_subnets
+    {
+        Some(Renegotiate::Child)
+    } else {
+        None
     }
 }
 
@@ -187,5 +232,52 @@ impl Gateway for StrongswanGateway {
             Change::Delete => self.delete_live(stored.as_ref(), name).await?,
         }
         Ok(change)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cidr, Encryption, Keylife};
+    use crate::validate::{validate_connection, ConnectionInput};
+
+    fn context() -> Context {
+        let input = ConnectionInput {
+            name: "dc1".into(),
+            peer_address: "203.0.113.10".into(),
+            preshared_key: Some("correct horse battery staple".into()),
+            local_subnets: vec!["10.1.0.0/16".into()],
+            ..ConnectionInput::default()
+        };
+        let mut context = Context::new(validate_connection(&input).0.unwrap());
+        context
+            .remote_subnets
+            .insert(Cidr::parse("192.168.10.0/24").unwrap());
+        context
+    }
+
+    #[test]
+    fn a_change_renegotiates_only_the_sa_it_touches() {
+        let old = context();
+        assert_eq!(renegotiation(&old, &old.clone()), None);
+
+        let mut description_only = old.clone();
+        description_only.connection.description = Some("new words".into());
+        assert_eq!(renegotiation(&old, &description_only), None);
+
+        let mut fewer_subnets = old.clone();
+        fewer_subnets.remote_subnets.clear();
+        assert_eq!(
+            renegotiation(&old, &fewer_subnets),
+            Some(Renegotiate::Child)
+        );
+
+        let mut phase2 = old.clone();
+        phase2.connection.phase2.keylife = Keylife::from_seconds(1800).unwrap();
+        assert_eq!(renegotiation(&old, &phase2), Some(Renegotiate::Child));
+
+        let mut phase1 = old.clone();
+        phase1.connection.phase1.encryption = Encryption::Aes128;
+        assert_eq!(renegotiation(&old, &phase1), Some(Renegotiate::Ike));
     }
 }

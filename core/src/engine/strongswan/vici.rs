@@ -125,6 +125,18 @@ struct Initiate<'a> {
     timeout: i64,
 }
 
+/// How long `terminate` waits for the peer to confirm a deletion.
+const TERMINATE_WAIT_MS: i64 = 3000;
+
+#[derive(Serialize)]
+struct Terminate<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ike: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    child: Option<&'a str>,
+    timeout: i64,
+}
+
 #[derive(Serialize)]
 struct ListSas<'a> {
     ike: &'a str,
@@ -234,6 +246,39 @@ impl Vici {
             },
         )
         .await
+    }
+
+    /// Terminates the IKE_SA of connection `ike` (with its CHILD_SAs), or only the
+    /// CHILD_SAs of `child`. Waits a moment for the deletion; a peer that does not
+    /// answer does not hold the change up, and no SA to terminate is not an error.
+    pub async fn terminate(&self, ike: &str, child: Option<&str>) -> Result<(), GatewayError> {
+        let message = match child {
+            Some(child) => Terminate {
+                ike: None,
+                child: Some(child),
+                timeout: TERMINATE_WAIT_MS,
+            },
+            None => Terminate {
+                ike: Some(ike),
+                child: None,
+                timeout: TERMINATE_WAIT_MS,
+            },
+        };
+        let mut client = self.client().await?;
+        let answer: Answer = client
+            .request("terminate", message)
+            .await
+            .map_err(|e| self.failed("terminate", &e))?;
+        match (answer.success, answer.errmsg) {
+            (Some(false), Some(message))
+                if !message.contains("timeout") && !message.contains("no matching") =>
+            {
+                Err(GatewayError::Engine(format!(
+                    "charon refused terminate: {message}"
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Whether charon has an IKE_SA of the connection `name` (any state).
