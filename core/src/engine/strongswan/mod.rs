@@ -90,7 +90,8 @@ impl StrongswanGateway {
             .await?;
         self.vici.load_conn(&load_conn_message(context)?).await?;
         self.nft.replace(name, context.nat.as_ref()).await?;
-        match previous.and_then(|previous| renegotiation(previous, context)) {
+        let renegotiate = previous.and_then(|previous| renegotiation(previous, context));
+        match renegotiate {
             Some(Renegotiate::Ike) => self.vici.terminate(name.as_str(), None).await?,
             Some(Renegotiate::Child) => {
                 self.vici
@@ -99,9 +100,10 @@ impl StrongswanGateway {
             }
             None => {}
         }
-        // Initiating again while an SA exists would add a duplicate CHILD_SA.
+        // Initiating while an SA exists would add a duplicate CHILD_SA; after a
+        // terminate the old SA may still be going away, and must be replaced anyway.
         if context.connection.start_action == StartAction::Start
-            && !self.vici.has_sa(name.as_str()).await?
+            && (renegotiate.is_some() || !self.vici.has_sa(name.as_str()).await?)
         {
             self.vici.initiate(name.as_str(), name.as_str()).await?;
         }
