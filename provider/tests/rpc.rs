@@ -372,3 +372,70 @@ async fn a_terraform_without_write_only_support_cannot_plan_a_write_only_key() {
     );
     assert!(!format!("{:?}", plan.diagnostics).contains(KEY));
 }
+
+/// A gateway whose every call hangs, like a charon that stopped answering.
+struct HangingGateway;
+
+#[async_trait::async_trait]
+impl ipsec_core::Gateway for HangingGateway {
+    fn engine(&self) -> &'static str {
+        "hanging"
+    }
+
+    async fn get(
+        &self,
+        _: &ipsec_core::model::ConnectionName,
+    ) -> Result<Option<ipsec_core::model::Context>, ipsec_core::GatewayError> {
+        std::future::pending().await
+    }
+
+    async fn list(
+        &self,
+    ) -> Result<Vec<ipsec_core::model::ConnectionName>, ipsec_core::GatewayError> {
+        std::future::pending().await
+    }
+
+    async fn modify(
+        &self,
+        _: &ipsec_core::model::ConnectionName,
+        _: ipsec_core::gateway::Edit,
+    ) -> Result<ipsec_core::gateway::Change, ipsec_core::ApplyError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn stop_provider_cancels_an_engine_call_in_flight() {
+    let provider = IpsecProvider::with_gateway(std::sync::Arc::new(HangingGateway));
+    let state = connection_config();
+    let reading = tokio::spawn({
+        let provider = provider.clone();
+        async move {
+            provider
+                .read_resource(Request::new(pb::read_resource::Request {
+                    type_name: "ipsec_vpn_connection".into(),
+                    current_state: dynamic("ipsec_vpn_connection", &state),
+                    ..Default::default()
+                }))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        !reading.is_finished(),
+        "the read should be waiting on the gateway"
+    );
+    provider
+        .stop_provider(Request::new(pb::stop_provider::Request {}))
+        .await
+        .unwrap();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), reading)
+        .await
+        .expect("StopProvider did not cancel the call")
+        .unwrap();
+    assert_eq!(read.diagnostics[0].summary, "Stopped");
+    // Terraform keeps the state it had: the object is not dropped from state.
+    assert!(read.new_state.is_some());
+}

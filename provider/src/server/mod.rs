@@ -58,6 +58,14 @@ impl std::fmt::Debug for IpsecProvider {
 }
 
 impl IpsecProvider {
+    /// A provider already configured with `gateway`, as `ConfigureProvider` would leave
+    /// it: for tests, and for embedding the provider with an engine of one's own.
+    pub fn with_gateway(gateway: Arc<dyn Gateway>) -> Self {
+        let provider = Self::default();
+        *provider.gateway.write().unwrap_or_else(|e| e.into_inner()) = Some(gateway);
+        provider
+    }
+
     fn resource(&self, type_name: &str) -> Result<Arc<dyn Resource>, Diagnostics> {
         self.resources
             .iter()
