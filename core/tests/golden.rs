@@ -126,3 +126,13 @@ fn static_nat_with_several_translations_in_a_custom_table() {
         &table
     ));
 }
+
+/// IKEv1 negotiates one pair of selectors per CHILD_SA, so each pair of subnets gets
+/// its own child; they differ only in their selectors.
+#[test]
+fn ikev1_with_several_subnets_has_a_child_per_pair() {
+    let mut input = classic_input();
+    input.ike_version = Some(1);
+    input.local_subnets = vec!["10.1.0.0/16".into(), "10.2.0.0/16".into()];
+    insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24", "192.168.20.0/24"]));
+}

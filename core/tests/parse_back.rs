@@ -350,3 +350,64 @@ fn nat_rules_it_did_not_write_are_errors_at_their_line() {
         );
     }
 }
+
+mod ikev1_children {
+    //! An IKEv1 connection's children, one per pair of subnets, read back as one.
+
+    use super::*;
+    use ipsec_core::parse::parse_swanctl;
+    use ipsec_core::render::render_swanctl;
+
+    fn ikev1_context() -> ipsec_core::model::Context {
+        let mut input = classic_input();
+        input.ike_version = Some(1);
+        input.local_subnets = vec!["10.1.0.0/16".into(), "10.2.0.0/16".into()];
+        context(&input, &["192.168.10.0/24", "192.168.20.0/24"], None)
+    }
+
+    #[test]
+    fn read_back_equal() {
+        let original = ikev1_context();
+        let text = render_swanctl(&original);
+        assert_eq!(text.matches("start_action = trap").count(), 4, "{}", *text);
+        let file = parse_swanctl(&text, original.name()).unwrap();
+        assert_eq!(file.connection, original.connection);
+        assert_eq!(file.remote_subnets, original.remote_subnets);
+    }
+
+    #[test]
+    fn a_child_deleted_by_hand_is_an_error_at_the_children_section() {
+        let text = render_swanctl(&ikev1_context()).to_string();
+        let start = text.find("            dc1-4 {").unwrap();
+        let end = start + text[start..].find("            }\n").unwrap() + "            }\n".len();
+        let edited = format!("{}{}", &text[..start], &text[end..]);
+        let error = parse_swanctl(&edited, &name("dc1")).unwrap_err();
+        assert!(
+            error.message.contains("10.2.0.0/16 to 192.168.20.0/24"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn children_that_disagree_are_an_error_at_the_child() {
+        let text = render_swanctl(&ikev1_context()).to_string();
+        let edited = text.replacen("rekey_time = 3600s", "rekey_time = 1800s", 1);
+        let error = parse_swanctl(&edited, &name("dc1")).unwrap_err();
+        assert!(error.message.contains("differ"), "{}", error.message);
+    }
+
+    #[test]
+    fn an_unknown_close_action_is_an_error_at_its_line() {
+        let text =
+            render_swanctl(&context(&classic_input(), &["192.168.10.0/24"], None)).to_string();
+        let edited = text.replace("close_action = trap", "close_action = restart");
+        let error = parse_swanctl(&edited, &name("dc1")).unwrap_err();
+        let line = edited
+            .lines()
+            .position(|l| l.contains("close_action"))
+            .unwrap()
+            + 1;
+        assert_eq!(error.line, line, "{}", error.message);
+    }
+}

@@ -1,4 +1,4 @@
-//! `swanctl/conf.d/<name>.conf`: the connection, its child and its secret.
+//! `swanctl/conf.d/<name>.conf`: the connection, its children and its secret.
 
 use std::fmt::Write;
 
@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 use super::metadata::{escape_text, METADATA_PREFIX};
 use super::HEADER;
-use crate::model::{Cidr, Context, DhGroup, Phase1, Phase2};
+use crate::model::{Cidr, Context, DhGroup, IkeVersion, Phase1, Phase2, StartAction};
 
 /// Renders the swanctl.conf file of `context`. The text holds the pre-shared key (as
 /// hex), so it is wiped from memory when dropped.
@@ -52,31 +52,32 @@ pub fn render_swanctl(context: &Context) -> Zeroizing<String> {
     let _ = writeln!(o, "            id = {}", c.peer_address);
     let _ = writeln!(o, "        }}");
     let _ = writeln!(o, "        children {{");
-    let _ = writeln!(o, "            {name} {{");
-    let _ = writeln!(
-        o,
-        "                local_ts = {}",
-        join(c.local_subnets.iter())
-    );
-    if !context.remote_subnets.is_empty() {
+    for child in children(context) {
+        let _ = writeln!(o, "            {} {{", child.name);
+        let _ = writeln!(o, "                local_ts = {}", join(child.local.iter()));
+        if !child.remote.is_empty() {
+            let _ = writeln!(
+                o,
+                "                remote_ts = {}",
+                join(child.remote.iter())
+            );
+        }
         let _ = writeln!(
             o,
-            "                remote_ts = {}",
-            join(context.remote_subnets.iter())
+            "                esp_proposals = {}",
+            esp_proposal(&c.phase2, c.perfect_forward_secrecy)
         );
+        let _ = writeln!(
+            o,
+            "                rekey_time = {}s",
+            c.phase2.keylife.seconds()
+        );
+        let _ = writeln!(o, "                start_action = {}", c.start_action);
+        if let Some(close_action) = close_action(c.start_action) {
+            let _ = writeln!(o, "                close_action = {close_action}");
+        }
+        let _ = writeln!(o, "            }}");
     }
-    let _ = writeln!(
-        o,
-        "                esp_proposals = {}",
-        esp_proposal(&c.phase2, c.perfect_forward_secrecy)
-    );
-    let _ = writeln!(
-        o,
-        "                rekey_time = {}s",
-        c.phase2.keylife.seconds()
-    );
-    let _ = writeln!(o, "                start_action = {}", c.start_action);
-    let _ = writeln!(o, "            }}");
     let _ = writeln!(o, "        }}");
     let _ = writeln!(o, "    }}");
     let _ = writeln!(o, "}}");
@@ -120,6 +121,63 @@ pub fn esp_proposal(phase2: &Phase2, pfs: bool) -> String {
         parts.push(phase2.dh_group.keyword());
     }
     parts.join("-")
+}
+
+/// One CHILD_SA configuration: its name and traffic selectors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildSpec {
+    /// The child's name in swanctl.conf and charon.
+    pub name: String,
+    /// `local_ts`.
+    pub local: Vec<Cidr>,
+    /// `remote_ts`; empty means strongSwan's `dynamic` (the peer itself).
+    pub remote: Vec<Cidr>,
+}
+
+/// The children of a connection. IKEv2 negotiates every subnet in one CHILD_SA, so
+/// there is one child named like the connection. IKEv1 quick mode negotiates only one
+/// pair of selectors per CHILD_SA (charon proposes just the first of each list), so an
+/// IKEv1 connection with several subnets gets one child per (local, remote) pair,
+/// named `<name>-1`, `<name>-2`, … in the order of the sorted pairs.
+pub fn children(context: &Context) -> Vec<ChildSpec> {
+    let c = &context.connection;
+    let name = c.name.as_str();
+    let local: Vec<Cidr> = c.local_subnets.iter().copied().collect();
+    let remote: Vec<Cidr> = context.remote_subnets.iter().copied().collect();
+    let pairs = local.len() * remote.len().max(1);
+    if c.ike_version == IkeVersion::V2 || pairs <= 1 {
+        return vec![ChildSpec {
+            name: name.to_owned(),
+            local,
+            remote,
+        }];
+    }
+    let remotes: Vec<Option<Cidr>> = if remote.is_empty() {
+        vec![None]
+    } else {
+        remote.into_iter().map(Some).collect()
+    };
+    let mut children = Vec::with_capacity(pairs);
+    for l in &local {
+        for r in &remotes {
+            children.push(ChildSpec {
+                name: format!("{name}-{}", children.len() + 1),
+                local: vec![*l],
+                remote: r.iter().copied().collect(),
+            });
+        }
+    }
+    children
+}
+
+/// What charon does when the peer closes a CHILD_SA: a connection that keeps itself up
+/// (`start`) or waits for traffic (`trap`) does so again; a responder (`none`) waits.
+pub fn close_action(start_action: StartAction) -> Option<&'static str> {
+    match start_action {
+        StartAction::Start => Some("start"),
+        StartAction::Trap => Some("trap"),
+        StartAction::None => None,
+    }
 }
 
 fn join<'a>(cidrs: impl Iterator<Item = &'a Cidr>) -> String {

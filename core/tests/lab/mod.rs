@@ -210,6 +210,46 @@ impl Lab {
         });
     }
 
+    /// Stops a gateway's charon (`scripts/lab stop`): its namespace, addresses, nftables
+    /// and files stay, its VICI socket goes away, as on a gateway whose daemon died.
+    pub fn stop(&self, gw: &str) {
+        assert!(GATEWAYS.contains(&gw), "no gateway {gw} in the lab");
+        let output = self.script(&["stop", gw]);
+        assert!(
+            output.status.success(),
+            "`scripts/lab stop {gw}` failed:\n{}",
+            text(&output)
+        );
+    }
+
+    /// Starts a stopped gateway's charon again (`scripts/lab start`) and waits for its
+    /// VICI socket; it has nothing loaded, as after a reboot.
+    pub fn start(&self, gw: &str) {
+        assert!(GATEWAYS.contains(&gw), "no gateway {gw} in the lab");
+        let output = self.script(&["start", gw]);
+        assert!(
+            output.status.success(),
+            "`scripts/lab start {gw}` failed:\n{}\n{}",
+            text(&output),
+            self.log_tail(gw, 30)
+        );
+    }
+
+    /// The ids of the shared keys a gateway's charon holds from VICI `load-shared`, asked
+    /// with VICI `get-shared`. swanctl 5.9.8 has no command that lists shared keys
+    /// (`--list-creds` does not exist, `--list-certs` shows certificates only), so this
+    /// speaks the VICI wire protocol itself.
+    pub fn shared_keys(&self, gw: &str) -> Vec<String> {
+        let socket = self.gateway_dir(gw).join("charon.vici");
+        vici_get_shared(&socket).unwrap_or_else(|e| {
+            panic!(
+                "{gw}: VICI get-shared at {} failed: {e}\n{}",
+                socket.display(),
+                self.log_tail(gw, 30)
+            )
+        })
+    }
+
     /// `swanctl --list-sas` of a gateway, as printed.
     pub fn list_sas(&self, gw: &str) -> String {
         self.swanctl_ok(gw, &["--list-sas"])
@@ -252,11 +292,18 @@ impl Lab {
     }
 
     /// The last `lines` lines of a gateway's charon log.
+    /// The VICI session chatter (`vici client N connected`, `... requests: list-sas`,
+    /// `... disconnected`) that polling produces is left out, so that the tail shows
+    /// what charon did; the commands that change something (`vici initiate`, `vici
+    /// terminate`, `added vici connection`, ...) stay.
     pub fn log_tail(&self, gw: &str, lines: usize) -> String {
         let log = std::fs::read_to_string(self.charon_log(gw)).unwrap_or_default();
-        let all: Vec<&str> = log.lines().collect();
+        let all: Vec<&str> = log
+            .lines()
+            .filter(|line| !line.contains("vici client"))
+            .collect();
         let tail = all[all.len().saturating_sub(lines)..].join("\n");
-        format!("--- {gw} charon.log (last {lines} lines)\n{tail}")
+        format!("--- {gw} charon.log (last {lines} lines, VICI sessions left out)\n{tail}")
     }
 
     /// Both gateways' SAs and log tails, for failure messages.
@@ -393,6 +440,102 @@ secrets {{
         for gw in GATEWAYS {
             lab.load_swanctl_conf(gw, &self.swanctl_conf(gw));
         }
+    }
+}
+
+/// VICI `get-shared` over charon's unix socket: the `keys` list of the answer.
+///
+/// A VICI packet is a 32-bit big-endian length and the payload; a command request is
+/// type 0, the command name (8-bit length) and a message, here empty; the answer is type
+/// 1 (CMD_RESPONSE) and a message of elements: 1 section start (name), 2 section end,
+/// 3 key/value (name, 16-bit length value), 4 list start (name), 5 list item (16-bit
+/// length value), 6 list end.
+fn vici_get_shared(socket: &Path) -> std::io::Result<Vec<String>> {
+    use std::io::{Error, Read, Write};
+    let invalid = |what: &str| Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let mut stream = std::os::unix::net::UnixStream::connect(socket)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let command = b"get-shared";
+    let mut packet = vec![0u8, command.len() as u8];
+    packet.extend_from_slice(command);
+    stream.write_all(&(packet.len() as u32).to_be_bytes())?;
+    stream.write_all(&packet)?;
+    let mut length = [0u8; 4];
+    stream.read_exact(&mut length)?;
+    let mut answer = vec![0u8; u32::from_be_bytes(length) as usize];
+    stream.read_exact(&mut answer)?;
+    match answer.first() {
+        Some(1) => {}
+        Some(2) => return Err(invalid("charon does not know the command get-shared")),
+        _ => return Err(invalid("unexpected VICI packet type")),
+    }
+    let mut message = Cursor {
+        bytes: &answer,
+        at: 1,
+    };
+    let (mut keys, mut list) = (Vec::new(), None::<String>);
+    while let Some(kind) = message.byte() {
+        match kind {
+            1 | 4 => {
+                let name = message
+                    .name()
+                    .ok_or_else(|| invalid("truncated VICI message"))?;
+                if kind == 4 {
+                    list = Some(name);
+                }
+            }
+            2 => {}
+            3 => {
+                message
+                    .name()
+                    .and_then(|_| message.value())
+                    .ok_or_else(|| invalid("truncated VICI message"))?;
+            }
+            5 => {
+                let item = message
+                    .value()
+                    .ok_or_else(|| invalid("truncated VICI message"))?;
+                if list.as_deref() == Some("keys") {
+                    keys.push(item);
+                }
+            }
+            6 => list = None,
+            _ => return Err(invalid("unknown VICI message element")),
+        }
+    }
+    Ok(keys)
+}
+
+/// Reading a VICI message.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let bytes = self.bytes.get(self.at..self.at + n)?;
+        self.at += n;
+        Some(bytes)
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    /// A name: 8-bit length, then the bytes.
+    fn name(&mut self) -> Option<String> {
+        let n = self.byte()? as usize;
+        self.take(n)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+
+    /// A value: 16-bit big-endian length, then the bytes.
+    fn value(&mut self) -> Option<String> {
+        let len = self.take(2)?;
+        let n = u16::from_be_bytes([len[0], len[1]]) as usize;
+        self.take(n)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 }
 

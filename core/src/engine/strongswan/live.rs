@@ -22,24 +22,45 @@ pub(super) async fn view(
     let Some(conn) = vici.list_conn(name.as_str()).await? else {
         return Ok(None);
     };
-    let Some(child) = conn.children.get(name.as_str()) else {
+    // One child, or for IKEv1 one per pair of subnets (`<name>-1`, …): their
+    // selectors together are the connection's subnets.
+    let children: Vec<_> = conn
+        .children
+        .iter()
+        .filter(|(child, _)| is_child_of(name, child))
+        .map(|(_, child)| child)
+        .collect();
+    if children.is_empty() {
         return Ok(None);
-    };
+    }
     if let Some(peer) = conn.remote_addrs.first() {
         context.connection.peer_address =
             EndpointAddress::parse(peer).map_err(|_| unexpected(name, "remote_addrs", peer))?;
     }
-    let local = selectors(name, "local_ts", &child.local_ts)?;
+    let mut local = BTreeSet::new();
+    let mut remote = BTreeSet::new();
+    for child in children {
+        local.extend(selectors(name, "local_ts", &child.local_ts)?);
+        remote.extend(selectors(name, "remote_ts", &child.remote_ts)?);
+    }
     if !local.is_empty() {
         context.connection.local_subnets = local;
     }
-    context.remote_subnets = selectors(name, "remote_ts", &child.remote_ts)?;
+    context.remote_subnets = remote;
     context.nat = match context.nat.take() {
         Some(nat) => nft.read(name, nat.static_nat_subnet).await?,
         // Chains without a NAT context in the files are not this provider's to judge.
         None => None,
     };
     Ok(Some(context))
+}
+
+fn is_child_of(name: &ConnectionName, child: &str) -> bool {
+    child == name.as_str()
+        || child
+            .strip_prefix(name.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn selectors(

@@ -16,6 +16,7 @@ pub mod message;
 pub mod nft;
 pub mod vici;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use async_trait::async_trait;
@@ -27,6 +28,7 @@ pub use self::vici::ViciUri;
 use super::LocalGateway;
 use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError};
 use crate::model::{ConnectionName, Context, NatTable, StartAction};
+use crate::render::children;
 
 /// The `strongswan` engine.
 #[derive(Debug)]
@@ -90,13 +92,21 @@ impl StrongswanGateway {
             .await?;
         self.vici.load_conn(&load_conn_message(context)?).await?;
         self.nft.replace(name, context.nat.as_ref()).await?;
+        let children = children(context);
         let renegotiate = previous.and_then(|previous| renegotiation(previous, context));
         match renegotiate {
             Some(Renegotiate::Ike) => self.vici.terminate(name.as_str(), None).await?,
             Some(Renegotiate::Child) => {
-                self.vici
-                    .terminate(name.as_str(), Some(name.as_str()))
-                    .await?
+                // The previous children (an IKEv1 connection may have had other ones).
+                let old = previous.map(crate::render::children).unwrap_or_default();
+                let names: BTreeSet<&str> = old
+                    .iter()
+                    .chain(&children)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                for child in names {
+                    self.vici.terminate(name.as_str(), Some(child)).await?;
+                }
             }
             None => {}
         }
@@ -105,13 +115,18 @@ impl StrongswanGateway {
         if context.connection.start_action == StartAction::Start
             && (renegotiate.is_some() || !self.vici.has_sa(name.as_str()).await?)
         {
-            self.vici.initiate(name.as_str(), name.as_str()).await?;
+            for child in &children {
+                self.vici.initiate(name.as_str(), &child.name).await?;
+            }
         }
         Ok(())
     }
 
-    /// Removes the connection `name` from charon and nftables.
+    /// Removes the connection `name` from charon and nftables. Its SAs are closed
+    /// first: charon closes them on unload only for some start actions, and a peer
+    /// must not keep a tunnel to a connection that no longer exists.
     async fn unload(&self, name: &ConnectionName) -> Result<(), GatewayError> {
+        self.vici.terminate(name.as_str(), None).await?;
         self.vici.unload_conn(name.as_str()).await?;
         self.vici.unload_shared(&secret_id(name)).await?;
         self.nft.replace(name, None).await

@@ -127,13 +127,13 @@ impl ConnectionReader<'_> {
             .ok_or_else(|| missing(conn, "proposals", "strongSwan's default proposal list"))?;
         let phase1 = ike_proposal(proposal, rekey.unwrap_or(STRONGSWAN_IKE_REKEY))?;
 
-        let mut child = None;
+        let mut children = None;
         let (mut local, mut remote) = (false, false);
         for section in &conn.sections {
             match section.name.as_str() {
                 "local" => local = auth_section(section, local_address)?,
                 "remote" => remote = auth_section(section, Some(peer_address))?,
-                "children" => child = Some(only_one(section, "child")?),
+                "children" => children = Some(section),
                 other => {
                     return Err(at(
                         section.line,
@@ -150,13 +150,13 @@ impl ConnectionReader<'_> {
                 "public key authentication",
             ));
         }
-        let child = child.ok_or_else(|| {
+        let children = children.ok_or_else(|| {
             at(
                 conn.line,
                 format!("connection '{name}' has no 'children' section"),
             )
         })?;
-        let child = self.child(child)?;
+        let child = self.children(children, version)?;
         let preshared_key = secret(secrets, peer_address, local_address, name)?;
         let description = match self.meta("description") {
             Some(m) => Some(serde_json::from_str::<String>(&m.value).map_err(|_| {
@@ -201,6 +201,7 @@ impl ConnectionReader<'_> {
         let mut rekey = None;
         // strongSwan's default when the setting is missing.
         let mut start_action = StartAction::None;
+        let mut close = None;
         for s in &child.settings {
             match s.key.as_str() {
                 "local_ts" => local_subnets = Some(traffic_selectors(s)?),
@@ -212,8 +213,23 @@ impl ConnectionReader<'_> {
                     start_action =
                         StartAction::parse(&s.value).map_err(|p| problem_at(s.line, p))?
                 }
+                "close_action" => close = Some(s),
                 "mode" if s.value == "tunnel" => {}
                 _ => return Err(unsupported(s, "child")),
+            }
+        }
+        // close_action is derived from start_action and not part of the model: any value
+        // charon knows reads the same (files written before it was rendered have none),
+        // and the next change writes the derived one again.
+        if let Some(s) = close {
+            if !["none", "clear", "trap", "start"].contains(&s.value.as_str()) {
+                return Err(at(
+                    s.line,
+                    format!(
+                        "close_action '{}' is not one of none, clear, trap, start",
+                        s.value
+                    ),
+                ));
             }
         }
         let local_subnets = local_subnets.ok_or_else(|| {
@@ -227,12 +243,93 @@ impl ConnectionReader<'_> {
             .ok_or_else(|| missing(child, "esp_proposals", "strongSwan's default proposal list"))?;
         let (phase2, pfs) = esp_proposal(proposal, keylife, self.stored_phase2_group()?)?;
         Ok(Child {
+            line: child.line,
             local_subnets,
             remote_subnets,
             phase2,
             pfs,
             start_action,
         })
+    }
+
+    /// The children of a connection, as one: IKEv2 has exactly one; IKEv1 may have one
+    /// per pair of subnets (see [`crate::render::children`]), which must agree on
+    /// everything but their selectors and cover every pair.
+    fn children(&self, section: &Section, version: IkeVersion) -> Result<Child, ParseError> {
+        if version == IkeVersion::V2 {
+            return self.child(only_one(section, "child")?);
+        }
+        if let Some(s) = section.settings.first() {
+            return Err(at(
+                s.line,
+                format!("unexpected setting '{}' in '{}'", s.key, section.name),
+            ));
+        }
+        let mut parsed = Vec::with_capacity(section.sections.len());
+        for child in &section.sections {
+            parsed.push(self.child(child)?);
+        }
+        let Some(first) = parsed.first() else {
+            return Err(at(
+                section.line,
+                format!("'{}' holds no child", section.name),
+            ));
+        };
+        let mut merged = Child {
+            line: first.line,
+            local_subnets: BTreeSet::new(),
+            remote_subnets: BTreeSet::new(),
+            phase2: first.phase2,
+            pfs: first.pfs,
+            start_action: first.start_action,
+        };
+        let mut pairs = BTreeSet::new();
+        for child in &parsed {
+            if (child.phase2, child.pfs, child.start_action)
+                != (first.phase2, first.pfs, first.start_action)
+            {
+                return Err(at(
+                    child.line,
+                    "the children of an IKEv1 connection differ in esp_proposals, rekey_time or start_action; \
+                     this provider writes them alike",
+                ));
+            }
+            for local in &child.local_subnets {
+                let remotes: Vec<Option<Cidr>> = if child.remote_subnets.is_empty() {
+                    vec![None]
+                } else {
+                    child.remote_subnets.iter().copied().map(Some).collect()
+                };
+                for remote in remotes {
+                    pairs.insert((*local, remote));
+                }
+            }
+            merged
+                .local_subnets
+                .extend(child.local_subnets.iter().copied());
+            merged
+                .remote_subnets
+                .extend(child.remote_subnets.iter().copied());
+        }
+        if parsed.len() > 1 {
+            let remotes: Vec<Option<Cidr>> = if merged.remote_subnets.is_empty() {
+                vec![None]
+            } else {
+                merged.remote_subnets.iter().copied().map(Some).collect()
+            };
+            for local in &merged.local_subnets {
+                for remote in &remotes {
+                    if !pairs.contains(&(*local, *remote)) {
+                        let remote = remote.map_or("dynamic".to_owned(), |r| r.to_string());
+                        return Err(at(
+                            section.line,
+                            format!("no child of this IKEv1 connection tunnels {local} to {remote}; each pair of subnets needs one"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(merged)
     }
 
     fn meta(&self, key: &str) -> Option<&Metadata> {
@@ -257,6 +354,7 @@ impl ConnectionReader<'_> {
 }
 
 struct Child {
+    line: usize,
     local_subnets: BTreeSet<Cidr>,
     remote_subnets: BTreeSet<Cidr>,
     phase2: Phase2,
