@@ -462,3 +462,58 @@ resource "ipsec_remote_subnet" "x" {{
         "the error points at the setting:\n{stderr}"
     );
 }
+
+/// A debug server serves every provider configuration of a run, one connection each;
+/// each alias must keep its own gateway.
+#[test]
+fn two_provider_aliases_share_a_debug_server_without_mixing_gateways() {
+    let (workspace, _provider) = Workspace::reattached();
+    let mut config = String::from(
+        "terraform {\n  required_providers {\n    ipsec = { source = \"ipsec-vpn/ipsec\" }\n  }\n}\n",
+    );
+    for (alias, peer, local) in [
+        ("east", "198.51.100.1", "10.1.0.0/16"),
+        ("west", "198.51.100.2", "10.2.0.0/16"),
+    ] {
+        config.push_str(&format!(
+            r#"
+provider "ipsec" {{
+  alias      = "{alias}"
+  config_dir = "gw-{alias}"
+}}
+
+resource "ipsec_vpn_connection" "{alias}" {{
+  provider      = ipsec.{alias}
+  name          = "site"
+  peer_address  = "{peer}"
+  preshared_key = "a-long-enough-key"
+  local_subnets = ["{local}"]
+}}
+
+resource "ipsec_remote_subnet" "{alias}" {{
+  provider   = ipsec.{alias}
+  connection = ipsec_vpn_connection.{alias}.name
+  cidr       = "192.168.99.0/24"
+}}
+"#
+        ));
+    }
+    workspace.write("main.tf", &config);
+    workspace.ok(&["init", "-input=false"]);
+    workspace.ok(&["apply", "-input=false", "-auto-approve"]);
+    for (alias, peer) in [("east", "198.51.100.1"), ("west", "198.51.100.2")] {
+        let conf = workspace
+            .path()
+            .join(format!("gw-{alias}/swanctl/conf.d/site.conf"));
+        let text = std::fs::read_to_string(&conf).unwrap();
+        assert!(
+            text.contains(&format!("remote_addrs = {peer}")),
+            "{alias}: {text}"
+        );
+        assert!(
+            text.contains("remote_ts = 192.168.99.0/24"),
+            "{alias}: {text}"
+        );
+    }
+    assert_eq!(workspace.plan_exit_code().0, 0);
+}

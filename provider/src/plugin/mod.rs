@@ -16,6 +16,7 @@
 //! Both register the provider, `plugin.GRPCController`, `plugin.GRPCStdio` and the gRPC
 //! health service reporting `plugin` as serving.
 
+mod connection;
 mod controller;
 mod handshake;
 mod reattach;
@@ -31,7 +32,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::UnixListenerStream;
-use tokio_stream::Stream;
+use tokio_stream::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::{Connected, Router};
 use tonic::transport::Server;
@@ -40,10 +41,12 @@ use tonic_health::ServingStatus;
 use crate::proto::plugin::grpc_controller_server::GrpcControllerServer;
 use crate::proto::plugin::grpc_stdio_server::GrpcStdioServer;
 use crate::proto::tfplugin6::provider_server::{Provider, ProviderServer};
+use connection::Conn;
 use controller::{Controller, OnShutdown};
 use socket::BoundSocket;
 use stdio::Stdio;
 
+pub use connection::ConnectionId;
 pub use handshake::{
     LaunchEnv, APP_PROTOCOL_VERSION, CLIENT_CERT_KEY, CORE_PROTOCOL_VERSION, MAGIC_COOKIE_KEY,
     MAGIC_COOKIE_VALUE, PROTOCOL_VERSIONS_KEY, UNIX_SOCKET_DIR_KEY,
@@ -258,7 +261,9 @@ pub async fn serve_debug<P: Provider>(
     let task = tokio::spawn({
         let stop = stop.clone();
         async move {
-            let result = serve_until(router, UnixListenerStream::new(listener), stop).await;
+            let incoming =
+                UnixListenerStream::new(listener).map(|accepted| accepted.map(Conn::new));
+            let result = serve_until(router, incoming, stop).await;
             drop(socket);
             result
         }

@@ -11,11 +11,10 @@
 //!   tokio-rustls and the finished streams are handed to tonic as an incoming stream.
 
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::connection::Conn;
 use base64::Engine as _;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{aws_lc_rs, CryptoProvider};
@@ -24,14 +23,12 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixT
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, ServerConfig};
 use rustls::{Error as TlsError, SignatureScheme};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::server::Connected;
 
 use super::ServeError;
 
@@ -132,7 +129,7 @@ pub(crate) fn tls_incoming(
                 match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                     Ok(Ok(tls)) => {
                         // The receiver is gone only when the server is stopping.
-                        let _ = tx.send(Ok(TlsConn(tls))).await;
+                        let _ = tx.send(Ok(Conn::new(tls))).await;
                     }
                     Ok(Err(e)) => {
                         tracing::warn!(error = %e, "refused a plugin connection: TLS handshake failed");
@@ -147,58 +144,9 @@ pub(crate) fn tls_incoming(
     ReceiverStream::new(rx)
 }
 
-/// A server-side TLS stream over the plugin's unix socket, in the shape tonic accepts.
-///
-/// tonic implements its `Connected` trait for TLS streams only when its own TLS feature
-/// is on; we do TLS ourselves, hence this wrapper.
-#[derive(Debug)]
-pub(crate) struct TlsConn(TlsStream<UnixStream>);
-
-impl Connected for TlsConn {
-    type ConnectInfo = ();
-
-    fn connect_info(&self) -> Self::ConnectInfo {}
-}
-
-impl AsyncRead for TlsConn {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TlsConn {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.0.is_write_vectored()
-    }
-}
+/// A server-side TLS stream over the plugin's unix socket, in the shape tonic accepts
+/// (tonic implements `Connected` for TLS streams only with its own TLS feature).
+pub(crate) type TlsConn = Conn<TlsStream<UnixStream>>;
 
 /// Client authentication that accepts one certificate, byte for byte.
 #[derive(Debug)]

@@ -11,6 +11,8 @@ use std::future::Future;
 use std::sync::{Arc, RwLock};
 
 use ipsec_core::gateway::planned::PlannedChanges;
+
+use crate::plugin::ConnectionId;
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
@@ -22,21 +24,44 @@ use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider;
 use crate::{provider_config, resources};
 
-/// The provider: its resources, the gateway once configured, and the stop signal.
+/// The provider: its resources, one session per configured client connection, and
+/// the stop signal.
 #[derive(Clone)]
 pub struct IpsecProvider {
     resources: Arc<Vec<Arc<dyn Resource>>>,
-    gateway: Arc<RwLock<Option<Arc<dyn Gateway>>>>,
-    planned: Arc<PlannedChanges>,
+    sessions: Arc<RwLock<HashMap<Option<ConnectionId>, Session>>>,
     stop: watch::Sender<bool>,
+}
+
+/// What `ConfigureProvider` sets up for one provider configuration: the gateway, and
+/// the creations planned so far through it. A debug server serves several provider
+/// configurations (aliases) at once, one connection each, so this is per connection;
+/// calls made without a transport (tests) share the `None` session.
+#[derive(Clone)]
+pub(crate) struct Session {
+    pub(crate) gateway: Arc<dyn Gateway>,
+    pub(crate) planned: Arc<PlannedChanges>,
+}
+
+impl Session {
+    fn new(gateway: Arc<dyn Gateway>) -> Self {
+        Self {
+            gateway,
+            planned: Arc::new(PlannedChanges::default()),
+        }
+    }
+}
+
+/// The client connection a request came on, when it came over the transport.
+fn connection<T>(request: &Request<T>) -> Option<ConnectionId> {
+    request.extensions().get::<ConnectionId>().copied()
 }
 
 impl Default for IpsecProvider {
     fn default() -> Self {
         Self {
             resources: Arc::new(resources::all()),
-            gateway: Arc::new(RwLock::new(None)),
-            planned: Arc::new(PlannedChanges::default()),
+            sessions: Arc::new(RwLock::new(HashMap::new())),
             stop: watch::Sender::new(false),
         }
     }
@@ -62,7 +87,7 @@ impl IpsecProvider {
     /// it: for tests, and for embedding the provider with an engine of one's own.
     pub fn with_gateway(gateway: Arc<dyn Gateway>) -> Self {
         let provider = Self::default();
-        *provider.gateway.write().unwrap_or_else(|e| e.into_inner()) = Some(gateway);
+        provider.configure(None, gateway);
         provider
     }
 
@@ -80,13 +105,22 @@ impl IpsecProvider {
             })
     }
 
-    fn configured_gateway(&self) -> Option<Arc<dyn Gateway>> {
-        // A poisoned lock only means another RPC panicked while storing; the value is
-        // still a whole `Option`.
-        self.gateway
+    /// The session of connection `connection`, once configured.
+    pub(crate) fn session(&self, connection: Option<ConnectionId>) -> Option<Session> {
+        // A poisoned lock only means another RPC panicked while storing; the map itself
+        // is whole.
+        self.sessions
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .get(&connection)
+            .cloned()
+    }
+
+    fn configure(&self, connection: Option<ConnectionId>, gateway: Arc<dyn Gateway>) {
+        self.sessions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(connection, Session::new(gateway));
     }
 
     /// Runs an engine call unless Terraform stops the provider first (`StopProvider`,
@@ -177,13 +211,14 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::configure_provider::Request>,
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let connection = connection(&request);
         let request = request.into_inner();
         tracing::debug!(terraform_version = %request.terraform_version, "configuring the provider");
         let diags = match decode_dynamic(request.config.as_ref(), &provider_config::SCHEMA.ty()) {
             Ok(config) => match provider_config::configure(&config).await {
                 Ok(gateway) => {
                     tracing::info!(engine = gateway.engine(), "gateway ready");
-                    *self.gateway.write().unwrap_or_else(|e| e.into_inner()) = Some(gateway);
+                    self.configure(connection, gateway);
                     // Warnings (an ignored setting) were shown at validation.
                     Diagnostics::new()
                 }
@@ -221,8 +256,9 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let connection = connection(&request);
         Ok(Response::new(
-            resource_rpcs::read(self, request.into_inner()).await,
+            resource_rpcs::read(self, connection, request.into_inner()).await,
         ))
     }
 
@@ -230,8 +266,9 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let connection = connection(&request);
         Ok(Response::new(
-            resource_rpcs::plan(self, request.into_inner()).await,
+            resource_rpcs::plan(self, connection, request.into_inner()).await,
         ))
     }
 
@@ -239,8 +276,9 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let connection = connection(&request);
         Ok(Response::new(
-            resource_rpcs::apply(self, request.into_inner()).await,
+            resource_rpcs::apply(self, connection, request.into_inner()).await,
         ))
     }
 
@@ -248,8 +286,9 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let connection = connection(&request);
         Ok(Response::new(
-            resource_rpcs::import(self, request.into_inner()).await,
+            resource_rpcs::import(self, connection, request.into_inner()).await,
         ))
     }
 

@@ -11,6 +11,7 @@ use crate::framework::diagnostics::{codec_error, not_configured, path_to_proto, 
 use crate::framework::plan::plan as generic_plan;
 use crate::framework::validator::validate_attributes;
 use crate::framework::{PlanContext, Resource, Schema};
+use crate::plugin::ConnectionId;
 use crate::proto::tfplugin6 as pb;
 
 /// `ValidateResourceConfig`: schema validators, then `core`'s rules; unknown values are
@@ -99,6 +100,7 @@ pub fn upgrade_state(
 /// `ReadResource`: what the gateway holds now; null when the object is gone.
 pub(super) async fn read(
     provider: &IpsecProvider,
+    connection: Option<ConnectionId>,
     request: pb::read_resource::Request,
 ) -> pb::read_resource::Response {
     let unchanged = request.current_state.clone();
@@ -121,11 +123,11 @@ pub(super) async fn read(
         Ok(current) => current,
         Err(diags) => return answer(unchanged, diags),
     };
-    let Some(gateway) = provider.configured_gateway() else {
+    let Some(session) = provider.session(connection) else {
         return answer(unchanged, not_configured());
     };
     match provider
-        .cancellable(resource.read(gateway.as_ref(), &current))
+        .cancellable(resource.read(session.gateway.as_ref(), &current))
         .await
     {
         Ok((Some(state), diags)) => {
@@ -147,6 +149,7 @@ pub(super) async fn read(
 /// against the gateway).
 pub(super) async fn plan(
     provider: &IpsecProvider,
+    connection: Option<ConnectionId>,
     request: pb::plan_resource_change::Request,
 ) -> pb::plan_resource_change::Response {
     let answer =
@@ -186,10 +189,10 @@ pub(super) async fn plan(
         }
     }
     let mut planned = generic_plan(resource.schema(), &prior, &proposed, &config);
-    let gateway = provider.configured_gateway();
-    let context = gateway.as_deref().map(|gateway| PlanContext {
-        gateway,
-        planned: &provider.planned,
+    let session = provider.session(connection);
+    let context = session.as_ref().map(|session| PlanContext {
+        gateway: session.gateway.as_ref(),
+        planned: &session.planned,
     });
     let diags = match provider
         .cancellable(resource.modify_plan(context, &prior, &mut planned.state, &config))
@@ -209,6 +212,7 @@ pub(super) async fn plan(
 /// is returned, so that is the prior state (null for a failed create).
 pub(super) async fn apply(
     provider: &IpsecProvider,
+    connection: Option<ConnectionId>,
     request: pb::apply_resource_change::Request,
 ) -> pb::apply_resource_change::Response {
     let unchanged = request.prior_state.clone();
@@ -235,10 +239,10 @@ pub(super) async fn apply(
         Ok(values) => values,
         Err(diags) => return answer(unchanged, diags),
     };
-    let Some(gateway) = provider.configured_gateway() else {
+    let Some(session) = provider.session(connection) else {
         return answer(unchanged, not_configured());
     };
-    let gateway = gateway.as_ref();
+    let gateway = session.gateway.as_ref();
     let resource_ref = resource.as_ref();
     if planned.is_null() {
         let diags = provider
@@ -269,6 +273,7 @@ pub(super) async fn apply(
 /// `ImportResourceState`: the whole object, found by its import ID.
 pub(super) async fn import(
     provider: &IpsecProvider,
+    connection: Option<ConnectionId>,
     request: pb::import_resource_state::Request,
 ) -> pb::import_resource_state::Response {
     let answer = |imported: Vec<pb::import_resource_state::ImportedResource>,
@@ -283,11 +288,11 @@ pub(super) async fn import(
         Ok(resource) => resource,
         Err(diags) => return answer(Vec::new(), diags),
     };
-    let Some(gateway) = provider.configured_gateway() else {
+    let Some(session) = provider.session(connection) else {
         return answer(Vec::new(), not_configured());
     };
     match provider
-        .cancellable(resource.import(gateway.as_ref(), &request.id))
+        .cancellable(resource.import(session.gateway.as_ref(), &request.id))
         .await
     {
         Ok((Some(state), diags)) => match encode_dynamic(&state, &resource.schema().ty()) {
