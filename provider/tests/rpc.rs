@@ -187,16 +187,15 @@ fn hex_of(text: &str) -> String {
     text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-#[tokio::test]
-async fn upgrade_re_encodes_version_0_state_for_the_current_schema() {
-    let provider = IpsecProvider::default();
-    // A version 0 state as Terraform stores it, missing an attribute added later and
-    // holding one that a build no longer has.
-    let raw = br#"{"id":"dc1/192.168.10.0/24","connection":"dc1","cidr":"192.168.10.0/24","legacy":true}"#;
-    let response = provider
+async fn upgrade(
+    provider: &IpsecProvider,
+    version: i64,
+    raw: &[u8],
+) -> pb::upgrade_resource_state::Response {
+    provider
         .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
             type_name: "ipsec_remote_subnet".into(),
-            version: 0,
+            version,
             raw_state: Some(pb::RawState {
                 json: raw.to_vec(),
                 flatmap: Default::default(),
@@ -204,7 +203,16 @@ async fn upgrade_re_encodes_version_0_state_for_the_current_schema() {
         }))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+}
+
+#[tokio::test]
+async fn upgrade_re_encodes_version_0_state_for_the_current_schema() {
+    let provider = IpsecProvider::default();
+    // A version 0 state as Terraform stores it, missing an attribute added later and
+    // holding one that a build no longer has.
+    let raw = br#"{"id":"dc1/192.168.10.0/24","connection":"dc1","cidr":"192.168.10.0/24","legacy":true}"#;
+    let response = upgrade(&provider, 0, raw).await;
     assert!(
         response.diagnostics.is_empty(),
         "{:?}",
@@ -218,18 +226,7 @@ async fn upgrade_re_encodes_version_0_state_for_the_current_schema() {
     assert_eq!(upgraded.attr("id"), &s("dc1/192.168.10.0/24"));
     assert_eq!(upgraded.attr("cidr"), &s("192.168.10.0/24"));
 
-    let newer = provider
-        .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
-            type_name: "ipsec_remote_subnet".into(),
-            version: 7,
-            raw_state: Some(pb::RawState {
-                json: raw.to_vec(),
-                flatmap: Default::default(),
-            }),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let newer = upgrade(&provider, 7, raw).await;
     assert!(
         newer.diagnostics[0].summary.contains("newer"),
         "{:?}",
