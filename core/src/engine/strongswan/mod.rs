@@ -95,7 +95,7 @@ impl StrongswanGateway {
         let children = children(context);
         let renegotiate = previous.and_then(|previous| renegotiation(previous, context));
         match renegotiate {
-            Some(Renegotiate::Ike) => self.vici.terminate(name.as_str(), None).await?,
+            Some(Renegotiate::Ike) => self.vici.terminate(name.as_str(), None, false).await?,
             Some(Renegotiate::Child) => {
                 // The previous children (an IKEv1 connection may have had other ones).
                 let old = previous.map(crate::render::children).unwrap_or_default();
@@ -105,7 +105,9 @@ impl StrongswanGateway {
                     .map(|c| c.name.as_str())
                     .collect();
                 for child in names {
-                    self.vici.terminate(name.as_str(), Some(child)).await?;
+                    self.vici
+                        .terminate(name.as_str(), Some(child), false)
+                        .await?;
                 }
             }
             None => {}
@@ -126,7 +128,7 @@ impl StrongswanGateway {
     /// first: charon closes them on unload only for some start actions, and a peer
     /// must not keep a tunnel to a connection that no longer exists.
     async fn unload(&self, name: &ConnectionName) -> Result<(), GatewayError> {
-        self.vici.terminate(name.as_str(), None).await?;
+        self.vici.terminate(name.as_str(), None, true).await?;
         self.vici.unload_conn(name.as_str()).await?;
         self.vici.unload_shared(&secret_id(name)).await?;
         self.nft.replace(name, None).await

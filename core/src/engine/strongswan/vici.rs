@@ -135,6 +135,7 @@ struct Terminate<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     child: Option<&'a str>,
     timeout: i64,
+    force: bool,
 }
 
 #[derive(Serialize)]
@@ -253,11 +254,20 @@ impl Vici {
     /// fails a change: the configuration is already loaded, charon deletes the SA locally
     /// even when the peer does not confirm ("terminating SA failed"), and no SA to
     /// terminate is fine. Only an unreachable charon is an error.
-    pub async fn terminate(&self, ike: &str, child: Option<&str>) -> Result<(), GatewayError> {
+    ///
+    /// With `force`, charon drops the SA once the wait is over even if the peer never
+    /// confirmed: for a connection that is going away, whose SA must not outlive it.
+    pub async fn terminate(
+        &self,
+        ike: &str,
+        child: Option<&str>,
+        force: bool,
+    ) -> Result<(), GatewayError> {
         let message = Terminate {
             ike: child.is_none().then_some(ike),
             child,
             timeout: TERMINATE_WAIT_MS,
+            force,
         };
         let mut client = self.client().await?;
         let answer: Result<Answer, _> = client.request("terminate", message).await;
