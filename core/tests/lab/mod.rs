@@ -281,11 +281,19 @@ impl Lab {
 
     /// Polls `done` every 50 ms for up to 20 s; panics naming what did not happen, with
     /// both gateways' SAs and log tails.
-    pub fn wait_until(&self, what: &str, mut done: impl FnMut() -> bool) {
+    pub fn wait_until(&self, what: &str, done: impl FnMut() -> bool) {
+        self.wait_until_within(what, Duration::from_secs(20), done);
+    }
+
+    /// Like [`Lab::wait_until`], for up to `limit`.
+    pub fn wait_until_within(&self, what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
         let start = Instant::now();
         while !done() {
-            if start.elapsed() > Duration::from_secs(20) {
-                panic!("timed out waiting for {what}\n{}", self.report());
+            if start.elapsed() > limit {
+                panic!(
+                    "timed out after {limit:?} waiting for {what}\n{}",
+                    self.report()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
