@@ -12,10 +12,15 @@
 //! gateway is drift that apply repairs, a dead charon is a clear error that writes
 //! nothing, destroy leaves nothing, and a peer Terraform did not configure interoperates.
 //!
+//! Terraform starts the provider itself (the go-plugin handshake with mutual TLS) in
+//! every test but two, which attach to a provider in debug mode: the two-alias
+//! configuration (1b) and the interop table (7). Other tests manage one gateway only
+//! (6b-6d: gwB answering a hand-configured gwA; 7: gwA towards a hand-configured gwB).
+//!
 //! Each test builds its own lab and Terraform working directory and removes both, also
 //! on failure (after printing both gateways' SAs and charon log tails). Needs root,
 //! network namespaces, strongSwan, nftables and `terraform`; `IPSEC_SKIP_SYSTEM_TESTS=1`
-//! skips these tests.
+//! skips these tests. The whole file takes about 45 s on a 2-core machine.
 
 mod common;
 #[path = "../../core/tests/lab/mod.rs"]
@@ -568,6 +573,36 @@ fn apply_of_both_ends_brings_up_a_tunnel_that_carries_traffic_and_nat() {
     rig.converged("apply");
 }
 
+/// 1b. The same two-alias configuration through a provider in debug mode (reattach):
+///     Terraform attaches every provider instance of one provider address to the single
+///     debug process, so both aliases' `ConfigureProvider` calls reach one server; each
+///     alias must still get its own gateway. (At first the gateway, and the plan-time
+///     memory of planned subnets, were one per process: the last configuration won, gwA's
+///     NAT context was checked against gwB's planned remote subnet, "static_nat_subnet
+///     10.1.255.88/29 overlaps remote subnet 10.1.0.0/16", and gwA's resources were
+///     written to gwB.)
+#[test]
+fn both_ends_through_reattach_mode() {
+    if skipped() {
+        return;
+    }
+    let rig = Rig::reattached("tf-reattach2", PSK);
+    rig.declare(Ends::INITIAL);
+    rig.init();
+    rig.apply();
+    let lab = &rig.lab;
+    for (gw, conn) in [("gwA", CONN_A), ("gwB", CONN_B)] {
+        assert_eq!(
+            loaded_conns(lab, gw),
+            [conn],
+            "{gw} should hold exactly its own connection\n{}",
+            lab.report()
+        );
+    }
+    wait_for_tunnel(lab, &[]);
+    rig.converged("apply");
+}
+
 /// 2. New proposals on both ends are an update in place; after apply both gateways run
 ///    an SA with the new algorithm and no SA with the old one. Nothing needs doing by
 ///    hand: a `load-conn` whose IKE proposals changed makes charon replace the
@@ -1082,36 +1117,6 @@ fn silent_peer_destroyed(name: &str) -> Rig {
         lab.report()
     );
     rig
-}
-
-/// 1b. The same two-alias configuration through a provider in debug mode (reattach):
-///     Terraform attaches every provider instance of one provider address to the single
-///     debug process, so both aliases' `ConfigureProvider` calls reach one server; each
-///     alias must still get its own gateway. (At first the gateway, and the plan-time
-///     memory of planned subnets, were one per process: the last configuration won, gwA's
-///     NAT context was checked against gwB's planned remote subnet, "static_nat_subnet
-///     10.1.255.88/29 overlaps remote subnet 10.1.0.0/16", and gwA's resources were
-///     written to gwB.)
-#[test]
-fn both_ends_through_reattach_mode() {
-    if skipped() {
-        return;
-    }
-    let rig = Rig::reattached("tf-reattach2", PSK);
-    rig.declare(Ends::INITIAL);
-    rig.init();
-    rig.apply();
-    let lab = &rig.lab;
-    for (gw, conn) in [("gwA", CONN_A), ("gwB", CONN_B)] {
-        assert_eq!(
-            loaded_conns(lab, gw),
-            [conn],
-            "{gw} should hold exactly its own connection\n{}",
-            lab.report()
-        );
-    }
-    wait_for_tunnel(lab, &[]);
-    rig.converged("apply");
 }
 
 /// One row of the interop table: what Terraform declares on gwA, what the hand-written
