@@ -76,10 +76,16 @@ impl StrongswanGateway {
         &self.files
     }
 
-    /// Loads `context` into charon and nftables. charon keeps established SAs on a
-    /// reload, so when the change touches what an SA was negotiated with, that SA is
-    /// terminated: the change takes effect now (a removed remote subnet stops being
-    /// tunnelled), and the tunnel comes back by `start_action` or the next packet.
+    /// Loads `context` into charon and nftables.
+    ///
+    /// A `start` connection is initiated by charon itself when `load-conn` brings it
+    /// in, and closed and initiated again when `load-conn` changes it, so the engine
+    /// adds nothing (initiating too would race charon and kill the SA it just built).
+    /// For `trap` and `none` connections charon keeps established SAs on a reload, so
+    /// when the change touches what an SA was negotiated with, the engine terminates
+    /// that SA: the change takes effect now (a removed remote subnet stops being
+    /// tunnelled), and the tunnel comes back on the next packet (`trap`) or when the
+    /// peer, whose `close_action` follows its `start_action`, initiates again.
     async fn load(
         &self,
         context: &Context,
@@ -91,19 +97,21 @@ impl StrongswanGateway {
             .load_shared(&secret_id(name), key, &secret_owners(context))
             .await?;
         self.vici.load_conn(&load_conn_message(context)?).await?;
-        self.nft.replace(name, context.nat.as_ref()).await?;
-        let children = children(context);
-        let renegotiate = previous.and_then(|previous| renegotiation(previous, context));
-        match renegotiate {
+        // A gateway that never had NAT for this connection gets no (empty) table.
+        if context.nat.is_some() || previous.is_none_or(|p| p.nat.is_some()) {
+            self.nft.replace(name, context.nat.as_ref()).await?;
+        }
+        if context.connection.start_action == StartAction::Start {
+            return Ok(());
+        }
+        match previous.and_then(|previous| renegotiation(previous, context)) {
             Some(Renegotiate::Ike) => self.vici.terminate(name.as_str(), None, false).await?,
             Some(Renegotiate::Child) => {
-                // The previous children (an IKEv1 connection may have had other ones).
-                let old = previous.map(crate::render::children).unwrap_or_default();
-                let names: BTreeSet<&str> = old
-                    .iter()
-                    .chain(&children)
-                    .map(|c| c.name.as_str())
-                    .collect();
+                // The previous children too: an IKEv1 connection may have had other ones.
+                let old = previous.map(children).unwrap_or_default();
+                let new = children(context);
+                let names: BTreeSet<&str> =
+                    old.iter().chain(&new).map(|c| c.name.as_str()).collect();
                 for child in names {
                     self.vici
                         .terminate(name.as_str(), Some(child), false)
@@ -112,26 +120,21 @@ impl StrongswanGateway {
             }
             None => {}
         }
-        // Initiating while an SA exists would add a duplicate CHILD_SA; after a
-        // terminate the old SA may still be going away, and must be replaced anyway.
-        if context.connection.start_action == StartAction::Start
-            && (renegotiate.is_some() || !self.vici.has_sa(name.as_str()).await?)
-        {
-            for child in &children {
-                self.vici.initiate(name.as_str(), &child.name).await?;
-            }
-        }
         Ok(())
     }
 
     /// Removes the connection `name` from charon and nftables. Its SAs are closed
-    /// first: charon closes them on unload only for some start actions, and a peer
-    /// must not keep a tunnel to a connection that no longer exists.
-    async fn unload(&self, name: &ConnectionName) -> Result<(), GatewayError> {
+    /// first (forced: a peer that does not answer must not keep them alive): charon
+    /// closes them on unload only for some start actions, and a peer must not keep a
+    /// tunnel to a connection that no longer exists.
+    async fn unload(&self, name: &ConnectionName, had_nat: bool) -> Result<(), GatewayError> {
         self.vici.terminate(name.as_str(), None, true).await?;
         self.vici.unload_conn(name.as_str()).await?;
         self.vici.unload_shared(&secret_id(name)).await?;
-        self.nft.replace(name, None).await
+        if had_nat {
+            self.nft.replace(name, None).await?;
+        }
+        Ok(())
     }
 
     /// Puts back `previous` (files and live) after a refused change.
@@ -142,7 +145,7 @@ impl StrongswanGateway {
                 Err(error) => Err(error),
             },
             None => match self.files.delete(name).await {
-                Ok(_) => self.unload(name).await,
+                Ok(_) => self.unload(name, true).await,
                 Err(error) => Err(error),
             },
         };
@@ -170,7 +173,8 @@ impl StrongswanGateway {
         previous: Option<&Context>,
         name: &ConnectionName,
     ) -> Result<(), GatewayError> {
-        if let Err(error) = self.unload(name).await {
+        let had_nat = previous.is_none_or(|p| p.nat.is_some());
+        if let Err(error) = self.unload(name, had_nat).await {
             tracing::warn!(connection = %name, %error, "the gateway refused the removal; restoring");
             self.restore(name, previous).await;
             return Err(refused(error));

@@ -117,14 +117,6 @@ struct Shared<'a> {
     owners: &'a [String],
 }
 
-#[derive(Serialize)]
-struct Initiate<'a> {
-    child: &'a str,
-    ike: &'a str,
-    /// -1: return at once; the negotiation goes on in charon.
-    timeout: i64,
-}
-
 /// How long `terminate` waits for the peer to confirm a deletion.
 const TERMINATE_WAIT_MS: i64 = 3000;
 
@@ -136,12 +128,6 @@ struct Terminate<'a> {
     child: Option<&'a str>,
     timeout: i64,
     force: bool,
-}
-
-#[derive(Serialize)]
-struct ListSas<'a> {
-    ike: &'a str,
-    noblock: bool,
 }
 
 #[derive(Serialize)]
@@ -236,19 +222,6 @@ impl Vici {
         }
     }
 
-    /// `initiate` of a child, returning at once.
-    pub async fn initiate(&self, ike: &str, child: &str) -> Result<(), GatewayError> {
-        self.command(
-            "initiate",
-            &Initiate {
-                child,
-                ike,
-                timeout: -1,
-            },
-        )
-        .await
-    }
-
     /// Terminates the IKE_SA of connection `ike` (with its CHILD_SAs), or only the
     /// CHILD_SAs of `child`. Waits a moment for the deletion, but a terminate never
     /// fails a change: the configuration is already loaded, charon deletes the SA locally
@@ -285,29 +258,6 @@ impl Vici {
             Err(error) => tracing::warn!(connection = ike, ?child, %error, "terminate failed"),
         }
         Ok(())
-    }
-
-    /// Whether charon has an IKE_SA of the connection `name` (any state).
-    pub async fn has_sa(&self, name: &str) -> Result<bool, GatewayError> {
-        let mut client = self.client().await?;
-        let stream = client.stream_request::<_, BTreeMap<String, serde::de::IgnoredAny>>(
-            "list-sas",
-            "list-sa",
-            ListSas {
-                ike: name,
-                noblock: true,
-            },
-        );
-        pin_mut!(stream);
-        let mut found = false;
-        while let Some(event) = stream
-            .try_next()
-            .await
-            .map_err(|e| self.failed("list-sas", &e))?
-        {
-            found |= event.contains_key(name);
-        }
-        Ok(found)
     }
 
     /// The names of the connections loaded over VICI (`get-conns`).
