@@ -36,9 +36,10 @@ pub trait Resource: Send + Sync {
     /// the provider may not be configured yet).
     fn validate(&self, config: &Value) -> Diagnostics;
 
-    /// Completes the generic plan: derives computed values and checks the rules that
-    /// span resources against the gateway when there is one, recording what it plans to
-    /// create in `context.planned`.
+    /// Completes the generic plan of a create or update (never called for a destroy):
+    /// derives computed values and checks the rules that span resources against the
+    /// gateway when there is one, recording what it plans to create in
+    /// `context.planned`.
     async fn modify_plan(
         &self,
         context: Option<PlanContext<'_>>,

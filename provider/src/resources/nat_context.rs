@@ -78,9 +78,6 @@ impl Resource for NatContextResource {
         planned: &mut Value,
         config: &Value,
     ) -> Diagnostics {
-        if planned.is_null() {
-            return Diagnostics::new();
-        }
         let connection = planned.attr("connection").clone();
         planned.set_attr("id", connection.clone());
         let Some(context) = context else {

@@ -63,9 +63,6 @@ impl Resource for RemoteSubnet {
         planned: &mut Value,
         config: &Value,
     ) -> Diagnostics {
-        if planned.is_null() {
-            return Diagnostics::new();
-        }
         let (Some((connection, cidr)), _) = validate_remote_subnet(&input(config)) else {
             // Unknown or invalid: the id waits, and validation has said what is wrong.
             return Diagnostics::new();

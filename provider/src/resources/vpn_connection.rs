@@ -144,9 +144,6 @@ impl Resource for VpnConnection {
         planned: &mut Value,
         config: &Value,
     ) -> Diagnostics {
-        if planned.is_null() {
-            return Diagnostics::new();
-        }
         let name = planned.attr("name").clone();
         planned.set_attr("id", name.clone());
         omit_phase2_authentication_for_aead(planned, config);

@@ -194,12 +194,14 @@ pub(super) async fn plan(
         gateway: session.gateway.as_ref(),
         planned: &session.planned,
     });
-    let diags = match provider
-        .cancellable(resource.modify_plan(context, &prior, &mut planned.state, &config))
-        .await
-    {
-        Ok(diags) => diags,
-        Err(diags) => diags,
+    // A destroy plans null, with nothing for the resource to add.
+    let diags = if planned.state.is_null() {
+        Diagnostics::new()
+    } else {
+        provider
+            .cancellable(resource.modify_plan(context, &prior, &mut planned.state, &config))
+            .await
+            .unwrap_or_else(|stopped| stopped)
     };
     let replace = planned.requires_replace.iter().map(path_to_proto).collect();
     match encode_dynamic(&planned.state, &resource.schema().ty()) {
