@@ -41,6 +41,11 @@ pub fn render_swanctl(context: &Context) -> Zeroizing<String> {
     let _ = writeln!(o, "        remote_addrs = {}", c.peer_address);
     let _ = writeln!(o, "        proposals = {}", ike_proposal(&c.phase1));
     let _ = writeln!(o, "        rekey_time = {}s", c.phase1.keylife.seconds());
+    if c.start_action == StartAction::Start {
+        // A connection that keeps itself up keeps trying when the peer is not ready
+        // yet (charon's default is a single attempt).
+        let _ = writeln!(o, "        keyingtries = 0");
+    }
     let _ = writeln!(o, "        local {{");
     let _ = writeln!(o, "            auth = psk");
     if let Some(local) = c.local_address {

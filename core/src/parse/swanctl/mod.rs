@@ -111,6 +111,8 @@ impl ConnectionReader<'_> {
                 "remote_addrs" => peer_address = Some(single_address(s)?),
                 "proposals" => proposal = Some(s),
                 "rekey_time" => rekey = Some(keylife(s)?),
+                // Derived from start_action, like close_action: any count reads the same.
+                "keyingtries" if s.value.parse::<u32>().is_ok() => {}
                 _ => return Err(unsupported(s, "connection")),
             }
         }
