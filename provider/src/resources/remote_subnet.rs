@@ -141,8 +141,9 @@ impl Resource for RemoteSubnet {
     }
 
     async fn import(&self, gateway: &dyn Gateway, id: &str) -> Outcome<Value> {
-        let (Some((connection, cidr)), diags) = parse_remote_subnet_id(id) else {
-            return (None, import_id_error(parse_remote_subnet_id(id).1));
+        let (parsed, diags) = parse_remote_subnet_id(id);
+        let Some((connection, cidr)) = parsed else {
+            return (None, import_id_error(diags));
         };
         match gateway.get(&connection).await {
             Ok(Some(context)) if context.remote_subnets.contains(&cidr) => {

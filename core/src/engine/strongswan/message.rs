@@ -25,8 +25,18 @@ pub fn secret_id(name: &ConnectionName) -> String {
     format!("ike-{name}")
 }
 
-/// The `load-conn` message of `context`: `{ <name> = { … } }`.
-pub fn load_conn_message(context: &Context) -> Result<BTreeMap<String, Node>, GatewayError> {
+/// What loading a context sends: the `load-conn` message (`{ <name> = { … } }`) and
+/// the identities that own its key (from its `secrets` section). Both come from one
+/// rendering and one parse of the swanctl.conf the files hold.
+pub struct LoadMessages {
+    /// The `load-conn` message.
+    pub conn: BTreeMap<String, Node>,
+    /// The `owners` of the `load-shared` message.
+    pub owners: Vec<String>,
+}
+
+/// The messages that load `context`.
+pub fn load_messages(context: &Context) -> Result<LoadMessages, GatewayError> {
     let text = render_swanctl(context);
     let (root, _) = parse_settings(&text).map_err(|error| {
         // Rendering and parsing are tested to round-trip; this would be a bug of ours.
@@ -35,36 +45,19 @@ pub fn load_conn_message(context: &Context) -> Result<BTreeMap<String, Node>, Ga
             error.message
         ))
     })?;
+    let name = context.name().as_str();
     let connection = root
         .sections
         .iter()
-        .find(|s| s.name == "connections")
-        .and_then(|connections| {
-            connections
-                .sections
-                .iter()
-                .find(|s| s.name == context.name().as_str())
-        })
+        .filter(|s| s.name == "connections")
+        .flat_map(|s| s.sections.iter())
+        .find(|s| s.name == name)
         .ok_or_else(|| {
-            GatewayError::Engine(format!(
-                "rendered configuration has no connection {}",
-                context.name()
-            ))
+            GatewayError::Engine(format!("rendered configuration has no connection {name}"))
         })?;
-    Ok(BTreeMap::from([(
-        connection.name.clone(),
-        section_node(connection),
-    )]))
-}
-
-/// The identities that own the connection's key, from its `secrets` section.
-pub fn secret_owners(context: &Context) -> Vec<String> {
-    let text = render_swanctl(context);
-    let Ok((root, _)) = parse_settings(&text) else {
-        return Vec::new();
-    };
     let id = secret_id(context.name());
-    root.sections
+    let owners = root
+        .sections
         .iter()
         .filter(|s| s.name == "secrets")
         .flat_map(|s| s.sections.iter())
@@ -72,7 +65,11 @@ pub fn secret_owners(context: &Context) -> Vec<String> {
         .flat_map(|s| s.settings.iter())
         .filter(|setting| setting.key == "id" || setting.key.starts_with("id-"))
         .map(|setting| setting.value.clone())
-        .collect()
+        .collect();
+    Ok(LoadMessages {
+        conn: BTreeMap::from([(connection.name.clone(), section_node(connection))]),
+        owners,
+    })
 }
 
 fn section_node(section: &Section) -> Node {

@@ -21,7 +21,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 
-use self::message::{load_conn_message, secret_id, secret_owners};
+use self::message::{load_messages, secret_id};
 use self::nft::Nft;
 use self::vici::Vici;
 pub use self::vici::ViciUri;
@@ -93,10 +93,11 @@ impl StrongswanGateway {
     ) -> Result<(), GatewayError> {
         let name = context.name();
         let key = context.connection.preshared_key.expose();
+        let messages = load_messages(context)?;
         self.vici
-            .load_shared(&secret_id(name), key, &secret_owners(context))
+            .load_shared(&secret_id(name), key, &messages.owners)
             .await?;
-        self.vici.load_conn(&load_conn_message(context)?).await?;
+        self.vici.load_conn(&messages.conn).await?;
         // A gateway that never had NAT for this connection gets no (empty) table.
         if context.nat.is_some() || previous.is_none_or(|p| p.nat.is_some()) {
             self.nft.replace(name, context.nat.as_ref()).await?;
