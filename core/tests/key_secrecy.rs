@@ -1,0 +1,102 @@
+//! Keys stay in the 0600 swanctl file and out of logs, errors and debug output.
+//!
+//! This is its own test binary on purpose: tracing caches per-callsite interest globally,
+//! and another test thread hitting a callsite while this test installs its subscriber can
+//! leave that callsite disabled, which made the log capture flaky.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use ipsec_core::engine::LocalGateway;
+use ipsec_core::gateway::ops::{self, Mode};
+use ipsec_core::model::NatTable;
+use ipsec_core::validate::RemoteSubnetInput;
+use ipsec_core::Gateway;
+
+fn open(dir: &Path) -> LocalGateway {
+    LocalGateway::open(dir, NatTable::default()).unwrap()
+}
+
+fn subnet(connection: &str, cidr: String) -> RemoteSubnetInput {
+    RemoteSubnetInput {
+        connection: connection.into(),
+        cidr,
+    }
+}
+
+#[tokio::test]
+async fn keys_live_only_in_the_0600_swanctl_file_and_never_in_logs() {
+    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = Arc::clone(&logs);
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || Capture(Arc::clone(&sink)))
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = open(dir.path());
+    ops::put_connection(&gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    ops::create_remote_subnet(&gateway, &subnet("dc1", "192.168.10.0/24".into()))
+        .await
+        .unwrap();
+    ops::put_nat_context(&gateway, &classic_nat_input("dc1"), Mode::Create)
+        .await
+        .unwrap();
+    let mut bad = classic_input();
+    bad.name = "dc2".into();
+    bad.peer_address = "nope".into();
+    let error = ops::put_connection(&gateway, &bad, Mode::Create)
+        .await
+        .unwrap_err();
+    assert!(!format!("{error} {error:?}").contains(PSK));
+    let context = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert!(!format!("{context:?}").contains(PSK));
+
+    let hex: String = PSK.bytes().map(|b| format!("{b:02x}")).collect();
+    for (path, contents) in snapshot(dir.path()) {
+        let text = String::from_utf8_lossy(&contents);
+        assert!(!text.contains(PSK), "{path} holds the key in clear");
+        let mode = std::fs::metadata(dir.path().join(&path))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        if text.contains(&hex) {
+            assert_eq!((path.as_str(), mode), ("swanctl/conf.d/dc1.conf", 0o600));
+        } else {
+            assert_eq!(
+                mode & 0o077 & !0o040,
+                0,
+                "{path} is readable by others: {mode:o}"
+            );
+        }
+    }
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("modified context"),
+        "the engine logs its work: {logs}"
+    );
+    assert!(
+        !logs.contains(PSK) && !logs.contains(&hex),
+        "the key leaked into the logs"
+    );
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
