@@ -1,0 +1,190 @@
+//! A terraform working directory wired to a provider and a `local` gateway.
+
+use std::path::{Path, PathBuf};
+
+use crate::gateway::Gateway;
+use crate::provider::{Attached, ProviderMode};
+use crate::terraform::{self, Run};
+
+/// Placeholder in a configuration that carries its own `provider "ipsec"` block; replaced
+/// by the absolute path of the test's gateway directory.
+pub const CONFIG_DIR: &str = "@CONFIG_DIR@";
+
+/// A temporary terraform working directory, its provider and its gateway directory.
+/// Everything is removed when it is dropped.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    gateway: Gateway,
+    provider: std::sync::Arc<Attached>,
+    mode: ProviderMode,
+    initialized: std::sync::atomic::AtomicBool,
+}
+
+impl Workspace {
+    /// A new working directory with a gateway directory of its own.
+    pub fn new(mode: ProviderMode) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary working directory");
+        let gateway = Gateway::new(dir.path().join("gateway"));
+        Self::assemble(
+            dir,
+            gateway,
+            std::sync::Arc::new(Attached::start(mode)),
+            mode,
+        )
+    }
+
+    /// Another working directory (its own state) on the same gateway and provider, as a
+    /// second team or a second checkout of the same repository would have.
+    pub fn sibling(&self) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary working directory");
+        Self::assemble(
+            dir,
+            self.gateway.clone(),
+            std::sync::Arc::clone(&self.provider),
+            self.mode,
+        )
+    }
+
+    fn assemble(
+        dir: tempfile::TempDir,
+        gateway: Gateway,
+        provider: std::sync::Arc<Attached>,
+        mode: ProviderMode,
+    ) -> Self {
+        // An empty CLI configuration: the developer's ~/.terraformrc must not matter.
+        std::fs::write(dir.path().join("terraformrc"), "").expect("CLI configuration");
+        Self {
+            dir,
+            gateway,
+            provider,
+            mode,
+            initialized: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The working directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The gateway this workspace's provider writes to.
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
+
+    /// Writes `main.tf`: `config` with the provider requirements and a `provider "ipsec"`
+    /// block pointing at this workspace's gateway added, unless `config` brings its own
+    /// (where [`CONFIG_DIR`] stands for the gateway directory).
+    pub fn write_config(&self, config: &str) {
+        self.write_file("main.tf", &self.complete(config));
+    }
+
+    /// Writes any file into the working directory.
+    pub fn write_file(&self, name: &str, text: &str) {
+        std::fs::write(self.path().join(name), text)
+            .unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
+    }
+
+    /// Deletes a file of the working directory if it exists.
+    pub fn remove_file(&self, name: &str) {
+        let _ = std::fs::remove_file(self.path().join(name));
+    }
+
+    /// `config` as [`Workspace::write_config`] writes it.
+    pub fn complete(&self, config: &str) -> String {
+        let root = self.gateway.root().display().to_string();
+        let mut text = String::new();
+        if !config.contains("required_providers") {
+            text.push_str(
+                "terraform {\n  required_providers {\n    ipsec = { source = \"ipsec-vpn/ipsec\" }\n  }\n}\n\n",
+            );
+        }
+        if !config.contains("provider \"ipsec\"") {
+            text.push_str(&format!(
+                "provider \"ipsec\" {{\n  config_dir = \"{root}\"\n}}\n\n"
+            ));
+        }
+        text.push_str(&config.replace(CONFIG_DIR, &root));
+        text
+    }
+
+    /// Runs terraform here, whatever its outcome. The real binary needs `terraform init`,
+    /// which runs once before the first command.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// [`Workspace::run`] with extra environment variables.
+    pub fn run_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+        self.ensure_initialized(args);
+        let mut env = self.provider.env(&self.cli_config());
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        terraform::run(self.path(), args, &env)
+    }
+
+    /// Runs terraform and requires it to succeed.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        self.run(args).success()
+    }
+
+    /// `terraform plan -detailed-exitcode`: `(0, output)` for no changes, `(2, output)`
+    /// for changes; anything else fails the test.
+    pub fn plan_exit_code(&self) -> (i32, String) {
+        let run = self.run(&["plan", "-input=false", "-detailed-exitcode"]);
+        assert!(
+            run.code == 0 || run.code == 2,
+            "terraform plan failed ({}):\n{}",
+            run.code,
+            run.output()
+        );
+        (run.code, run.output())
+    }
+
+    /// Requires that a fresh plan is empty.
+    pub fn assert_plan_empty(&self, context: &str) {
+        let (code, output) = self.plan_exit_code();
+        assert_eq!(code, 0, "{context}: the plan is not empty:\n{output}");
+    }
+
+    /// The resources of the current state: address → values.
+    pub fn state(&self) -> Vec<(String, serde_json::Value)> {
+        crate::json::state_resources(&self.ok(&["show", "-json"]).stdout)
+    }
+
+    /// The values of one resource in the current state; panics when it is absent.
+    pub fn resource(&self, address: &str) -> serde_json::Value {
+        let state = self.state();
+        state
+            .iter()
+            .find(|(a, _)| a == address)
+            .map(|(_, values)| values.clone())
+            .unwrap_or_else(|| {
+                let present: Vec<_> = state.iter().map(|(a, _)| a.as_str()).collect();
+                panic!("{address} is not in the state; it holds {present:?}")
+            })
+    }
+
+    /// The raw state file, for checks that no secret was stored.
+    pub fn state_file(&self) -> String {
+        std::fs::read_to_string(self.path().join("terraform.tfstate")).unwrap_or_default()
+    }
+
+    fn cli_config(&self) -> PathBuf {
+        self.path().join("terraformrc")
+    }
+
+    fn ensure_initialized(&self, args: &[&str]) {
+        use std::sync::atomic::Ordering;
+        if self.mode != ProviderMode::Binary
+            || args.first() == Some(&"init")
+            || self.initialized.swap(true, Ordering::SeqCst)
+        {
+            return;
+        }
+        self.ok(&["init", "-input=false"]);
+    }
+}

@@ -1,0 +1,515 @@
+//! Lifecycle of each resource through the real terraform: create, update in place every
+//! attribute SPEC.md lets change in place (the plan says update, the gateway file
+//! follows), replacement for `name`, `connection` and `cidr`, destroy, and defaults that
+//! plan empty.
+
+mod common;
+
+use acceptance_tests::{run_suite, test, Action, Step, TestCase};
+use common::*;
+
+fn main() {
+    run_suite(vec![
+        test(
+            "connection_every_attribute_is_created_and_shown_in_state",
+            connection_every_attribute_is_created_and_shown_in_state,
+        ),
+        test(
+            "connection_each_in_place_attribute_updates_without_replacement",
+            connection_each_in_place_attribute_updates_without_replacement,
+        ),
+        test(
+            "connection_phase_parameters_update_in_place",
+            connection_phase_parameters_update_in_place,
+        ),
+        test(
+            "connection_rename_replaces_it_and_moves_its_file",
+            connection_rename_replaces_it_and_moves_its_file,
+        ),
+        test(
+            "connection_minimal_config_takes_defaults_and_plans_empty",
+            connection_minimal_config_takes_defaults_and_plans_empty,
+        ),
+        test(
+            "remote_subnet_lifecycle_create_replace_on_cidr_and_connection_destroy",
+            remote_subnet_lifecycle_create_replace_on_cidr_and_connection_destroy,
+        ),
+        test(
+            "nat_context_translations_change_in_place",
+            nat_context_translations_change_in_place,
+        ),
+        test(
+            "nat_context_moving_to_another_connection_replaces_it",
+            nat_context_moving_to_another_connection_replaces_it,
+        ),
+    ]);
+}
+
+const DC1: &str = "ipsec_vpn_connection.dc1";
+
+fn full_connection() -> Connection {
+    connection("dc1")
+        .string("local_address", "198.51.100.1")
+        .set("ike_version", "2")
+        .set(
+            "phase1",
+            "{\n    encryption     = \"AES256\"\n    authentication = \"SHA256\"\n    dh_group       = 14\n    keylife        = 28800\n  }",
+        )
+        .set(
+            "phase2",
+            "{\n    encryption     = \"AES256\"\n    authentication = \"SHA256\"\n    dh_group       = 14\n    keylife        = 3600\n  }",
+        )
+        .set("perfect_forward_secrecy", "true")
+        .set("local_subnets", "[\"10.1.0.0/16\", \"10.2.0.0/16\"]")
+        .string("start_action", "trap")
+        .string("description", "primary data centre")
+}
+
+fn connection_every_attribute_is_created_and_shown_in_state() {
+    TestCase::new()
+        .step(
+            Step::apply(full_connection().hcl())
+                .expect(DC1, Action::Create)
+                .check(DC1, "id", "dc1")
+                .check(DC1, "name", "dc1")
+                .check(DC1, "peer_address", "203.0.113.10")
+                .check(DC1, "local_address", "198.51.100.1")
+                .check(DC1, "preshared_key", KEY)
+                .check(DC1, "ike_version", 2)
+                .check(DC1, "phase1.encryption", "AES256")
+                .check(DC1, "phase1.keylife", 28800)
+                .check(DC1, "phase2.dh_group", 14)
+                .check(DC1, "phase2.keylife", 3600)
+                .check(DC1, "perfect_forward_secrecy", true)
+                .check(
+                    DC1,
+                    "local_subnets",
+                    serde_json::json!(["10.1.0.0/16", "10.2.0.0/16"]),
+                )
+                .check(DC1, "start_action", "trap")
+                .check(DC1, "description", "primary data centre")
+                .check_gateway(|gateway| {
+                    let conf = gateway.swanctl("dc1");
+                    for line in [
+                        "version = 2",
+                        "remote_addrs = 203.0.113.10",
+                        "local_addrs = 198.51.100.1",
+                        "proposals = aes256-sha256-modp2048",
+                        "rekey_time = 28800s",
+                        "local_ts = 10.1.0.0/16,10.2.0.0/16",
+                        "esp_proposals = aes256-sha256-modp2048",
+                        "rekey_time = 3600s",
+                        "start_action = trap",
+                        "# @description \"primary data centre\"",
+                    ] {
+                        assert!(conf.contains(line), "no `{line}` in\n{conf}");
+                    }
+                    assert!(conf.contains(&format!("secret = 0x{}", hex(KEY))), "{conf}");
+                    assert!(!conf.contains(KEY), "the key is in clear:\n{conf}");
+                }),
+        )
+        .run();
+}
+
+/// One step per attribute, so that each one alone is proven to update in place.
+fn connection_each_in_place_attribute_updates_without_replacement() {
+    let base = full_connection();
+    let changes: Vec<(Connection, &str)> = vec![
+        (
+            base.clone().string("peer_address", "203.0.113.20"),
+            "remote_addrs = 203.0.113.20",
+        ),
+        (
+            base.clone().string("local_address", "198.51.100.2"),
+            "local_addrs = 198.51.100.2",
+        ),
+        (
+            base.clone().string("preshared_key", "a-new-key-for-dc1"),
+            "secret = 0x612d6e65772d6b65792d666f722d646331",
+        ),
+        (
+            base.clone()
+                .set("local_subnets", "[\"10.1.0.0/16\", \"10.3.0.0/16\"]"),
+            "local_ts = 10.1.0.0/16,10.3.0.0/16",
+        ),
+        (
+            base.clone().string("start_action", "start"),
+            "start_action = start",
+        ),
+        (
+            base.clone().string("description", "moved to rack 7"),
+            "# @description \"moved to rack 7\"",
+        ),
+        (base.clone().set("ike_version", "1"), "version = 1"),
+    ];
+    let mut case = TestCase::new().step(Step::apply(base.hcl()));
+    for (changed, line) in changes {
+        let line = line.to_owned();
+        case = case
+            .step(
+                Step::apply(changed.hcl())
+                    .expect(DC1, Action::Update)
+                    .check_gateway(move |gateway| {
+                        let conf = gateway.swanctl("dc1");
+                        assert!(
+                            conf.contains(&line),
+                            "no `{line}` after the update:\n{conf}"
+                        );
+                    }),
+            )
+            .step(Step::apply(base.hcl()).expect(DC1, Action::Update));
+    }
+    case.run();
+}
+
+fn connection_phase_parameters_update_in_place() {
+    let phases = |p1: &str, p2: &str, pfs: bool| {
+        full_connection()
+            .set("phase1", p1)
+            .set("phase2", p2)
+            .set(
+                "perfect_forward_secrecy",
+                if pfs { "true" } else { "false" },
+            )
+            .hcl()
+    };
+    let default_p1 = "{}";
+    let default_p2 = "{}";
+    let expect_lines = |lines: &'static [&'static str]| {
+        move |gateway: &acceptance_tests::Gateway| {
+            let conf = gateway.swanctl("dc1");
+            for line in lines {
+                assert!(conf.contains(line), "no `{line}` in\n{conf}");
+            }
+        }
+    };
+    TestCase::new()
+        .step(
+            Step::apply(phases(default_p1, default_p2, true))
+                .check(DC1, "phase1.authentication", "SHA256")
+                .check(DC1, "phase2.keylife", 3600),
+        )
+        .step(
+            Step::apply(phases("{ encryption = \"AES128\" }", default_p2, true))
+                .expect(DC1, Action::Update)
+                .check(DC1, "phase1.encryption", "AES128")
+                .check(DC1, "phase1.dh_group", 14)
+                .check_gateway(expect_lines(&["proposals = aes128-sha256-modp2048"])),
+        )
+        .step(
+            Step::apply(phases("{ authentication = \"SHA384\" }", default_p2, true))
+                .expect(DC1, Action::Update)
+                .check_gateway(expect_lines(&["proposals = aes256-sha384-modp2048"])),
+        )
+        .step(
+            Step::apply(phases("{ dh_group = 19 }", default_p2, true))
+                .expect(DC1, Action::Update)
+                .check_gateway(expect_lines(&["proposals = aes256-sha256-ecp256"])),
+        )
+        .step(
+            Step::apply(phases("{ keylife = 14400 }", default_p2, true))
+                .expect(DC1, Action::Update)
+                .check(DC1, "phase1.keylife", 14400)
+                .check_gateway(expect_lines(&["rekey_time = 14400s"])),
+        )
+        .step(
+            Step::apply(phases(default_p1, "{ encryption = \"AES256GCM16\" }", true))
+                .expect(DC1, Action::Update)
+                .check(DC1, "phase2.encryption", "AES256GCM16")
+                .check_gateway(expect_lines(&["esp_proposals = aes256gcm16-modp2048"])),
+        )
+        .step(
+            Step::apply(phases(
+                default_p1,
+                "{ dh_group = 20, keylife = 1800 }",
+                true,
+            ))
+            .expect(DC1, Action::Update)
+            .check_gateway(expect_lines(&[
+                "esp_proposals = aes256-sha256-ecp384",
+                "rekey_time = 1800s",
+            ])),
+        )
+        .step(
+            Step::apply(phases(default_p1, "{ dh_group = 0 }", false))
+                .expect(DC1, Action::Update)
+                .check(DC1, "perfect_forward_secrecy", false)
+                .check(DC1, "phase2.dh_group", 0)
+                .check_gateway(|gateway| {
+                    let conf = gateway.swanctl("dc1");
+                    assert!(conf.contains("esp_proposals = aes256-sha256\n"), "{conf}");
+                }),
+        )
+        .step(
+            Step::apply(phases(default_p1, default_p2, true))
+                .expect(DC1, Action::Update)
+                .check_gateway(expect_lines(&["esp_proposals = aes256-sha256-modp2048"])),
+        )
+        .run();
+}
+
+fn connection_rename_replaces_it_and_moves_its_file() {
+    TestCase::new()
+        .step(Step::apply(connection("dc1").hcl()))
+        .step(
+            Step::apply(connection("dc1").string("name", "dc2").hcl())
+                .expect(DC1, Action::Replace)
+                .check(DC1, "id", "dc2")
+                .check_gateway(|gateway| {
+                    assert_eq!(gateway.config_files(), ["swanctl/conf.d/dc2.conf"]);
+                }),
+        )
+        .run();
+}
+
+fn connection_minimal_config_takes_defaults_and_plans_empty() {
+    let minimal = "resource \"ipsec_vpn_connection\" \"dc1\" {\n  name          = \"dc1\"\n  peer_address  = \"2001:db8::10\"\n  preshared_key = \"minimal-key-1\"\n  local_subnets = [\"10.9.0.0/16\", \"10.1.0.0/16\", \"fd00:1::/64\"]\n}\n";
+    TestCase::new()
+        .step(
+            Step::apply(minimal)
+                .check(DC1, "ike_version", 2)
+                .check(
+                    DC1,
+                    "phase1",
+                    serde_json::json!({"encryption": "AES256", "authentication": "SHA256", "dh_group": 14, "keylife": 28800}),
+                )
+                .check(
+                    DC1,
+                    "phase2",
+                    serde_json::json!({"encryption": "AES256", "authentication": "SHA256", "dh_group": 14, "keylife": 3600}),
+                )
+                .check(DC1, "perfect_forward_secrecy", true)
+                .check(DC1, "start_action", "trap")
+                .check(DC1, "local_address", serde_json::Value::Null)
+                .check(DC1, "description", serde_json::Value::Null)
+                .check_gateway(|gateway| {
+                    let conf = gateway.swanctl("dc1");
+                    assert!(conf.contains("remote_addrs = 2001:db8::10"), "{conf}");
+                    assert!(!conf.contains("local_addrs"), "{conf}");
+                }),
+        )
+        // The same set written in another order is the same set: no diff.
+        .step(Step::apply(minimal.replace(
+            "[\"10.9.0.0/16\", \"10.1.0.0/16\", \"fd00:1::/64\"]",
+            "[\"fd00:1::/64\", \"10.1.0.0/16\", \"10.9.0.0/16\"]",
+        )))
+        // Writing the defaults out changes nothing either.
+        .step(Step::apply(minimal.replace(
+            "}\n",
+            "  ike_version = 2\n  phase1 = { encryption = \"AES256\", keylife = 28800 }\n  phase2 = {}\n  perfect_forward_secrecy = true\n  start_action = \"trap\"\n}\n",
+        )))
+        .run();
+}
+
+fn remote_subnet_lifecycle_create_replace_on_cidr_and_connection_destroy() {
+    let connections = format!(
+        "{}{}",
+        connection("dc1").hcl(),
+        connection("dc2")
+            .string("peer_address", "203.0.113.20")
+            .hcl()
+    );
+    let with = |connection: &str, cidr: &str| {
+        format!(
+            "{connections}{}{}",
+            remote_subnet("apps", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24"),
+            remote_subnet(
+                "users",
+                &format!("ipsec_vpn_connection.{connection}.name"),
+                cidr
+            )
+        )
+    };
+    const USERS: &str = "ipsec_remote_subnet.users";
+    TestCase::new()
+        .step(
+            Step::apply(with("dc1", "192.168.20.0/24"))
+                .expect(USERS, Action::Create)
+                .check(USERS, "id", "dc1/192.168.20.0/24")
+                .check(USERS, "connection", "dc1")
+                .check(USERS, "cidr", "192.168.20.0/24")
+                .check_gateway(|gateway| {
+                    let conf = gateway.swanctl("dc1");
+                    assert!(
+                        conf.contains("remote_ts = 192.168.10.0/24,192.168.20.0/24"),
+                        "{conf}"
+                    );
+                }),
+        )
+        .step(
+            Step::apply(with("dc1", "192.168.30.0/24"))
+                .expect(USERS, Action::Replace)
+                .expect("ipsec_remote_subnet.apps", Action::NoOp)
+                .check(USERS, "id", "dc1/192.168.30.0/24")
+                .check_gateway(|gateway| {
+                    let conf = gateway.swanctl("dc1");
+                    assert!(
+                        conf.contains("remote_ts = 192.168.10.0/24,192.168.30.0/24"),
+                        "{conf}"
+                    );
+                }),
+        )
+        .step(
+            Step::apply(with("dc2", "192.168.30.0/24"))
+                .expect(USERS, Action::Replace)
+                .check(USERS, "id", "dc2/192.168.30.0/24")
+                .check_gateway(|gateway| {
+                    let dc1 = gateway.swanctl("dc1");
+                    let dc2 = gateway.swanctl("dc2");
+                    assert!(dc1.contains("remote_ts = 192.168.10.0/24\n"), "{dc1}");
+                    assert!(dc2.contains("remote_ts = 192.168.30.0/24\n"), "{dc2}");
+                }),
+        )
+        // Destroying one subnet removes it from the gateway and leaves the others.
+        .step(
+            Step::apply(format!(
+                "{connections}{}",
+                remote_subnet("apps", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24")
+            ))
+            .expect(USERS, Action::Delete)
+            .check_gateway(|gateway| {
+                let dc2 = gateway.swanctl("dc2");
+                assert!(!dc2.contains("remote_ts"), "{dc2}");
+                assert!(gateway
+                    .swanctl("dc1")
+                    .contains("remote_ts = 192.168.10.0/24\n"));
+            }),
+        )
+        .run();
+}
+
+fn nat_config(static_nat_subnet: &str, translations: &[(&str, &str, &str)]) -> String {
+    format!(
+        "{}{}{}{}",
+        connection("dc1").hcl(),
+        remote_subnet("apps", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24"),
+        remote_subnet("users", "ipsec_vpn_connection.dc1.name", "192.168.20.0/24"),
+        nat_context(
+            "dc1",
+            "ipsec_vpn_connection.dc1.name",
+            static_nat_subnet,
+            translations,
+            &["ipsec_remote_subnet.apps", "ipsec_remote_subnet.users"],
+        )
+    )
+}
+
+const NAT: &str = "ipsec_nat_context.dc1";
+
+fn nft_has(lines: &'static [&'static str]) -> impl FnOnce(&acceptance_tests::Gateway) + Send {
+    move |gateway| {
+        let nft = gateway.nft("dc1");
+        for line in lines {
+            assert!(nft.contains(line), "no `{line}` in\n{nft}");
+        }
+    }
+}
+
+fn nat_context_translations_change_in_place() {
+    TestCase::new()
+        .step(
+            Step::apply(nat_config("10.1.255.88/29", &[("billing-db", "10.1.255.92", "192.168.10.15")]))
+                .expect(NAT, Action::Create)
+                .check(NAT, "id", "dc1")
+                .check(NAT, "static_nat_subnet", "10.1.255.88/29")
+                .check(NAT, "translations[\"billing-db\"].local_ip", "10.1.255.92")
+                .check(NAT, "translations[\"billing-db\"].customer_ip", "192.168.10.15")
+                .check_gateway(nft_has(&[
+                    "ip daddr 10.1.255.92 dnat ip to 192.168.10.15 comment \"billing-db\"",
+                    "ip saddr 192.168.10.15 snat ip to 10.1.255.92 comment \"billing-db\"",
+                ])),
+        )
+        // Add one.
+        .step(
+            Step::apply(nat_config(
+                "10.1.255.88/29",
+                &[("billing-db", "10.1.255.92", "192.168.10.15"), ("crm", "10.1.255.93", "192.168.20.7")],
+            ))
+            .expect(NAT, Action::Update)
+            .check(NAT, "translations[\"crm\"].customer_ip", "192.168.20.7")
+            .check_gateway(nft_has(&["ip daddr 10.1.255.93 dnat ip to 192.168.20.7 comment \"crm\""])),
+        )
+        // Change one's local and customer addresses.
+        .step(
+            Step::apply(nat_config(
+                "10.1.255.88/29",
+                &[("billing-db", "10.1.255.94", "192.168.10.16"), ("crm", "10.1.255.93", "192.168.20.7")],
+            ))
+            .expect(NAT, Action::Update)
+            .check_gateway(nft_has(&[
+                "ip daddr 10.1.255.94 dnat ip to 192.168.10.16 comment \"billing-db\"",
+                "ip saddr 192.168.10.16 snat ip to 10.1.255.94 comment \"billing-db\"",
+            ])),
+        )
+        // Rename one, and move the static NAT subnet.
+        .step(
+            Step::apply(nat_config(
+                "10.1.254.0/24",
+                &[("billing", "10.1.254.10", "192.168.10.16"), ("crm", "10.1.254.11", "192.168.20.7")],
+            ))
+            .expect(NAT, Action::Update)
+            .check(NAT, "static_nat_subnet", "10.1.254.0/24")
+            .check_gateway(|gateway| {
+                let nft = gateway.nft("dc1");
+                assert!(nft.contains("# @static_nat_subnet 10.1.254.0/24"), "{nft}");
+                assert!(nft.contains("comment \"billing\""), "{nft}");
+                assert!(!nft.contains("billing-db"), "{nft}");
+            }),
+        )
+        // Remove one; the last one stays.
+        .step(
+            Step::apply(nat_config("10.1.254.0/24", &[("crm", "10.1.254.11", "192.168.20.7")]))
+                .expect(NAT, Action::Update)
+                .check(NAT, "translations", serde_json::json!({"crm": {"local_ip": "10.1.254.11", "customer_ip": "192.168.20.7"}}))
+                .check_gateway(|gateway| {
+                    let nft = gateway.nft("dc1");
+                    assert_eq!(nft.matches("comment").count(), 2, "{nft}");
+                }),
+        )
+        // Destroying the NAT context removes the nftables file and nothing else.
+        .step(
+            Step::apply(format!(
+                "{}{}",
+                connection("dc1").hcl(),
+                remote_subnet("apps", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24"),
+            ))
+            .expect(NAT, Action::Delete)
+            .check_gateway(|gateway| {
+                assert_eq!(gateway.config_files(), ["swanctl/conf.d/dc1.conf"]);
+            }),
+        )
+        .run();
+}
+
+fn nat_context_moving_to_another_connection_replaces_it() {
+    let config = |connection: &str| {
+        format!(
+            "{}{}{}{}{}",
+            common::connection("dc1").hcl(),
+            common::connection("dc2")
+                .string("peer_address", "203.0.113.20")
+                .hcl(),
+            remote_subnet("one", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24"),
+            remote_subnet("two", "ipsec_vpn_connection.dc2.name", "192.168.10.0/24"),
+            nat_context(
+                "dc1",
+                &format!("ipsec_vpn_connection.{connection}.name"),
+                "10.1.255.88/29",
+                &[("db", "10.1.255.92", "192.168.10.15")],
+                &["ipsec_remote_subnet.one", "ipsec_remote_subnet.two"],
+            )
+        )
+    };
+    TestCase::new()
+        .step(Step::apply(config("dc1")).check(NAT, "id", "dc1"))
+        .step(
+            Step::apply(config("dc2"))
+                .expect(NAT, Action::Replace)
+                .check(NAT, "id", "dc2")
+                .check_gateway(|gateway| {
+                    assert!(!gateway.exists("nftables/dc1.nft"));
+                    assert!(gateway.nft("dc2").contains("comment \"db\""));
+                }),
+        )
+        .run();
+}
