@@ -167,6 +167,7 @@ pub struct Step {
     before: Option<Hook>,
     expectation: Expectation,
     plan_checks: Vec<(String, Action)>,
+    unknown_checks: Vec<(String, String)>,
     state_checks: Vec<StateCheck>,
     gateway_checks: Vec<GatewayCheck>,
     warnings: Vec<Regex>,
@@ -247,6 +248,7 @@ impl Step {
             before: None,
             expectation,
             plan_checks: Vec::new(),
+            unknown_checks: Vec::new(),
             state_checks: Vec::new(),
             gateway_checks: Vec::new(),
             warnings: Vec::new(),
@@ -289,6 +291,12 @@ impl Step {
     /// The plan must do `action` to `address`.
     pub fn expect(mut self, address: &str, action: Action) -> Self {
         self.plan_checks.push((address.into(), action));
+        self
+    }
+
+    /// The plan must show the value at `path` of `address` as known only after apply.
+    pub fn expect_unknown(mut self, address: &str, path: &str) -> Self {
+        self.unknown_checks.push((address.into(), path.into()));
         self
     }
 
@@ -347,6 +355,15 @@ impl Step {
                 let planned = plan_to_file(workspace, label);
                 for (address, action) in &self.plan_checks {
                     check_action(&planned, address, *action, label);
+                }
+                for (address, path) in &self.unknown_checks {
+                    let change = planned.iter().find(|c| &c.address == address);
+                    let unknown = change.and_then(|c| json::lookup(&c.after_unknown, path));
+                    assert_eq!(
+                        unknown,
+                        Some(&Value::Bool(true)),
+                        "{label}: the plan knows {address}.{path} already: {change:#?}"
+                    );
                 }
                 let plan_output = workspace.run(&["show", "tfplan"]).success().stdout;
                 for warning in &self.warnings {

@@ -70,6 +70,8 @@ pub struct PlannedChange {
     pub replace_paths: Vec<String>,
     /// The planned values (unknown ones are absent or null).
     pub after: Value,
+    /// Which planned values are unknown (`true` at their path).
+    pub after_unknown: Value,
 }
 
 /// The resource changes of a saved plan, from `terraform show -json <planfile>`.
@@ -98,6 +100,7 @@ pub fn planned_changes(plan_json: &str) -> Vec<PlannedChange> {
                 .map(|paths| paths.iter().map(Value::to_string).collect())
                 .unwrap_or_default(),
             after: change["change"]["after"].clone(),
+            after_unknown: change["change"]["after_unknown"].clone(),
         })
         .collect()
 }
