@@ -5,11 +5,15 @@
 
 mod common;
 
-use acceptance_tests::{run_suite, test, Action, Step, TestCase};
+use acceptance_tests::{run_suite, test, Action, ImportBy, Step, TestCase, CONFIG_DIR};
 use common::*;
 
 fn main() {
     run_suite(vec![
+        test(
+            "quickstart_example_through_the_real_binary_with_mtls",
+            quickstart_example_through_the_real_binary_with_mtls,
+        ),
         test(
             "connection_every_attribute_is_created_and_shown_in_state",
             connection_every_attribute_is_created_and_shown_in_state,
@@ -46,6 +50,35 @@ fn main() {
 }
 
 const DC1: &str = "ipsec_vpn_connection.dc1";
+
+/// The README's example as a user copies it, run by the plugin binary that Terraform
+/// starts itself (go-plugin handshake, mutual TLS), then adopted into fresh states by
+/// `import` blocks and by `terraform import`.
+fn quickstart_example_through_the_real_binary_with_mtls() {
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/quickstart/main.tf"
+    ))
+    .expect("examples/quickstart/main.tf");
+    let config = example.replace("\".ipsec-gateway\"", &format!("\"{CONFIG_DIR}\""));
+    assert_ne!(config, example, "the quickstart no longer sets config_dir");
+    TestCase::new()
+        .with_real_binary()
+        .step(
+            Step::apply(config)
+                .expect(DC1, Action::Create)
+                .check(DC1, "phase1.keylife", 28800)
+                .check_gateway(|gateway| {
+                    assert_eq!(
+                        gateway.config_files(),
+                        ["nftables/dc1.nft", "swanctl/conf.d/dc1.conf"]
+                    );
+                }),
+        )
+        .step(Step::import_all(ImportBy::Block))
+        .step(Step::import_all(ImportBy::Command))
+        .run();
+}
 
 fn full_connection() -> Connection {
     connection("dc1")
