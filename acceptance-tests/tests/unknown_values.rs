@@ -34,20 +34,22 @@ fn data(label: &str, value: &str) -> String {
     )
 }
 
+/// Connection `dc1` whose peer address is the output of `terraform_data.peer`.
+fn peer_from_data(peer: &str) -> String {
+    format!(
+        "{}{}",
+        data("peer", peer),
+        connection("dc1")
+            .set("peer_address", "terraform_data.peer.output")
+            .hcl()
+    )
+}
+
 fn peer_address_from_another_resource_plans_unknown_and_applies() {
     const DC1: &str = "ipsec_vpn_connection.dc1";
-    let config = |peer: &str| {
-        format!(
-            "{}{}",
-            data("peer", peer),
-            connection("dc1")
-                .set("peer_address", "terraform_data.peer.output")
-                .hcl()
-        )
-    };
     TestCase::new()
         .step(
-            Step::apply(config("203.0.113.77"))
+            Step::apply(peer_from_data("203.0.113.77"))
                 .expect_unknown(DC1, "peer_address")
                 .check(DC1, "peer_address", "203.0.113.77")
                 .check_gateway(|gateway| {
@@ -57,7 +59,7 @@ fn peer_address_from_another_resource_plans_unknown_and_applies() {
         )
         // A new upstream value is unknown again, and becomes an in-place update.
         .step(
-            Step::apply(config("2001:db8::77"))
+            Step::apply(peer_from_data("2001:db8::77"))
                 .expect_unknown(DC1, "peer_address")
                 .expect(DC1, acceptance_tests::Action::Update)
                 .check(DC1, "peer_address", "2001:db8::77")
@@ -105,19 +107,10 @@ fn cidr_and_nat_addresses_from_another_resource_plan_unknown_and_apply() {
 }
 
 fn a_bad_value_known_only_at_apply_is_rejected_at_its_attribute() {
-    let config = |peer: &str| {
-        format!(
-            "{}{}",
-            data("peer", peer),
-            connection("dc1")
-                .set("peer_address", "terraform_data.peer.output")
-                .hcl()
-        )
-    };
     TestCase::new()
         // Validation cannot judge the unknown address and lets it through.
         .step(
-            Step::apply(config("203.0.113.77"))
+            Step::apply(peer_from_data("203.0.113.77"))
                 .expect_unknown("ipsec_vpn_connection.dc1", "peer_address"),
         )
         // Once known, a hostname is refused at apply, at `peer_address`, and the
@@ -125,7 +118,7 @@ fn a_bad_value_known_only_at_apply_is_rejected_at_its_attribute() {
         .step(
             Step::fails(
                 Phase::Apply,
-                config("vpn.example.com"),
+                peer_from_data("vpn.example.com"),
                 "(?i)peer.address|IP address",
             )
             .at("peer_address")
@@ -135,6 +128,6 @@ fn a_bad_value_known_only_at_apply_is_rejected_at_its_attribute() {
             }),
         )
         // Put back, so that the case can destroy cleanly.
-        .step(Step::apply(config("203.0.113.77")))
+        .step(Step::apply(peer_from_data("203.0.113.77")))
         .run();
 }

@@ -7,26 +7,11 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, Mode};
-use ipsec_core::model::NatTable;
-use ipsec_core::validate::RemoteSubnetInput;
 use ipsec_core::Gateway;
-
-fn open(dir: &Path) -> LocalGateway {
-    LocalGateway::open(dir, NatTable::default()).unwrap()
-}
-
-fn subnet(connection: &str, cidr: String) -> RemoteSubnetInput {
-    RemoteSubnetInput {
-        connection: connection.into(),
-        cidr,
-    }
-}
 
 #[tokio::test]
 async fn keys_live_only_in_the_0600_swanctl_file_and_never_in_logs() {
@@ -39,7 +24,7 @@ async fn keys_live_only_in_the_0600_swanctl_file_and_never_in_logs() {
     let _default = tracing::subscriber::set_default(subscriber);
 
     let dir = tempfile::tempdir().unwrap();
-    let gateway = open(dir.path());
+    let gateway = open_local(dir.path());
     ops::put_connection(&gateway, &classic_input(), Mode::Create)
         .await
         .unwrap();

@@ -15,24 +15,12 @@ use common::*;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::model::NatTable;
-use ipsec_core::validate::RemoteSubnetInput;
 use ipsec_core::{Gateway, GatewayError};
-
-fn open(dir: &Path) -> LocalGateway {
-    LocalGateway::open(dir, NatTable::default()).unwrap()
-}
-
-fn subnet(connection: &str, cidr: String) -> RemoteSubnetInput {
-    RemoteSubnetInput {
-        connection: connection.into(),
-        cidr,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_tasks_adding_remote_subnets_to_one_connection_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let gateway = Arc::new(open(dir.path()));
+    let gateway = Arc::new(open_local(dir.path()));
     ops::put_connection(&*gateway, &classic_input(), Mode::Create)
         .await
         .unwrap();
@@ -52,7 +40,11 @@ async fn fifty_tasks_adding_remote_subnets_to_one_connection_lose_nothing() {
     assert_eq!(context.remote_subnets.len(), 50);
     // A second gateway over the same dir (a second provider instance) sees the same.
     assert_eq!(
-        open(dir.path()).get(&name("dc1")).await.unwrap().unwrap(),
+        open_local(dir.path())
+            .get(&name("dc1"))
+            .await
+            .unwrap()
+            .unwrap(),
         context
     );
 }
@@ -60,7 +52,7 @@ async fn fifty_tasks_adding_remote_subnets_to_one_connection_lose_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_subnet_nat_and_connection_changes_all_land() {
     let dir = tempfile::tempdir().unwrap();
-    let gateway = Arc::new(open(dir.path()));
+    let gateway = Arc::new(open_local(dir.path()));
     ops::put_connection(&*gateway, &classic_input(), Mode::Create)
         .await
         .unwrap();
@@ -127,7 +119,7 @@ async fn child_adds_subnets() {
     }
     let dir = std::env::var("IPSEC_TEST_DIR").unwrap();
     let id: u8 = std::env::var("IPSEC_TEST_ID").unwrap().parse().unwrap();
-    let gateway = open(Path::new(&dir));
+    let gateway = open_local(Path::new(&dir));
     let mut own = classic_input();
     own.name = format!("proc{id}");
     own.local_subnets = vec![format!("10.{}.0.0/16", 100 + id)];
@@ -150,7 +142,7 @@ async fn two_processes_writing_one_config_dir_lose_nothing() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let gateway = open(dir.path());
+    let gateway = open_local(dir.path());
     ops::put_connection(&gateway, &classic_input(), Mode::Create)
         .await
         .unwrap();
@@ -200,7 +192,7 @@ async fn child_writes_forever() {
     if !in_child() {
         return;
     }
-    let gateway = open(Path::new(&std::env::var("IPSEC_TEST_DIR").unwrap()));
+    let gateway = open_local(Path::new(&std::env::var("IPSEC_TEST_DIR").unwrap()));
     let (old, new) = old_and_new();
     loop {
         gateway.put(&new).await.unwrap();
@@ -215,7 +207,7 @@ async fn a_writer_killed_mid_write_leaves_the_old_or_the_new_configuration() {
     }
     let (old, new) = old_and_new();
     let dir = tempfile::tempdir().unwrap();
-    open(dir.path()).put(&old).await.unwrap();
+    open_local(dir.path()).put(&old).await.unwrap();
     let dir_env = dir.path().display().to_string();
     let mut seen_new = 0;
     for round in 0..25u64 {
@@ -229,14 +221,18 @@ async fn a_writer_killed_mid_write_leaves_the_old_or_the_new_configuration() {
         std::thread::sleep(Duration::from_millis(40 + (round * 7919) % 60));
         writer.kill().unwrap(); // SIGKILL: no destructor, no cleanup
         writer.wait().unwrap();
-        let found = open(dir.path()).get(&name("dc1")).await.unwrap().unwrap();
+        let found = open_local(dir.path())
+            .get(&name("dc1"))
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
             found == old || found == new,
             "round {round}: a mix of old and new: {found:?}"
         );
         seen_new += usize::from(found == new);
         // The next writer finishes or discards whatever the killed one left behind.
-        open(dir.path()).put(&found).await.unwrap();
+        open_local(dir.path()).put(&found).await.unwrap();
         let leftovers: Vec<_> = snapshot(dir.path())
             .into_keys()
             .filter(|p| p.contains(".tmp-") || p.ends_with(".journal"))
@@ -249,7 +245,7 @@ async fn a_writer_killed_mid_write_leaves_the_old_or_the_new_configuration() {
 #[tokio::test]
 async fn a_file_broken_by_hand_is_an_error_naming_file_and_line_and_can_still_be_deleted() {
     let dir = tempfile::tempdir().unwrap();
-    let gateway = open(dir.path());
+    let gateway = open_local(dir.path());
     gateway.put(&classic_context()).await.unwrap();
     let path = gateway.swanctl_path(&name("dc1"));
     let text = std::fs::read_to_string(&path).unwrap().replace(
@@ -287,7 +283,7 @@ async fn a_file_broken_by_hand_is_an_error_naming_file_and_line_and_can_still_be
 #[tokio::test]
 async fn deleting_removes_both_files_and_missing_things_are_none() {
     let dir = tempfile::tempdir().unwrap();
-    let gateway = open(dir.path());
+    let gateway = open_local(dir.path());
     assert_eq!(gateway.get(&name("dc1")).await.unwrap(), None);
     assert!(!gateway.delete(&name("dc1")).await.unwrap());
     gateway.put(&classic_context()).await.unwrap();
@@ -331,7 +327,7 @@ async fn an_unusable_config_dir_is_an_error_naming_the_setting() {
 #[tokio::test]
 async fn a_put_restores_the_mode_of_a_file_opened_up_by_hand() {
     let dir = tempfile::tempdir().unwrap();
-    let gateway = open(dir.path());
+    let gateway = open_local(dir.path());
     gateway.put(&classic_context()).await.unwrap();
     let path = gateway.swanctl_path(&name("dc1"));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -345,7 +341,7 @@ async fn a_put_restores_the_mode_of_a_file_opened_up_by_hand() {
 #[tokio::test]
 async fn an_unchanged_put_does_not_rewrite_files() {
     let dir = tempfile::tempdir().unwrap();
-    let gateway = open(dir.path());
+    let gateway = open_local(dir.path());
     gateway.put(&classic_context()).await.unwrap();
     let path = gateway.swanctl_path(&name("dc1"));
     let before = std::fs::metadata(&path).unwrap().modified().unwrap();

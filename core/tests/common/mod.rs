@@ -107,3 +107,16 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// A `local` engine on `dir` with the default NAT table.
+pub fn open_local(dir: &Path) -> ipsec_core::engine::LocalGateway {
+    ipsec_core::engine::LocalGateway::open(dir, ipsec_core::model::NatTable::default()).unwrap()
+}
+
+/// A remote subnet of `connection`.
+pub fn subnet(connection: &str, cidr: String) -> ipsec_core::validate::RemoteSubnetInput {
+    ipsec_core::validate::RemoteSubnetInput {
+        connection: connection.into(),
+        cidr,
+    }
+}
