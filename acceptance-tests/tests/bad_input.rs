@@ -1,7 +1,901 @@
-//! Placeholder: this suite is being written.
+//! Bad input through the real terraform: every rule of SPEC.md that rejects a value, one
+//! named test per row of a table. Each row gives the configuration, the phase at which
+//! terraform must fail (`validate` for rules about one resource or the provider block,
+//! `plan` for rules that need the gateway), the attribute the error must be attached to
+//! and a pattern over its summary and detail. The harness also requires that nothing was
+//! written to the gateway.
+//!
+//! Rules that span resources (overlaps, customer IPs, a missing connection, uniqueness)
+//! first apply the valid part of the configuration, then add the bad resource, and
+//! finally apply the valid part again to prove the rejected step left everything as it
+//! was.
 
 mod common;
 
+use acceptance_tests::{run_suite, test, Gateway, Phase, Step, TestCase};
+use common::*;
+use libtest_mimic::Trial;
+
 fn main() {
-    acceptance_tests::run_suite(vec![]);
+    let mut trials: Vec<Trial> = rows().into_iter().map(Row::trial).collect();
+    trials.push(test(
+        "weak_algorithms_are_warnings_not_errors",
+        weak_algorithms_are_warnings_not_errors,
+    ));
+    trials.push(test(
+        "keylife_range_bounds_are_accepted",
+        keylife_range_bounds_are_accepted,
+    ));
+    trials.push(test(
+        "rejected_connection_change_keeps_the_applied_gateway_files",
+        rejected_connection_change_keeps_the_applied_gateway_files,
+    ));
+    run_suite(trials);
+}
+
+/// A row that fails at `phase` with a message matching `pattern` at `at`.
+fn row(
+    name: &'static str,
+    phase: Phase,
+    at: &'static str,
+    pattern: &'static str,
+    config: fn() -> String,
+) -> Row {
+    Row {
+        name,
+        setup: None,
+        before: None,
+        config,
+        phase,
+        at: Some(at),
+        pattern,
+    }
+}
+
+/// One bad-input case.
+struct Row {
+    /// The test's name.
+    name: &'static str,
+    /// A valid configuration applied first (for rules that need the gateway).
+    setup: Option<fn() -> String>,
+    /// Work done on the gateway before the failing step (such as making it unusable).
+    before: Option<fn(&Gateway)>,
+    /// The bad configuration.
+    config: fn() -> String,
+    /// When terraform must fail.
+    phase: Phase,
+    /// The attribute the error is attached to (`None`: an attribute absent from the
+    /// configuration, which terraform cannot point at).
+    at: Option<&'static str>,
+    /// A regular expression over the error's summary and detail.
+    pattern: &'static str,
+}
+
+impl Row {
+    fn trial(self) -> Trial {
+        let name = self.name;
+        Trial::test(name, move || {
+            self.run();
+            Ok(())
+        })
+    }
+
+    fn run(self) {
+        let mut step = Step::fails(self.phase, (self.config)(), self.pattern);
+        if let Some(at) = self.at {
+            step = step.at(at);
+        }
+        if let Some(before) = self.before {
+            step = step.before(before);
+        }
+        let case = match self.setup {
+            // The failing step must leave the applied configuration as it was; the
+            // final step proves the gateway still agrees with the state, then the case
+            // destroys everything.
+            Some(setup) => TestCase::new()
+                .step(Step::apply(setup()))
+                .step(step)
+                .step(Step::apply(setup())),
+            // Nothing was created: the gateway must hold no configuration at all.
+            None => TestCase::new()
+                .step(step.check_gateway(|gateway| gateway.assert_empty()))
+                .without_destroy_check(),
+        };
+        case.run();
+    }
+
+    /// Applies `setup` first.
+    fn after(mut self, setup: fn() -> String) -> Self {
+        self.setup = Some(setup);
+        self
+    }
+
+    /// Runs `before` on the gateway before the failing step.
+    fn before(mut self, before: fn(&Gateway)) -> Self {
+        self.before = Some(before);
+        self
+    }
+
+    /// The error concerns an attribute absent from the configuration: only the message
+    /// is checked.
+    fn not_at_an_attribute(mut self) -> Self {
+        self.at = None;
+        self
+    }
+}
+
+/// The connection every row starts from: valid, named `dc1`, local subnet 10.1.0.0/16.
+fn dc1() -> Connection {
+    connection("dc1")
+}
+
+/// `dc1` with one of its nested phase attributes set: `phase("phase1", "keylife = 119")`.
+fn phase(which: &str, fields: &str) -> Connection {
+    dc1().set(which, &format!("{{\n    {fields}\n  }}"))
+}
+
+/// `dc1` and one remote subnet 192.168.10.0/24, the base of the NAT rows.
+fn dc1_with_remote() -> String {
+    format!(
+        "{}\n{}",
+        dc1().hcl(),
+        remote_subnet("r10", &dc1().name_ref(), "192.168.10.0/24")
+    )
+}
+
+/// A NAT context for `dc1` (after `dc1_with_remote`) with static_nat_subnet
+/// 10.1.255.88/29 unless told otherwise.
+fn dc1_nat(static_nat_subnet: &str, translations: &[(&str, &str, &str)]) -> String {
+    format!(
+        "{}\n{}",
+        dc1_with_remote(),
+        nat_context(
+            "dc1",
+            &dc1().name_ref(),
+            static_nat_subnet,
+            translations,
+            &["ipsec_remote_subnet.r10"],
+        )
+    )
+}
+
+/// A configuration with its own provider block (`settings` inside it) and `dc1`.
+fn with_provider(settings: &str) -> String {
+    format!("provider \"ipsec\" {{\n{settings}\n}}\n\n{}", dc1().hcl())
+}
+
+/// `dc1` applied, and a remote subnet of a connection `nope` that nothing creates.
+fn remote_subnet_for_missing_connection() -> String {
+    format!(
+        "{}\n{}",
+        dc1().hcl(),
+        remote_subnet("r", &quoted("nope"), "192.168.10.0/24")
+    )
+}
+
+const MISSING_CONNECTION: &str = r#"^Connection not found: The gateway has no connection named "nope"\. Create the ipsec_vpn_connection first"#;
+
+const LONG_NAME: &str = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl";
+
+fn rows() -> Vec<Row> {
+    use Phase::{Plan, Validate};
+    vec![
+        // ----- name: ^[a-z][a-z0-9_-]{0,62}$
+        row(
+            "name_uppercase",
+            Validate,
+            "name",
+            r#"^Invalid connection name: "DC1" is not a valid connection name: it must start with a lowercase letter.*Did you mean "dc1"\?"#,
+            || dc1().string("name", "DC1").hcl(),
+        ),
+        row(
+            "name_too_long",
+            Validate,
+            "name",
+            r#"^Invalid connection name: "a[a-z]{63}" is not a valid connection name: it has 64 characters, at most 63 are allowed"#,
+            || dc1().string("name", LONG_NAME).hcl(),
+        ),
+        row(
+            "name_leading_digit",
+            Validate,
+            "name",
+            r#"^Invalid connection name: "1dc" is not a valid connection name: it must start with a lowercase letter"#,
+            || dc1().string("name", "1dc").hcl(),
+        ),
+        row(
+            "name_illegal_character",
+            Validate,
+            "name",
+            r#"^Invalid connection name: "dc\.1" is not a valid connection name: it contains characters that are not allowed: "\."\. .*Did you mean "dc-1"\?"#,
+            || dc1().string("name", "dc.1").hcl(),
+        ),
+        row(
+            "name_empty",
+            Validate,
+            "name",
+            r#"^Invalid connection name: "" is not a valid connection name: it is empty"#,
+            || dc1().string("name", "").hcl(),
+        ),
+        row(
+            "name_already_used_on_the_gateway",
+            Plan,
+            "name",
+            r#"^Connection already exists: The gateway already has a connection named "dc1"\. Choose another name, or bring it under Terraform with `terraform import"#,
+            || format!("{}\n{}", dc1().hcl(), dc1().label("copy").hcl()),
+        )
+        .after(|| dc1().hcl()),
+        // ----- peer_address: a literal unicast address
+        row(
+            "peer_address_cidr",
+            Validate,
+            "peer_address",
+            r#"^Invalid IP address: "203\.0\.113\.0/24" is not an IPv4 or IPv6 address .*: it is a network in CIDR notation, not a single address; did you mean 203\.0\.113\.0\?"#,
+            || dc1().string("peer_address", "203.0.113.0/24").hcl(),
+        ),
+        row(
+            "peer_address_hostname",
+            Validate,
+            "peer_address",
+            r#"^Invalid IP address: "vpn\.example\.com" is not an IPv4 or IPv6 address .*host names are not supported"#,
+            || dc1().string("peer_address", "vpn.example.com").hcl(),
+        ),
+        row(
+            "peer_address_unspecified_ipv4",
+            Validate,
+            "peer_address",
+            r"^Invalid endpoint address: 0\.0\.0\.0 is not usable: the unspecified address cannot be a tunnel endpoint",
+            || dc1().string("peer_address", "0.0.0.0").hcl(),
+        ),
+        row(
+            "peer_address_unspecified_ipv6",
+            Validate,
+            "peer_address",
+            r"^Invalid endpoint address: :: is not usable: the unspecified address cannot be a tunnel endpoint",
+            || dc1().string("peer_address", "::").hcl(),
+        ),
+        row(
+            "peer_address_loopback",
+            Validate,
+            "peer_address",
+            r"^Invalid endpoint address: 127\.0\.0\.1 is not usable: a loopback address cannot be a tunnel endpoint",
+            || dc1().string("peer_address", "127.0.0.1").hcl(),
+        ),
+        row(
+            "peer_address_multicast",
+            Validate,
+            "peer_address",
+            r"^Invalid endpoint address: 224\.0\.0\.5 is not usable: a multicast address cannot be a tunnel endpoint",
+            || dc1().string("peer_address", "224.0.0.5").hcl(),
+        ),
+        row(
+            "peer_address_broadcast",
+            Validate,
+            "peer_address",
+            r"^Invalid endpoint address: 255\.255\.255\.255 is not usable: the broadcast address cannot be a tunnel endpoint",
+            || dc1().string("peer_address", "255.255.255.255").hcl(),
+        ),
+        // ----- local_address: same rules
+        row(
+            "local_address_loopback_ipv6",
+            Validate,
+            "local_address",
+            r"^Invalid endpoint address: ::1 is not usable: a loopback address cannot be a tunnel endpoint",
+            || {
+                dc1()
+                    .string("peer_address", "2001:db8::10")
+                    .string("local_address", "::1")
+                    .hcl()
+            },
+        ),
+        row(
+            "local_address_hostname",
+            Validate,
+            "local_address",
+            r#"^Invalid IP address: "gw\.example\.net" is not an IPv4 or IPv6 address .*host names are not supported"#,
+            || dc1().string("local_address", "gw.example.net").hcl(),
+        ),
+        row(
+            "local_address_family_differs_from_peer",
+            Validate,
+            "local_address",
+            r"^Address family mismatch: local_address 2001:db8::1 and peer_address 203\.0\.113\.10 are of different IP versions",
+            || dc1().string("local_address", "2001:db8::1").hcl(),
+        ),
+        // ----- pre-shared key: 8-255 characters, exactly one of the two attributes
+        row(
+            "preshared_key_too_short",
+            Validate,
+            "preshared_key",
+            r"^Invalid pre-shared key: The pre-shared key has 7 characters; between 8 and 255 are required",
+            || dc1().string("preshared_key", "1234567").hcl(),
+        ),
+        row(
+            "preshared_key_too_long",
+            Validate,
+            "preshared_key",
+            r"^Invalid pre-shared key: The pre-shared key has 256 characters; between 8 and 255 are required",
+            || dc1().string("preshared_key", &"k".repeat(256)).hcl(),
+        ),
+        row(
+            "preshared_key_wo_too_short",
+            Validate,
+            "preshared_key_wo",
+            r"^Invalid pre-shared key: The pre-shared key has 3 characters; between 8 and 255 are required",
+            || {
+                dc1()
+                    .unset("preshared_key")
+                    .string("preshared_key_wo", "abc")
+                    .set("preshared_key_wo_version", "1")
+                    .hcl()
+            },
+        ),
+        row(
+            "preshared_key_and_preshared_key_wo_both_set",
+            Validate,
+            "preshared_key_wo",
+            r"^Conflicting pre-shared keys: Both preshared_key and preshared_key_wo are set; set exactly one of them",
+            || {
+                dc1()
+                    .string("preshared_key_wo", "another-key-123")
+                    .set("preshared_key_wo_version", "1")
+                    .hcl()
+            },
+        ),
+        row(
+            "preshared_key_missing",
+            Validate,
+            "preshared_key",
+            r"^Missing pre-shared key: Set exactly one of preshared_key or preshared_key_wo",
+            || dc1().unset("preshared_key").hcl(),
+        )
+        .not_at_an_attribute(),
+        // ----- ike_version: 1 or 2
+        row(
+            "ike_version_3",
+            Validate,
+            "ike_version",
+            r"^Unsupported IKE version: 3 is not an IKE version; use 1 or 2",
+            || dc1().set("ike_version", "3").hcl(),
+        ),
+        // ----- algorithms
+        row(
+            "phase1_encryption_unknown",
+            Validate,
+            "phase1.encryption",
+            r#"^Unsupported encryption algorithm: .*"AES512" is not a supported encryption algorithm\. Accepted values: DES, 3DES, AES128, AES192, AES256, AES128GCM16, AES256GCM16"#,
+            || phase("phase1", r#"encryption = "AES512""#).hcl(),
+        ),
+        row(
+            "phase1_encryption_wrong_case_suggests",
+            Validate,
+            "phase1.encryption",
+            r#"^Unsupported encryption algorithm: .*"aes256" is not a supported encryption algorithm\..* Did you mean AES256\?"#,
+            || phase("phase1", r#"encryption = "aes256""#).hcl(),
+        ),
+        row(
+            "phase2_encryption_unknown",
+            Validate,
+            "phase2.encryption",
+            r#"^Unsupported encryption algorithm: .*"blowfish" is not a supported encryption algorithm\. Accepted values: DES, 3DES, AES128, AES192, AES256, AES128GCM16, AES256GCM16\.$"#,
+            || phase("phase2", r#"encryption = "blowfish""#).hcl(),
+        ),
+        row(
+            "phase2_encryption_wrong_case_suggests",
+            Validate,
+            "phase2.encryption",
+            r#"^Unsupported encryption algorithm: .*"aes128gcm16" is not a supported encryption algorithm\..* Did you mean AES128GCM16\?"#,
+            || phase("phase2", r#"encryption = "aes128gcm16""#).hcl(),
+        ),
+        row(
+            "phase1_authentication_unknown",
+            Validate,
+            "phase1.authentication",
+            r#"^Unsupported authentication algorithm: .*"SHA3" is not a supported authentication algorithm\. Accepted values: MD5, SHA1, SHA256, SHA384, SHA512"#,
+            || phase("phase1", r#"authentication = "SHA3""#).hcl(),
+        ),
+        row(
+            "phase2_authentication_wrong_case_suggests",
+            Validate,
+            "phase2.authentication",
+            r#"^Unsupported authentication algorithm: .*"sha-384" is not a supported authentication algorithm\..* Did you mean SHA384\?"#,
+            || phase("phase2", r#"authentication = "sha-384""#).hcl(),
+        ),
+        row(
+            "phase1_dh_group_unsupported",
+            Validate,
+            "phase1.dh_group",
+            r"^Unsupported Diffie-Hellman group: .*22 is not a supported Diffie-Hellman group\. Accepted groups: .*14, 15, 16, 17, 18, 19, 20, 21, 31",
+            || phase("phase1", "dh_group = 22").hcl(),
+        ),
+        row(
+            "phase2_dh_group_unsupported",
+            Validate,
+            "phase2.dh_group",
+            r"^Unsupported Diffie-Hellman group: .*3 is not a supported Diffie-Hellman group",
+            || phase("phase2", "dh_group = 3").hcl(),
+        ),
+        row(
+            "phase1_dh_group_0",
+            Validate,
+            "phase1.dh_group",
+            r"^Phase 1 needs a Diffie-Hellman group: .*dh_group 0 \(none\) is only valid in phase 2 without perfect forward secrecy",
+            || phase("phase1", "dh_group = 0").hcl(),
+        ),
+        row(
+            "phase2_dh_group_0_with_pfs",
+            Validate,
+            "phase2.dh_group",
+            r"^Perfect forward secrecy needs a Diffie-Hellman group: .*perfect_forward_secrecy is true but phase2\.dh_group is 0",
+            || {
+                phase("phase2", "dh_group = 0")
+                    .set("perfect_forward_secrecy", "true")
+                    .hcl()
+            },
+        ),
+        row(
+            "phase2_dh_group_0_with_default_pfs",
+            Validate,
+            "phase2.dh_group",
+            r"^Perfect forward secrecy needs a Diffie-Hellman group: .*perfect_forward_secrecy is true but phase2\.dh_group is 0",
+            || phase("phase2", "dh_group = 0").hcl(),
+        ),
+        row(
+            "phase2_gcm_with_authentication",
+            Validate,
+            "phase2.authentication",
+            r#"^Authentication not allowed with GCM: .*phase2\.encryption AES256GCM16 is an AEAD cipher .* phase2\.authentication must be omitted \(it was set to "SHA256"\)"#,
+            || {
+                phase(
+                    "phase2",
+                    "encryption     = \"AES256GCM16\"\n    authentication = \"SHA256\"",
+                )
+                .hcl()
+            },
+        ),
+        // ----- keylife: 120 to 172800 in each phase
+        row(
+            "phase1_keylife_below_minimum",
+            Validate,
+            "phase1.keylife",
+            r"^Keylife out of range: .*119 seconds is outside the accepted range of 120 to 172800 seconds",
+            || phase("phase1", "keylife = 119").hcl(),
+        ),
+        row(
+            "phase1_keylife_above_maximum",
+            Validate,
+            "phase1.keylife",
+            r"^Keylife out of range: .*172801 seconds is outside the accepted range of 120 to 172800 seconds",
+            || phase("phase1", "keylife = 172801").hcl(),
+        ),
+        row(
+            "phase2_keylife_below_minimum",
+            Validate,
+            "phase2.keylife",
+            r"^Keylife out of range: .*119 seconds is outside the accepted range of 120 to 172800 seconds",
+            || phase("phase2", "keylife = 119").hcl(),
+        ),
+        row(
+            "phase2_keylife_above_maximum",
+            Validate,
+            "phase2.keylife",
+            r"^Keylife out of range: .*604800 seconds is outside the accepted range of 120 to 172800 seconds",
+            || phase("phase2", "keylife = 604800").hcl(),
+        ),
+        // ----- local_subnets: at least one canonical CIDR
+        row(
+            "local_subnets_empty",
+            Validate,
+            "local_subnets",
+            r"^No local subnets: local_subnets must list at least one protected local network",
+            || dc1().set("local_subnets", "[]").hcl(),
+        ),
+        row(
+            "local_subnets_host_bits_set",
+            Validate,
+            "local_subnets",
+            r"^Non-canonical CIDR: 10\.1\.2\.3/16 has host bits set; did you mean 10\.1\.0\.0/16\?",
+            || dc1().set("local_subnets", r#"["10.1.2.3/16"]"#).hcl(),
+        ),
+        row(
+            "local_subnets_not_a_cidr",
+            Validate,
+            "local_subnets",
+            r#"^Invalid CIDR: "10\.1\.0\.0/33" is not a network in CIDR notation"#,
+            || dc1().set("local_subnets", r#"["10.1.0.0/33"]"#).hcl(),
+        ),
+        row(
+            "local_subnets_single_address_suggests_host_prefix",
+            Validate,
+            "local_subnets",
+            r#"^Invalid CIDR: "10\.1\.0\.7" is not a network in CIDR notation.* did you mean 10\.1\.0\.7/32\?"#,
+            || dc1().set("local_subnets", r#"["10.1.0.7"]"#).hcl(),
+        ),
+        row(
+            "local_subnets_overlapping_each_other",
+            Validate,
+            "local_subnets",
+            r"^Overlapping local subnets: Local subnets 10\.1\.0\.0/16 and 10\.1\.5\.0/24 overlap",
+            || {
+                dc1()
+                    .set("local_subnets", r#"["10.1.0.0/16", "10.1.5.0/24"]"#)
+                    .hcl()
+            },
+        ),
+        // ----- start_action: none, trap or start
+        row(
+            "start_action_invalid",
+            Validate,
+            "start_action",
+            r#"^Unsupported start action: "restart" is not a start action\. Accepted values: none .*trap .*start"#,
+            || dc1().string("start_action", "restart").hcl(),
+        ),
+        // ----- ipsec_remote_subnet
+        row(
+            "remote_subnet_cidr_host_bits_set",
+            Validate,
+            "cidr",
+            r"^Non-canonical CIDR: 192\.168\.10\.5/24 has host bits set; did you mean 192\.168\.10\.0/24\?",
+            || remote_subnet("r", &quoted("dc1"), "192.168.10.5/24"),
+        ),
+        row(
+            "remote_subnet_cidr_not_a_cidr",
+            Validate,
+            "cidr",
+            r#"^Invalid CIDR: "192\.168\.10\.0-24" is not a network in CIDR notation"#,
+            || remote_subnet("r", &quoted("dc1"), "192.168.10.0-24"),
+        ),
+        row(
+            "remote_subnet_connection_not_a_name",
+            Validate,
+            "connection",
+            r#"^Invalid connection name: "DC 1" is not a valid connection name"#,
+            || remote_subnet("r", &quoted("DC 1"), "192.168.10.0/24"),
+        ),
+        row(
+            "remote_subnet_overlapping_local_subnet",
+            Plan,
+            "cidr",
+            r"^Remote subnet overlaps a local subnet: Remote subnet 10\.1\.5\.0/24 overlaps local subnet 10\.1\.0\.0/16 of connection dc1",
+            || {
+                format!(
+                    "{}\n{}",
+                    dc1().hcl(),
+                    remote_subnet("r", &dc1().name_ref(), "10.1.5.0/24")
+                )
+            },
+        )
+        .after(|| dc1().hcl()),
+        row(
+            "remote_subnet_overlapping_another_remote_subnet",
+            Plan,
+            "cidr",
+            r"^Overlapping remote subnets: Remote subnet 192\.168\.10\.128/25 overlaps remote subnet 192\.168\.10\.0/24 of connection dc1",
+            || {
+                format!(
+                    "{}\n{}",
+                    dc1_with_remote(),
+                    remote_subnet("r2", &dc1().name_ref(), "192.168.10.128/25")
+                )
+            },
+        )
+        .after(dc1_with_remote),
+        row(
+            "nat_context_for_missing_connection_fails_at_plan",
+            Plan,
+            "connection",
+            MISSING_CONNECTION,
+            || {
+                format!(
+                    "{}\n{}",
+                    dc1().hcl(),
+                    nat_context(
+                        "n",
+                        &quoted("nope"),
+                        "10.1.255.88/29",
+                        &[("db", "10.1.255.92", "192.168.10.15")],
+                        &[]
+                    )
+                )
+            },
+        )
+        .after(|| dc1().hcl()),
+        row(
+            "remote_subnet_for_missing_connection_fails_at_plan",
+            Plan,
+            "connection",
+            MISSING_CONNECTION,
+            remote_subnet_for_missing_connection,
+        )
+        .after(|| dc1().hcl()),
+        row(
+            "remote_subnet_already_declared",
+            Plan,
+            "cidr",
+            r"^Remote subnet already exists: Connection dc1 already has remote subnet 192\.168\.10\.0/24\.",
+            || {
+                format!(
+                    "{}\n{}",
+                    dc1_with_remote(),
+                    remote_subnet("again", &dc1().name_ref(), "192.168.10.0/24")
+                )
+            },
+        )
+        .after(dc1_with_remote),
+        // ----- ipsec_nat_context
+        row(
+            "nat_static_nat_subnet_host_bits_set",
+            Validate,
+            "static_nat_subnet",
+            r"^Non-canonical CIDR: 10\.1\.255\.90/29 has host bits set; did you mean 10\.1\.255\.88/29\?",
+            || dc1_nat("10.1.255.90/29", &[("db", "10.1.255.92", "192.168.10.15")]),
+        ),
+        row(
+            "nat_local_ip_outside_static_nat_subnet",
+            Validate,
+            r#"translations["db"].local_ip"#,
+            r"^local_ip outside static_nat_subnet: .*local_ip 10\.1\.254\.1 is not inside static_nat_subnet 10\.1\.255\.88/29",
+            || dc1_nat("10.1.255.88/29", &[("db", "10.1.254.1", "192.168.10.15")]),
+        ),
+        row(
+            "nat_local_ip_duplicate",
+            Validate,
+            r#"translations["web"].local_ip"#,
+            r#"^Duplicate local_ip: .*local_ip 10\.1\.255\.92 is already used by translation "db""#,
+            || {
+                dc1_nat(
+                    "10.1.255.88/29",
+                    &[
+                        ("db", "10.1.255.92", "192.168.10.15"),
+                        ("web", "10.1.255.92", "192.168.10.16"),
+                    ],
+                )
+            },
+        ),
+        row(
+            "nat_local_ip_not_an_address",
+            Validate,
+            r#"translations["db"].local_ip"#,
+            r#"^Invalid IP address: .*"10\.1\.255\.92/32" is not a host address .*it is a network in CIDR notation"#,
+            || dc1_nat("10.1.255.88/29", &[("db", "10.1.255.92/32", "192.168.10.15")]),
+        ),
+        row(
+            "nat_customer_ip_duplicate",
+            Validate,
+            r#"translations["web"].customer_ip"#,
+            r#"^Duplicate customer_ip: .*customer_ip 192\.168\.10\.15 is already translated by "db""#,
+            || {
+                dc1_nat(
+                    "10.1.255.88/29",
+                    &[
+                        ("db", "10.1.255.92", "192.168.10.15"),
+                        ("web", "10.1.255.93", "192.168.10.15"),
+                    ],
+                )
+            },
+        ),
+        row(
+            "nat_customer_ip_outside_every_remote_subnet",
+            Plan,
+            r#"translations["db"].customer_ip"#,
+            r"^customer_ip outside every remote subnet: .*customer_ip 192\.168\.20\.15 is not inside any remote subnet of connection dc1 \(it has 192\.168\.10\.0/24\)",
+            || dc1_nat("10.1.255.88/29", &[("db", "10.1.255.92", "192.168.20.15")]),
+        )
+        .after(dc1_with_remote),
+        row(
+            "nat_static_nat_subnet_overlapping_remote_subnet",
+            Plan,
+            "static_nat_subnet",
+            r"^static_nat_subnet overlaps a remote subnet: static_nat_subnet 192\.168\.10\.8/29 overlaps remote subnet 192\.168\.10\.0/24",
+            || dc1_nat("192.168.10.8/29", &[("db", "192.168.10.9", "192.168.10.15")]),
+        )
+        .after(dc1_with_remote),
+        row(
+            "nat_translation_name_illegal_character",
+            Validate,
+            r#"translations["billing db"]"#,
+            r#"^Invalid translation name: .*"billing db" is not a valid translation name: it contains characters that are not allowed: " ""#,
+            || dc1_nat("10.1.255.88/29", &[("billing db", "10.1.255.92", "192.168.10.15")]),
+        ),
+        row(
+            "nat_translation_name_too_long",
+            Validate,
+            r#"translations["nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"]"#,
+            r"^Invalid translation name: .* is not a valid translation name: it has 65 characters, at most 64 are allowed",
+            || {
+                let name = "n".repeat(65);
+                dc1_nat("10.1.255.88/29", &[(&name, "10.1.255.92", "192.168.10.15")])
+            },
+        ),
+        row(
+            "nat_translation_name_empty",
+            Validate,
+            r#"translations[""]"#,
+            r#"^Invalid translation name: .*"" is not a valid translation name: it is empty"#,
+            || dc1_nat("10.1.255.88/29", &[("", "10.1.255.92", "192.168.10.15")]),
+        ),
+        row(
+            "nat_second_context_for_one_connection",
+            Plan,
+            "connection",
+            r"^NAT context already exists: Connection dc1 already has a NAT context; a connection has at most one\.",
+            || {
+                format!(
+                    "{}\n{}",
+                    dc1_nat("10.1.255.88/29", &[("db", "10.1.255.92", "192.168.10.15")]),
+                    nat_context(
+                        "second",
+                        &dc1().name_ref(),
+                        "10.1.255.96/29",
+                        &[("web", "10.1.255.97", "192.168.10.16")],
+                        &["ipsec_remote_subnet.r10"],
+                    )
+                )
+            },
+        )
+        .after(|| dc1_nat("10.1.255.88/29", &[("db", "10.1.255.92", "192.168.10.15")])),
+        // ----- provider configuration
+        row(
+            "provider_engine_unknown",
+            Validate,
+            "engine",
+            r#"^Unsupported value: "racoon" is not supported; use one of "local", "strongswan"\.$"#,
+            || with_provider("  engine     = \"racoon\"\n  config_dir = \"@CONFIG_DIR@\""),
+        ),
+        row(
+            "provider_engine_is_case_sensitive",
+            Validate,
+            "engine",
+            r#"^Unsupported value: "Local" is not supported; use one of "local", "strongswan"\.$"#,
+            || with_provider("  engine     = \"Local\"\n  config_dir = \"@CONFIG_DIR@\""),
+        ),
+        row(
+            "provider_config_dir_empty",
+            Validate,
+            "config_dir",
+            r"^Empty config_dir: config_dir must name a directory",
+            || with_provider("  config_dir = \"\""),
+        ),
+        row(
+            "provider_config_dir_under_a_regular_file",
+            Plan,
+            "config_dir",
+            r"^Invalid provider setting config_dir: /.+/gateway/swanctl cannot be created: Not a directory",
+            || with_provider("  config_dir = \"@CONFIG_DIR@/swanctl\""),
+        )
+        // The gateway directory itself becomes a regular file, so nothing can be created
+        // under it; permission bits would not stop root.
+        .before(|gateway| {
+            std::fs::write(gateway.root(), "a regular file, not a directory\n")
+                .expect("the gateway path as a file")
+        }),
+        row(
+            "provider_vici_uri_unsupported_scheme",
+            Validate,
+            "vici_uri",
+            r#"^Invalid vici_uri: "http://charon:4502" has an unsupported scheme; use unix:///path/to/charon\.vici or tcp://host:port"#,
+            || {
+                with_provider(
+                    "  engine     = \"strongswan\"\n  config_dir = \"@CONFIG_DIR@\"\n  vici_uri   = \"http://charon:4502\"",
+                )
+            },
+        ),
+        row(
+            "provider_vici_uri_tcp_without_port",
+            Validate,
+            "vici_uri",
+            r#"^Invalid vici_uri: "tcp://charon" does not name a host and port"#,
+            || {
+                with_provider(
+                    "  engine     = \"strongswan\"\n  config_dir = \"@CONFIG_DIR@\"\n  vici_uri   = \"tcp://charon\"",
+                )
+            },
+        ),
+        row(
+            "provider_strongswan_unreachable_charon",
+            Plan,
+            "vici_uri",
+            r"^Invalid provider setting vici_uri: cannot reach charon at unix:///.+/gateway/no-charon\.vici: No such file or directory.*Is charon running",
+            || {
+                with_provider(
+                    "  engine     = \"strongswan\"\n  config_dir = \"@CONFIG_DIR@\"\n  vici_uri   = \"unix://@CONFIG_DIR@/no-charon.vici\"",
+                )
+            },
+        ),
+        row(
+            "provider_nat_table_invalid",
+            Validate,
+            "nat_table",
+            r#"^Invalid nftables table name: "ipsec nat!" is not a valid table name"#,
+            || with_provider("  config_dir = \"@CONFIG_DIR@\"\n  nat_table  = \"ipsec nat!\""),
+        ),
+        row(
+            "provider_netns_invalid",
+            Validate,
+            "netns",
+            r#"^Invalid netns: "\.\./etc" is not a network namespace name"#,
+            || {
+                with_provider(
+                    "  engine     = \"strongswan\"\n  config_dir = \"@CONFIG_DIR@\"\n  netns      = \"../etc\"",
+                )
+            },
+        ),
+    ]
+}
+
+/// SPEC.md: weak choices are accepted, with a warning on the attribute naming a stronger
+/// replacement.
+fn weak_algorithms_are_warnings_not_errors() {
+    let weak = dc1()
+        .set(
+            "phase1",
+            "{\n    encryption     = \"3DES\"\n    authentication = \"SHA1\"\n    dh_group       = 2\n  }",
+        )
+        .set("phase2", "{\n    authentication = \"MD5\"\n  }");
+    TestCase::new()
+        .step(
+            Step::apply(weak.hcl())
+                .warns(r"Weak encryption algorithm.*3DES is considered weak.*use AES256")
+                .warns(r"Weak authentication algorithm.*SHA1 is considered weak.*use SHA256")
+                .warns(r"Weak authentication algorithm.*MD5 is considered weak.*use SHA256")
+                .warns(r"Weak Diffie-Hellman group.*Group 2 is considered weak.*use 14 or better")
+                .check("ipsec_vpn_connection.dc1", "phase1.encryption", "3DES")
+                .check("ipsec_vpn_connection.dc1", "phase1.dh_group", 2)
+                .check("ipsec_vpn_connection.dc1", "phase2.authentication", "MD5")
+                .check_gateway(|gateway| {
+                    let conf = gateway.swanctl("dc1");
+                    assert!(
+                        conf.contains("proposals = 3des-sha1-modp1024"),
+                        "the weak proposal is not on the gateway:\n{conf}"
+                    );
+                }),
+        )
+        .run();
+}
+
+/// A rejected update of an applied connection writes nothing: the gateway keeps the
+/// applied file byte for byte, and the state is unchanged.
+fn rejected_connection_change_keeps_the_applied_gateway_files() {
+    TestCase::new()
+        .step(Step::apply(dc1().hcl()))
+        .step(
+            Step::fails(
+                Phase::Plan,
+                phase("phase1", "keylife = 100").hcl(),
+                r"^Keylife out of range: .*100 seconds is outside the accepted range",
+            )
+            .at("phase1.keylife")
+            .check_gateway(|gateway| {
+                assert_eq!(
+                    gateway.config_files(),
+                    vec![Gateway::swanctl_path("dc1")],
+                    "only dc1's file should be on the gateway"
+                );
+                let conf = gateway.swanctl("dc1");
+                assert!(conf.contains("rekey_time = 28800s"), "{conf}");
+            }),
+        )
+        .step(Step::apply(dc1().hcl()))
+        .run();
+}
+
+/// The bounds of the keylife range are inside it, in both phases.
+fn keylife_range_bounds_are_accepted() {
+    TestCase::new()
+        .step(
+            Step::apply(
+                dc1()
+                    .set("phase1", "{\n    keylife = 172800\n  }")
+                    .set("phase2", "{\n    keylife = 120\n  }")
+                    .hcl(),
+            )
+            .check("ipsec_vpn_connection.dc1", "phase1.keylife", 172800)
+            .check("ipsec_vpn_connection.dc1", "phase2.keylife", 120),
+        )
+        .step(Step::apply(
+            dc1()
+                .set("phase1", "{\n    keylife = 120\n  }")
+                .set("phase2", "{\n    keylife = 172800\n  }")
+                .hcl(),
+        ))
+        .run();
 }

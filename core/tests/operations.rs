@@ -7,7 +7,7 @@ use common::*;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, preview, Mode};
 use ipsec_core::model::{Cidr, NatTable};
-use ipsec_core::validate::RemoteSubnetInput;
+use ipsec_core::validate::{validate_connection, RemoteSubnetInput};
 use ipsec_core::{ApplyError, Gateway};
 
 fn gateway() -> (tempfile::TempDir, LocalGateway) {
@@ -121,13 +121,25 @@ async fn preview_reports_what_apply_would_refuse_without_writing() {
 }
 
 #[tokio::test]
-async fn preview_cannot_judge_a_connection_that_does_not_exist_yet() {
+async fn preview_reports_a_missing_connection_at_plan_time() {
     let (_dir, gateway) = gateway();
     let cidr = Cidr::parse("192.168.10.0/24").unwrap();
+    let diags = preview(
+        &gateway,
+        &name("dc1"),
+        ops::remote_subnet_edit(name("dc1"), cidr),
+    )
+    .await;
+    assert!(diags.has_error());
+    assert!(diags
+        .iter()
+        .any(|d| d.summary == "Connection not found" && d.path.to_string() == "connection"));
+    // Creating the connection itself needs nothing that exists.
+    let connection = validate_connection(&classic_input()).0.unwrap();
     assert!(preview(
         &gateway,
         &name("dc1"),
-        ops::remote_subnet_edit(name("dc1"), cidr)
+        ops::connection_edit(connection, Mode::Create)
     )
     .await
     .is_empty());

@@ -127,12 +127,13 @@ pub async fn delete_nat_context(
 }
 
 /// The diagnostics `edit` would give against what the gateway holds now, without
-/// writing. When the context does not exist yet no verdict is possible (it may be
-/// created in the same run), so a missing context yields no diagnostics.
+/// writing. A missing context is judged too: an edit that needs the connection reports
+/// it missing at plan rather than at apply. (A connection created in the same run is
+/// known through [`super::planned`], as long as its dependents reference it, which they
+/// must anyway for Terraform to create it first.)
 pub async fn preview(gateway: &dyn Gateway, name: &ConnectionName, edit: Edit) -> Diagnostics {
     match gateway.get(name).await {
-        Ok(Some(context)) => edit(Some(context)).err().unwrap_or_default(),
-        Ok(None) => Diagnostics::new(),
+        Ok(current) => edit(current).err().unwrap_or_default(),
         Err(error) => error.to_diagnostic().into(),
     }
 }

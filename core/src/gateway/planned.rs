@@ -87,10 +87,9 @@ pub async fn preview_planned(
     edit: Edit,
 ) -> Diagnostics {
     match gateway.get(name).await {
-        Ok(current) => match planned.overlay(name, current, except) {
-            Some(context) => edit(Some(context)).err().unwrap_or_default(),
-            None => Diagnostics::new(),
-        },
+        Ok(current) => edit(planned.overlay(name, current, except))
+            .err()
+            .unwrap_or_default(),
         Err(error) => error.to_diagnostic().into(),
     }
 }
