@@ -738,14 +738,14 @@ fn rows() -> Vec<Row> {
             "provider_engine_unknown",
             Validate,
             "engine",
-            r#"^Unsupported value: "racoon" is not supported; use one of "local", "strongswan"\.$"#,
+            r#"^Unknown engine: "racoon" is not an engine; use "local" or "strongswan"\.$"#,
             || with_provider("  engine     = \"racoon\"\n  config_dir = \"@CONFIG_DIR@\""),
         ),
         row(
             "provider_engine_is_case_sensitive",
             Validate,
             "engine",
-            r#"^Unsupported value: "Local" is not supported; use one of "local", "strongswan"\.$"#,
+            r#"^Unknown engine: "Local" is not an engine; use "local" or "strongswan"\. Did you mean local\?$"#,
             || with_provider("  engine     = \"Local\"\n  config_dir = \"@CONFIG_DIR@\""),
         ),
         row(

@@ -1,7 +1,689 @@
-//! Placeholder: this suite is being written.
+//! Drift on the `local` engine: every kind of hand edit of a connection's
+//! `swanctl/conf.d/<name>.conf` and `nftables/<name>.nft` makes
+//! `terraform plan -detailed-exitcode` exit 2 naming the attribute that changed, `apply`
+//! puts the files back byte for byte, and the next plan is empty. A file broken by hand
+//! is an error naming the file and the line, and nothing overwrites it.
 
 mod common;
 
+use acceptance_tests::{
+    run_suite, test, Action, Gateway, Phase, ProviderMode, Step, TestCase, Workspace,
+};
+use common::*;
+
 fn main() {
-    acceptance_tests::run_suite(vec![]);
+    run_suite(vec![
+        test(
+            "phase1_proposal_edit_is_drift_on_phase1_encryption",
+            phase1_proposal_edit_is_drift_on_phase1_encryption,
+        ),
+        test(
+            "phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group",
+            phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group,
+        ),
+        test(
+            "rekey_time_edit_is_drift_on_keylife_of_each_phase",
+            rekey_time_edit_is_drift_on_keylife_of_each_phase,
+        ),
+        test(
+            "respelling_rekey_time_with_the_same_duration_is_not_drift",
+            respelling_rekey_time_with_the_same_duration_is_not_drift,
+        ),
+        test(
+            "peer_address_edit_is_drift_on_peer_address",
+            peer_address_edit_is_drift_on_peer_address,
+        ),
+        test(
+            "ipv6_peer_address_edit_is_drift_on_peer_address",
+            ipv6_peer_address_edit_is_drift_on_peer_address,
+        ),
+        test(
+            "peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line",
+            peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line,
+        ),
+        test(
+            "psk_edit_is_drift_on_preshared_key_without_showing_any_key",
+            psk_edit_is_drift_on_preshared_key_without_showing_any_key,
+        ),
+        test(
+            "remote_ts_entry_removed_is_drift_recreating_the_remote_subnet",
+            remote_ts_entry_removed_is_drift_recreating_the_remote_subnet,
+        ),
+        // Known gap, kept visible: no resource owns the whole `remote_ts` list, so a
+        // subnet added by hand is not drift yet (see the issue note). Run it with
+        // `--include-ignored`.
+        test(
+            "remote_ts_entry_added_by_hand_is_drift_that_apply_removes",
+            remote_ts_entry_added_by_hand_is_drift_that_apply_removes,
+        )
+        .with_ignored_flag(true),
+        test(
+            "nat_rule_pair_deleted_is_drift_on_translations",
+            nat_rule_pair_deleted_is_drift_on_translations,
+        ),
+        test(
+            "nat_rule_pair_added_by_hand_is_drift_that_apply_removes",
+            nat_rule_pair_added_by_hand_is_drift_that_apply_removes,
+        ),
+        test(
+            "local_ts_edit_is_drift_on_local_subnets",
+            local_ts_edit_is_drift_on_local_subnets,
+        ),
+        test(
+            "nat_translation_address_edit_is_drift_on_local_ip",
+            nat_translation_address_edit_is_drift_on_local_ip,
+        ),
+        test(
+            "nat_half_edited_translation_is_drift_restoring_it",
+            nat_half_edited_translation_is_drift_restoring_it,
+        ),
+        test(
+            "swanctl_file_deleted_plans_the_connection_and_its_dependents_for_creation",
+            swanctl_file_deleted_plans_the_connection_and_its_dependents_for_creation,
+        ),
+        test(
+            "nftables_file_deleted_plans_the_nat_context_for_creation",
+            nftables_file_deleted_plans_the_nat_context_for_creation,
+        ),
+        test(
+            "start_action_edit_or_removal_is_drift_on_start_action",
+            start_action_edit_or_removal_is_drift_on_start_action,
+        ),
+        test(
+            "garbage_in_swanctl_file_is_an_error_naming_file_and_line",
+            garbage_in_swanctl_file_is_an_error_naming_file_and_line,
+        ),
+        test(
+            "garbage_in_nftables_file_is_an_error_naming_file_and_line",
+            garbage_in_nftables_file_is_an_error_naming_file_and_line,
+        ),
+        test(
+            "destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired",
+            destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired,
+        ),
+    ]);
+}
+
+const DC1: &str = "ipsec_vpn_connection.dc1";
+const NAT: &str = "ipsec_nat_context.dc1";
+
+fn conf() -> String {
+    Gateway::swanctl_path("dc1")
+}
+
+fn nft() -> String {
+    Gateway::nft_path("dc1")
+}
+
+/// `connection` (named dc1) with two remote subnets and a NAT context of two
+/// translations: every file and section a hand edit can touch.
+fn site(connection: Connection) -> String {
+    format!(
+        "{}{}{}{}",
+        connection.hcl(),
+        remote_subnet("apps", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24"),
+        remote_subnet("users", "ipsec_vpn_connection.dc1.name", "192.168.20.0/24"),
+        nat_context(
+            "dc1",
+            "ipsec_vpn_connection.dc1.name",
+            "10.1.255.88/29",
+            &[
+                ("billing-db", "10.1.255.92", "192.168.10.15"),
+                ("crm", "10.1.255.93", "192.168.20.7"),
+            ],
+            &["ipsec_remote_subnet.apps", "ipsec_remote_subnet.users"],
+        )
+    )
+}
+
+/// A drift step whose plan shows every pattern of `patterns` and updates `address` in
+/// place, and nothing else.
+fn drift_of(address: &str, patterns: &[&str]) -> Step {
+    let only_this = format!(r"# {} will be updated in-place", regex::escape(address));
+    let mut all: Vec<&str> = patterns.to_vec();
+    all.push(&only_this);
+    all.push(r"Plan: 0 to add, 1 to change, 0 to destroy");
+    Step::drift(&all)
+}
+
+/// Rewrites `relative` keeping only the lines for which `keep` holds; panics unless
+/// exactly `removed` lines go.
+fn drop_lines(gateway: &Gateway, relative: &str, removed: usize, keep: impl Fn(&str) -> bool) {
+    gateway.edit(relative, |text| {
+        let kept: String = text
+            .lines()
+            .filter(|line| keep(line))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert_eq!(
+            text.lines().count() - kept.lines().count(),
+            removed,
+            "the hand edit of {relative} should remove {removed} lines:\n{text}"
+        );
+        kept
+    });
+}
+
+/// Replaces every occurrence of `from`, which must occur exactly `count` times.
+fn replace_all(gateway: &Gateway, relative: &str, from: &str, to: &str, count: usize) {
+    gateway.edit(relative, |text| {
+        assert_eq!(
+            text.matches(from).count(),
+            count,
+            "{relative} should hold {from:?} {count} times:\n{text}"
+        );
+        text.replace(from, to)
+    });
+}
+
+/// Inserts `line` so that it becomes line `number` (1-based) of `relative`.
+fn insert_line(gateway: &Gateway, relative: &str, number: usize, line: &str) {
+    gateway.edit(relative, |text| {
+        let mut lines: Vec<&str> = text.lines().collect();
+        assert!(number <= lines.len(), "{relative} is too short:\n{text}");
+        lines.insert(number - 1, line);
+        lines.iter().map(|l| format!("{l}\n")).collect()
+    });
+}
+
+fn phase1_proposal_edit_is_drift_on_phase1_encryption() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(
+                DC1,
+                &[r#"(?s)~ phase1\s+= \{\s*~ encryption\s+= "AES128" -> "AES256""#],
+            )
+            .before(|gw| {
+                gw.replace(
+                    &conf(),
+                    "\n        proposals = aes256-sha256-modp2048",
+                    "\n        proposals = aes128-sha256-modp2048",
+                )
+            }),
+        )
+        .run();
+}
+
+fn phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(
+                DC1,
+                &[
+                    r#"(?s)~ phase2\s+= \{.*~ authentication\s+= "SHA512" -> "SHA256""#,
+                    r#"(?s)~ phase2\s+= \{.*~ dh_group\s+= 19 -> 14"#,
+                ],
+            )
+            .before(|gw| {
+                gw.replace(
+                    &conf(),
+                    "esp_proposals = aes256-sha256-modp2048",
+                    "esp_proposals = aes256-sha512-ecp256",
+                )
+            }),
+        )
+        .run();
+}
+
+fn rekey_time_edit_is_drift_on_keylife_of_each_phase() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(
+                DC1,
+                &[r#"(?s)~ phase1\s+= \{.*~ keylife\s+= 7200 -> 28800"#],
+            )
+            .before(|gw| gw.replace(&conf(), "rekey_time = 28800s", "rekey_time = 7200s")),
+        )
+        .step(
+            drift_of(
+                DC1,
+                // strongSwan's own duration syntax is understood: 2h is 7200 seconds.
+                &[r#"(?s)~ phase2\s+= \{.*~ keylife\s+= 7200 -> 3600"#],
+            )
+            .before(|gw| gw.replace(&conf(), "rekey_time = 3600s", "rekey_time = 2h")),
+        )
+        .run();
+}
+
+/// `1h` is 3600 seconds for strongSwan: the same configuration, so no drift, and apply
+/// leaves the operator's spelling alone.
+fn respelling_rekey_time_with_the_same_duration_is_not_drift() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            Step::apply(site(connection("dc1")))
+                .before(|gw| gw.replace(&conf(), "rekey_time = 3600s", "rekey_time = 1h"))
+                .check_gateway(|gw| {
+                    let text = gw.swanctl("dc1");
+                    assert!(text.contains("rekey_time = 1h\n"), "{text}");
+                }),
+        )
+        .run();
+}
+
+/// The peer's address is in three places of the file: `remote_addrs`, the remote
+/// section's `id` and the secret's `id`. An operator moving the peer edits all three.
+fn peer_address_edit_is_drift_on_peer_address() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(
+                DC1,
+                &[r#"~ peer_address\s+= "203\.0\.113\.99" -> "203\.0\.113\.10""#],
+            )
+            .before(|gw| replace_all(gw, &conf(), "203.0.113.10", "203.0.113.99", 3)),
+        )
+        .run();
+}
+
+fn ipv6_peer_address_edit_is_drift_on_peer_address() {
+    TestCase::new()
+        .step(Step::apply(site(
+            connection("dc1").string("peer_address", "2001:db8::10"),
+        )))
+        .step(
+            drift_of(
+                DC1,
+                &[r#"~ peer_address\s+= "2001:db8::99" -> "2001:db8::10""#],
+            )
+            .before(|gw| {
+                let text = gw.swanctl("dc1");
+                assert!(text.contains("remote_addrs = 2001:db8::10\n"), "{text}");
+                replace_all(gw, &conf(), "2001:db8::10\n", "2001:db8::99\n", 3)
+            }),
+        )
+        .run();
+}
+
+/// Only `remote_addrs` changed: the remote `id` (line 13) still names the old address,
+/// which the model (endpoints identified by their address) cannot hold. The reader says
+/// where instead of guessing; the file is left alone, and once the operator finishes the
+/// edit it is ordinary drift.
+fn peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line() {
+    let config = site(connection("dc1"));
+    let error = r"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 13: remote id '203\.0\.113\.10' differs from the remote address";
+    TestCase::new()
+        .step(Step::apply(config.clone()))
+        .step(
+            Step::fails(Phase::Plan, config.clone(), error).before(|gw| {
+                gw.replace(
+                    &conf(),
+                    "remote_addrs = 203.0.113.10",
+                    "remote_addrs = 203.0.113.99",
+                );
+                let text = gw.swanctl("dc1");
+                assert_eq!(
+                    text.lines().nth(12).map(str::trim),
+                    Some("id = 203.0.113.10"),
+                    "line 13 should be the remote id:\n{text}"
+                );
+            }),
+        )
+        .step(Step::fails(Phase::Apply, config.clone(), error))
+        // The operator finishes the edit: now it is ordinary drift, which apply undoes.
+        .step(
+            Step::apply(config)
+                .before(|gw| replace_all(gw, &conf(), "id = 203.0.113.10", "id = 203.0.113.99", 2))
+                .expect(DC1, Action::Update)
+                .check_gateway(|gw| {
+                    let text = gw.swanctl("dc1");
+                    assert!(!text.contains("203.0.113.99"), "{text}");
+                    assert_eq!(text.matches("203.0.113.10\n").count(), 3, "{text}");
+                }),
+        )
+        .run();
+}
+
+/// The key is sensitive: the plan names `preshared_key` but shows neither the key in
+/// state, nor the one written by hand, in clear or in hex.
+fn psk_edit_is_drift_on_preshared_key_without_showing_any_key() {
+    const HAND: &str = "hand-typed-key-X3v9";
+    let workspace = Workspace::new(ProviderMode::InProcess);
+    workspace.write_config(&site(connection("dc1")));
+    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
+    let gateway = workspace.gateway();
+    let before = gateway.snapshot();
+    gateway.replace(
+        &conf(),
+        &format!("secret = 0x{}", hex(KEY)),
+        &format!("secret = 0x{}", hex(HAND)),
+    );
+
+    let (code, plan) = workspace.plan_exit_code();
+    assert_eq!(code, 2, "the key edited by hand is not drift:\n{plan}");
+    for pattern in [
+        r"~ preshared_key\s+= \(sensitive value\)",
+        r"# ipsec_vpn_connection\.dc1 will be updated in-place",
+        r"Plan: 0 to add, 1 to change, 0 to destroy",
+    ] {
+        assert_shows(&plan, pattern, "the key edited by hand");
+    }
+    assert_no_key(&plan, "the plan");
+
+    let apply = workspace.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_no_key(&apply.output(), "the apply");
+    assert_eq!(gateway.snapshot(), before, "apply did not put the key back");
+    let state = workspace.state_file();
+    assert!(
+        !state.contains(HAND) && !state.contains(&hex(HAND)),
+        "the hand-typed key reached the state"
+    );
+    workspace.assert_plan_empty("after repairing the key");
+    workspace.ok(&["destroy", "-auto-approve", "-input=false"]);
+    gateway.assert_empty();
+
+    fn assert_no_key(output: &str, what: &str) {
+        for secret in [KEY.to_owned(), hex(KEY), HAND.to_owned(), hex(HAND)] {
+            assert!(
+                !output.contains(&secret),
+                "{what} shows a key ({secret}):\n{output}"
+            );
+        }
+    }
+}
+
+fn remote_ts_entry_removed_is_drift_recreating_the_remote_subnet() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            Step::drift(&[
+                r#"(?s)# ipsec_remote_subnet\.users will be created.*\+ cidr\s+= "192\.168\.20\.0/24""#,
+                r"Plan: 1 to add, 0 to change, 0 to destroy",
+            ])
+            .before(|gw| {
+                gw.replace(
+                    &conf(),
+                    "remote_ts = 192.168.10.0/24,192.168.20.0/24\n",
+                    "remote_ts = 192.168.10.0/24\n",
+                )
+            }),
+        )
+        .run();
+}
+
+/// A subnet tunnelled to the peer that no `ipsec_remote_subnet` declares is a hand edit
+/// like any other: the plan must say so (naming the subnet) and apply must take it out.
+fn remote_ts_entry_added_by_hand_is_drift_that_apply_removes() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::drift(&[r"192\.168\.99\.0/24"]).before(|gw| {
+            gw.replace(
+                &conf(),
+                "remote_ts = 192.168.10.0/24,192.168.20.0/24\n",
+                "remote_ts = 192.168.10.0/24,192.168.20.0/24,192.168.99.0/24\n",
+            )
+        }))
+        .run();
+}
+
+/// Both rules of translation `crm` deleted: the plan adds `crm` back to `translations`.
+fn nat_rule_pair_deleted_is_drift_on_translations() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(
+                NAT,
+                &[r#"(?s)~ translations\s+= \{\s*\+ "crm"\s+= \{.*\+ local_ip\s+= "10\.1\.255\.93""#],
+            )
+            .before(|gw| drop_lines(gw, &nft(), 2, |line| !line.contains("comment \"crm\""))),
+        )
+        .run();
+}
+
+/// A translation no configuration declares, with both its rules: the plan takes it out
+/// of `translations`, and apply removes it from the file.
+fn nat_rule_pair_added_by_hand_is_drift_that_apply_removes() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(
+                NAT,
+                &[r#"(?s)~ translations\s+= \{\s*- "rogue"\s+= \{.*- local_ip\s+= "10\.1\.255\.94""#],
+            )
+            .before(|gw| {
+                gw.edit(&nft(), |text| {
+                    let mut out = String::new();
+                    for line in text.lines() {
+                        out.push_str(line);
+                        out.push('\n');
+                        if line.contains("dnat ip to 192.168.20.7 comment \"crm\"") {
+                            out.push_str("        ip daddr 10.1.255.94 dnat ip to 192.168.10.20 comment \"rogue\"\n");
+                        }
+                        if line.contains("snat ip to 10.1.255.93 comment \"crm\"") {
+                            out.push_str("        ip saddr 192.168.10.20 snat ip to 10.1.255.94 comment \"rogue\"\n");
+                        }
+                    }
+                    assert_eq!(out.matches("rogue").count(), 2, "{out}");
+                    out
+                })
+            }),
+        )
+        .run();
+}
+
+/// `local_ts` is the connection's `local_subnets`.
+fn local_ts_edit_is_drift_on_local_subnets() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(
+                DC1,
+                &[r#"(?s)~ local_subnets\s+= \[\s*- "10\.9\.0\.0/16",\s*\+ "10\.1\.0\.0/16","#],
+            )
+            .before(|gw| {
+                gw.replace(
+                    &conf(),
+                    "local_ts = 10.1.0.0/16\n",
+                    "local_ts = 10.9.0.0/16\n",
+                )
+            }),
+        )
+        .run();
+}
+
+/// Both rules of `billing-db` moved to another local address, consistently.
+fn nat_translation_address_edit_is_drift_on_local_ip() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(
+                NAT,
+                &[r#"(?s)~ translations\s+= \{\s*~ "billing-db"\s+= \{\s*~ local_ip\s+= "10\.1\.255\.94" -> "10\.1\.255\.92""#],
+            )
+            .before(|gw| replace_all(gw, &nft(), "10.1.255.92 ", "10.1.255.94 ", 2)),
+        )
+        .step(
+            drift_of(
+                NAT,
+                &[r#"(?s)~ translations\s+= \{\s*~ "crm"\s+= \{\s*~ customer_ip\s+= "192\.168\.20\.9" -> "192\.168\.20\.7""#],
+            )
+            .before(|gw| replace_all(gw, &nft(), "192.168.20.7 ", "192.168.20.9 ", 2)),
+        )
+        .run();
+}
+
+/// Only the DNAT rule of `billing-db` edited: the two rules disagree, so the translation
+/// is not what the gateway does any more; the plan puts it back.
+fn nat_half_edited_translation_is_drift_restoring_it() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(
+                NAT,
+                &[r#"(?s)~ translations\s+= \{\s*\+ "billing-db"\s+= \{"#],
+            )
+            .before(|gw| {
+                gw.replace(
+                    &nft(),
+                    "dnat ip to 192.168.10.15",
+                    "dnat ip to 192.168.10.16",
+                )
+            }),
+        )
+        .run();
+}
+
+fn swanctl_file_deleted_plans_the_connection_and_its_dependents_for_creation() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            Step::drift(&[
+                r"# ipsec_vpn_connection\.dc1 has been deleted",
+                r#"(?s)# ipsec_vpn_connection\.dc1 will be created.*\+ peer_address\s+= "203\.0\.113\.10""#,
+                r"# ipsec_remote_subnet\.apps will be created",
+                r"# ipsec_remote_subnet\.users will be created",
+                r"# ipsec_nat_context\.dc1 will be created",
+                r"Plan: 4 to add, 0 to change, 0 to destroy",
+            ])
+            .before(|gw| gw.remove(&conf())),
+        )
+        .run();
+}
+
+fn nftables_file_deleted_plans_the_nat_context_for_creation() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            Step::drift(&[
+                r#"(?s)# ipsec_nat_context\.dc1 will be created.*\+ static_nat_subnet\s+= "10\.1\.255\.88/29""#,
+                r"Plan: 1 to add, 0 to change, 0 to destroy",
+            ])
+            .before(|gw| gw.remove(&nft())),
+        )
+        .run();
+}
+
+fn start_action_edit_or_removal_is_drift_on_start_action() {
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            drift_of(DC1, &[r#"~ start_action\s+= "start" -> "trap""#])
+                .before(|gw| gw.replace(&conf(), "start_action = trap", "start_action = start")),
+        )
+        // A deleted line means strongSwan's default, `none`: drift too.
+        .step(
+            drift_of(DC1, &[r#"~ start_action\s+= "none" -> "trap""#]).before(|gw| {
+                drop_lines(gw, &conf(), 1, |line| !line.contains("start_action = trap"))
+            }),
+        )
+        .run();
+}
+
+/// A line strongSwan could not read either, inserted as line 8 (after the IKE
+/// `rekey_time`): plan and apply fail naming the file and line 8, and write nothing.
+/// Once the operator removes the line, everything is as before.
+fn garbage_in_swanctl_file_is_an_error_naming_file_and_line() {
+    let config = site(connection("dc1"));
+    let error = r"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 8: expected '=' or '\{' after 'this'";
+    TestCase::new()
+        .step(Step::apply(config.clone()))
+        .step(
+            Step::fails(Phase::Plan, config.clone(), error).before(|gw| {
+                let text = gw.swanctl("dc1");
+                assert_eq!(
+                    text.lines().nth(6).map(str::trim),
+                    Some("rekey_time = 28800s"),
+                    "line 7 should be the IKE rekey_time:\n{text}"
+                );
+                insert_line(gw, &conf(), 8, "        this line was typed by mistake");
+            }),
+        )
+        .step(Step::fails(Phase::Apply, config.clone(), error))
+        .step(
+            Step::apply(config)
+                .before(|gw| drop_lines(gw, &conf(), 1, |line| !line.contains("typed by mistake")))
+                .check_gateway(|gw| {
+                    assert!(!gw.swanctl("dc1").contains("typed by mistake"));
+                }),
+        )
+        .run();
+}
+
+/// The same for the NAT fragment: a stray line inside the prerouting chain, line 7. The
+/// connection's files are read together, so the error stops the connection and all its
+/// resources, not only the NAT context.
+fn garbage_in_nftables_file_is_an_error_naming_file_and_line() {
+    let config = site(connection("dc1"));
+    let error = r"Unreadable gateway file: \S*/nftables/dc1\.nft, line 7: unsupported rule: 'this' is not part of a static NAT rule";
+    TestCase::new()
+        .step(Step::apply(config.clone()))
+        .step(
+            Step::fails(Phase::Plan, config.clone(), error).before(|gw| {
+                let text = gw.nft("dc1");
+                assert!(
+                    text.lines()
+                        .nth(5)
+                        .is_some_and(|line| line.contains("comment \"billing-db\"")),
+                    "line 6 should be the first DNAT rule:\n{text}"
+                );
+                insert_line(gw, &nft(), 7, "        this line was typed by mistake");
+            }),
+        )
+        .step(Step::fails(Phase::Apply, config.clone(), error))
+        .step(
+            Step::apply(config)
+                .before(|gw| drop_lines(gw, &nft(), 1, |line| !line.contains("typed by mistake"))),
+        )
+        .run();
+}
+
+/// `terraform destroy` refreshes first, so a file broken by hand stops it with the same
+/// error naming file and line, before anything is deleted: nothing on the gateway and
+/// nothing in the state goes. Once the operator removes the hand edit, destroy leaves an
+/// empty gateway.
+fn destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired() {
+    let workspace = Workspace::new(ProviderMode::InProcess);
+    workspace.write_config(&site(connection("dc1")));
+    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
+    let gateway = workspace.gateway();
+    let created = workspace.state();
+    insert_line(
+        gateway,
+        &conf(),
+        8,
+        "        this line was typed by mistake",
+    );
+    let broken = gateway.snapshot();
+
+    let run = workspace.run(&["destroy", "-auto-approve", "-input=false"]);
+    assert_ne!(
+        run.code,
+        0,
+        "destroy ignored a broken file:\n{}",
+        run.output()
+    );
+    assert_shows(
+        &run.output(),
+        r"Error: Unreadable gateway file\s+(?s:.*)/swanctl/conf\.d/dc1\.conf, line 8: ",
+        "destroy with a broken file",
+    );
+    assert_eq!(
+        gateway.snapshot(),
+        broken,
+        "a failed destroy changed the gateway"
+    );
+    assert_eq!(
+        workspace.state(),
+        created,
+        "a failed destroy changed the state"
+    );
+
+    drop_lines(gateway, &conf(), 1, |line| {
+        !line.contains("typed by mistake")
+    });
+    workspace.ok(&["destroy", "-auto-approve", "-input=false"]);
+    gateway.assert_empty();
+    assert!(workspace.state().is_empty(), "destroy left state behind");
+}
+
+/// Panics unless `output` matches `pattern`.
+fn assert_shows(output: &str, pattern: &str, context: &str) {
+    let regex = regex::Regex::new(pattern).expect("a valid pattern");
+    assert!(
+        regex.is_match(output),
+        "{context}: the output does not show {pattern}:\n{output}"
+    );
 }
