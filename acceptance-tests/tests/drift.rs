@@ -7,7 +7,7 @@
 mod common;
 
 use acceptance_tests::{
-    run_suite, test, Action, Gateway, Phase, ProviderMode, Step, TestCase, Workspace,
+    run_suite, test, Action, Gateway, ImportBy, Phase, ProviderMode, Step, TestCase, Workspace,
 };
 use common::*;
 
@@ -49,14 +49,14 @@ fn main() {
             "remote_ts_entry_removed_is_drift_recreating_the_remote_subnet",
             remote_ts_entry_removed_is_drift_recreating_the_remote_subnet,
         ),
-        // Known gap, kept visible: no resource owns the whole `remote_ts` list, so a
-        // subnet added by hand is not drift yet (see the issue note). Run it with
-        // `--include-ignored`.
         test(
             "remote_ts_entry_added_by_hand_is_drift_that_apply_removes",
             remote_ts_entry_added_by_hand_is_drift_that_apply_removes,
-        )
-        .with_ignored_flag(true),
+        ),
+        test(
+            "a_network_added_by_hand_is_adopted_by_declaring_it_not_by_importing_it",
+            a_network_added_by_hand_is_adopted_by_declaring_it_not_by_importing_it,
+        ),
         test(
             "nat_rule_pair_deleted_is_drift_on_translations",
             nat_rule_pair_deleted_is_drift_on_translations,
@@ -298,13 +298,13 @@ fn ipv6_peer_address_edit_is_drift_on_peer_address() {
         .run();
 }
 
-/// Only `remote_addrs` changed: the remote `id` (line 13) still names the old address,
+/// Only `remote_addrs` changed: the remote `id` (line 14) still names the old address,
 /// which the model (endpoints identified by their address) cannot hold. The reader says
 /// where instead of guessing; the file is left alone, and once the operator finishes the
 /// edit it is ordinary drift.
 fn peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line() {
     let config = site(connection("dc1"));
-    let error = r"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 13: remote id '203\.0\.113\.10' differs from the remote address";
+    let error = r"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 14: remote id '203\.0\.113\.10' differs from the remote address";
     TestCase::new()
         .step(Step::apply(config.clone()))
         .step(
@@ -316,9 +316,9 @@ fn peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line() {
                 );
                 let text = gw.swanctl("dc1");
                 assert_eq!(
-                    text.lines().nth(12).map(str::trim),
+                    text.lines().nth(13).map(str::trim),
                     Some("id = 203.0.113.10"),
-                    "line 13 should be the remote id:\n{text}"
+                    "line 14 should be the remote id:\n{text}"
                 );
             }),
         )
@@ -409,13 +409,65 @@ fn remote_ts_entry_removed_is_drift_recreating_the_remote_subnet() {
 fn remote_ts_entry_added_by_hand_is_drift_that_apply_removes() {
     TestCase::new()
         .step(Step::apply(site(connection("dc1"))))
-        .step(Step::drift(&[r"192\.168\.99\.0/24"]).before(|gw| {
+        .step(Step::drift(&[
+            r#"(?s)ipsec_vpn_connection\.dc1 will be updated in-place.*~ unmanaged_remote_subnets = \[\s*- "192\.168\.99\.0/24","#,
+            r"Plan: 0 to add, 1 to change, 0 to destroy",
+        ])
+        .before(|gw| {
             gw.replace(
                 &conf(),
                 "remote_ts = 192.168.10.0/24,192.168.20.0/24\n",
                 "remote_ts = 192.168.10.0/24,192.168.20.0/24,192.168.99.0/24\n",
             )
         }))
+        .run();
+}
+
+/// To keep a network someone added by hand, declare it: the plan then creates the
+/// subnet and the apply leaves it in `remote_ts`, now managed. Importing it instead is
+/// refused with that advice, because the connection would still plan to remove it.
+fn a_network_added_by_hand_is_adopted_by_declaring_it_not_by_importing_it() {
+    const EXTRA: &str = "ipsec_remote_subnet.extra";
+    let with_extra = format!(
+        "{}{}",
+        site(connection("dc1")),
+        remote_subnet("extra", "ipsec_vpn_connection.dc1.name", "192.168.99.0/24")
+    );
+    TestCase::new()
+        .step(Step::apply(site(connection("dc1"))))
+        .step(
+            Step::import(EXTRA, "dc1/192.168.99.0/24", ImportBy::Command)
+                .config(with_extra.clone())
+                .before(|gw| {
+                    gw.replace(
+                        &conf(),
+                        "remote_ts = 192.168.10.0/24,192.168.20.0/24\n",
+                        "remote_ts = 192.168.10.0/24,192.168.20.0/24,192.168.99.0/24\n",
+                    )
+                })
+                .import_fails(r"(?s)Cannot import a remote subnet added by hand.*Declare an\s+ipsec_remote_subnet"),
+        )
+        .step(
+            Step::apply(with_extra)
+                .expect(EXTRA, Action::Create)
+                .check(EXTRA, "id", "dc1/192.168.99.0/24")
+                .check(
+                    "ipsec_vpn_connection.dc1",
+                    "unmanaged_remote_subnets",
+                    serde_json::json!([]),
+                )
+                .check_gateway(|gw| {
+                    let text = gw.swanctl("dc1");
+                    assert!(
+                        text.contains("remote_ts = 192.168.10.0/24,192.168.20.0/24,192.168.99.0/24\n"),
+                        "{text}"
+                    );
+                    assert!(
+                        text.contains("# @remote_subnets 192.168.10.0/24,192.168.20.0/24,192.168.99.0/24\n"),
+                        "{text}"
+                    );
+                }),
+        )
         .run();
 }
 
@@ -572,23 +624,23 @@ fn start_action_edit_or_removal_is_drift_on_start_action() {
         .run();
 }
 
-/// A line strongSwan could not read either, inserted as line 8 (after the IKE
-/// `rekey_time`): plan and apply fail naming the file and line 8, and write nothing.
+/// A line strongSwan could not read either, inserted as line 9 (after the IKE
+/// `rekey_time`): plan and apply fail naming the file and line 9, and write nothing.
 /// Once the operator removes the line, everything is as before.
 fn garbage_in_swanctl_file_is_an_error_naming_file_and_line() {
     let config = site(connection("dc1"));
-    let error = r"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 8: expected '=' or '\{' after 'this'";
+    let error = r"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 9: expected '=' or '\{' after 'this'";
     TestCase::new()
         .step(Step::apply(config.clone()))
         .step(
             Step::fails(Phase::Plan, config.clone(), error).before(|gw| {
                 let text = gw.swanctl("dc1");
                 assert_eq!(
-                    text.lines().nth(6).map(str::trim),
+                    text.lines().nth(7).map(str::trim),
                     Some("rekey_time = 28800s"),
-                    "line 7 should be the IKE rekey_time:\n{text}"
+                    "line 8 should be the IKE rekey_time:\n{text}"
                 );
-                insert_line(gw, &conf(), 8, "        this line was typed by mistake");
+                insert_line(gw, &conf(), 9, "        this line was typed by mistake");
             }),
         )
         .step(Step::fails(Phase::Apply, config.clone(), error))
@@ -643,7 +695,7 @@ fn destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired
     insert_line(
         gateway,
         &conf(),
-        8,
+        9,
         "        this line was typed by mistake",
     );
     let broken = gateway.snapshot();
@@ -657,7 +709,7 @@ fn destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired
     );
     assert_shows(
         &run.output(),
-        r"Error: Unreadable gateway file\s+(?s:.*)/swanctl/conf\.d/dc1\.conf, line 8: ",
+        r"Error: Unreadable gateway file\s+(?s:.*)/swanctl/conf\.d/dc1\.conf, line 9: ",
         "destroy with a broken file",
     );
     assert_eq!(

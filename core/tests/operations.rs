@@ -264,3 +264,40 @@ mod planned_in_the_same_run {
         assert!(diags.is_empty(), "{diags}");
     }
 }
+
+/// A network added to `remote_ts` by hand survives edits that do not concern it, goes
+/// with an update of the connection, and becomes managed when it is declared.
+#[tokio::test]
+async fn networks_added_by_hand_are_kept_dropped_by_a_connection_update_or_adopted() {
+    let hand_added = Cidr::parse("192.168.99.0/24").unwrap();
+    let with_hand_edit = || {
+        let mut context = classic_context();
+        context.unmanaged_remote_subnets.insert(hand_added);
+        context
+    };
+
+    let (_dir, gateway) = gateway();
+    gateway.put(&with_hand_edit()).await.unwrap();
+    ops::create_remote_subnet(&gateway, &remote("192.168.30.0/24"))
+        .await
+        .unwrap();
+    let context = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert_eq!(context.unmanaged_remote_subnets, [hand_added].into());
+
+    ops::put_connection(&gateway, &classic_input(), Mode::Update)
+        .await
+        .unwrap();
+    let context = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert!(context.unmanaged_remote_subnets.is_empty());
+    assert!(context
+        .remote_subnets
+        .contains(&Cidr::parse("192.168.30.0/24").unwrap()));
+
+    gateway.put(&with_hand_edit()).await.unwrap();
+    ops::create_remote_subnet(&gateway, &remote("192.168.99.0/24"))
+        .await
+        .unwrap();
+    let context = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert!(context.unmanaged_remote_subnets.is_empty());
+    assert!(context.remote_subnets.contains(&hand_added));
+}

@@ -411,3 +411,60 @@ mod ikev1_children {
         assert_eq!(error.line, line, "{}", error.message);
     }
 }
+
+#[test]
+fn a_remote_network_added_by_hand_reads_as_unmanaged() {
+    let context = classic_context();
+    let rendered = render_swanctl(&context).to_string();
+    let edited = rendered.replace(
+        "remote_ts = 192.168.10.0/24,192.168.20.0/24",
+        "remote_ts = 192.168.10.0/24,192.168.20.0/24,192.168.99.0/24",
+    );
+    assert_ne!(edited, rendered);
+    let file = parse_swanctl(&edited, context.name()).unwrap();
+    assert_eq!(file.remote_subnets, context.remote_subnets);
+    assert_eq!(
+        file.unmanaged_remote_subnets,
+        [ipsec_core::model::Cidr::parse("192.168.99.0/24").unwrap()].into()
+    );
+
+    // A network removed by hand is simply missing, not unmanaged.
+    let removed = rendered.replace(
+        "remote_ts = 192.168.10.0/24,192.168.20.0/24",
+        "remote_ts = 192.168.10.0/24",
+    );
+    let file = parse_swanctl(&removed, context.name()).unwrap();
+    assert_eq!(file.remote_subnets.len(), 1);
+    assert!(file.unmanaged_remote_subnets.is_empty());
+}
+
+#[test]
+fn without_the_remote_subnets_record_every_remote_network_is_managed() {
+    let context = classic_context();
+    let rendered = render_swanctl(&context).to_string();
+    let hand_written: String = rendered
+        .lines()
+        .filter(|line| !line.starts_with("# @remote_subnets"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let file = parse_swanctl(&hand_written, context.name()).unwrap();
+    assert_eq!(file.remote_subnets, context.remote_subnets);
+    assert!(file.unmanaged_remote_subnets.is_empty());
+}
+
+#[test]
+fn a_broken_remote_subnets_record_is_an_error_at_its_line() {
+    let context = classic_context();
+    let rendered = render_swanctl(&context).to_string();
+    let broken = rendered.replace(
+        "# @remote_subnets 192.168.10.0/24",
+        "# @remote_subnets 192.168.10.0/33",
+    );
+    let error = parse_swanctl(&broken, context.name())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("line 2") && error.contains("192.168.10.0/33"),
+        "{error}"
+    );
+}

@@ -230,10 +230,16 @@ fn context() -> impl Strategy<Value = Context> {
         prop::option::of(nat()),
     )
         .prop_map(|(connection, remote, nat)| {
-            // IPv6 connections keep IPv4 remote subnets: the parser must not care.
+            // IPv6 connections keep IPv4 remote subnets: the parser must not care. Every
+            // third network stands for one added to `remote_ts` by hand.
+            let (unmanaged, managed): (Vec<_>, Vec<_>) = remote
+                .into_iter()
+                .enumerate()
+                .partition(|(i, _)| i % 3 == 2);
             Context {
                 connection,
-                remote_subnets: remote,
+                remote_subnets: managed.into_iter().map(|(_, cidr)| cidr).collect(),
+                unmanaged_remote_subnets: unmanaged.into_iter().map(|(_, cidr)| cidr).collect(),
                 nat,
             }
         })
@@ -255,6 +261,7 @@ proptest! {
         let file = parse_swanctl(&text, context.name()).map_err(|e| TestCaseError::fail(format!("{e}\n{}", *text)))?;
         prop_assert_eq!(&file.connection, &context.connection);
         prop_assert_eq!(&file.remote_subnets, &context.remote_subnets);
+        prop_assert_eq!(&file.unmanaged_remote_subnets, &context.unmanaged_remote_subnets);
         if let Some(nat) = &context.nat {
             let text = render_nftables(context.name(), nat, &NatTable::default());
             prop_assert_eq!(&parse_nftables(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?, nat);

@@ -6,6 +6,8 @@
 //! same edits run without writing in [`preview`], which is how plan-time checks against
 //! the gateway reuse the apply-time rules.
 
+use std::collections::BTreeSet;
+
 use super::{ApplyError, Change, Edit, Gateway, GatewayError};
 use crate::diag::{AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, Connection, ConnectionName, Context, NatContext};
@@ -144,8 +146,11 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
         let name = connection.name.clone();
         let context = match (current, mode) {
             (None, Mode::Create) => Context::new(connection),
+            // An update also drops remote networks added by hand: the plan that led
+            // here showed them going.
             (Some(existing), Mode::Update) => Context {
                 connection,
+                unmanaged_remote_subnets: BTreeSet::new(),
                 ..existing
             },
             (Some(_), Mode::Create) => {
@@ -169,6 +174,8 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
 pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
     Box::new(move |current| {
         let mut context = current.ok_or_else(|| missing_connection(&connection, "connection"))?;
+        // A network added to `remote_ts` by hand becomes managed by being declared.
+        context.unmanaged_remote_subnets.remove(&cidr);
         if !context.remote_subnets.insert(cidr) {
             return Err(Problem::error(
                 "Remote subnet already exists",

@@ -12,6 +12,11 @@ pub struct Context {
     pub connection: Connection,
     /// Protected networks on the remote side (each an `ipsec_remote_subnet`).
     pub remote_subnets: BTreeSet<Cidr>,
+    /// Remote networks the gateway tunnels that were added behind this library's back
+    /// (a hand edit of `remote_ts`): found on reading, kept by edits that do not concern
+    /// them, and dropped by an update of the connection, so that drift can be shown and
+    /// repaired although no `ipsec_remote_subnet` describes them.
+    pub unmanaged_remote_subnets: BTreeSet<Cidr>,
     /// The static NAT (`ipsec_nat_context`), if any.
     pub nat: Option<NatContext>,
 }
@@ -22,8 +27,18 @@ impl Context {
         Self {
             connection,
             remote_subnets: BTreeSet::new(),
+            unmanaged_remote_subnets: BTreeSet::new(),
             nat: None,
         }
+    }
+
+    /// Every remote network the gateway tunnels: the remote subnets and the unmanaged
+    /// ones (`remote_ts`).
+    pub fn remote_traffic_selectors(&self) -> BTreeSet<Cidr> {
+        self.remote_subnets
+            .union(&self.unmanaged_remote_subnets)
+            .copied()
+            .collect()
     }
 
     /// The connection's name, which names the context.

@@ -32,6 +32,14 @@ pub fn render_swanctl(context: &Context) -> Zeroizing<String> {
             c.phase2.dh_group.number()
         );
     }
+    // What this library put into `remote_ts`, so that an entry added by hand can be told
+    // apart on reading (see `Context::unmanaged_remote_subnets`).
+    let managed = join(context.remote_subnets.iter());
+    let _ = writeln!(
+        o,
+        "{}",
+        format!("{METADATA_PREFIX}remote_subnets {managed}").trim_end()
+    );
     let _ = writeln!(o, "connections {{");
     let _ = writeln!(o, "    {name} {{");
     let _ = writeln!(o, "        version = {}", c.ike_version.number());
@@ -148,7 +156,7 @@ pub fn children(context: &Context) -> Vec<ChildSpec> {
     let c = &context.connection;
     let name = c.name.as_str();
     let local: Vec<Cidr> = c.local_subnets.iter().copied().collect();
-    let remote: Vec<Cidr> = context.remote_subnets.iter().copied().collect();
+    let remote: Vec<Cidr> = context.remote_traffic_selectors().into_iter().collect();
     let pairs = local.len() * remote.len().max(1);
     if c.ike_version == IkeVersion::V2 || pairs <= 1 {
         return vec![ChildSpec {

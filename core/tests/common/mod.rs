@@ -72,6 +72,7 @@ pub fn context(input: &ConnectionInput, remote: &[&str], nat: Option<&NatContext
     Context {
         connection,
         remote_subnets: remote.iter().map(|r| Cidr::parse(r).unwrap()).collect(),
+        unmanaged_remote_subnets: Default::default(),
         nat,
     }
 }

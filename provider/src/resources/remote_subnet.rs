@@ -149,6 +149,19 @@ impl Resource for RemoteSubnet {
             Ok(Some(context)) if context.remote_subnets.contains(&cidr) => {
                 (Some(state(&connection, &cidr)), diags)
             }
+            // Importing it would leave the connection planning to remove it.
+            Ok(Some(context)) if context.unmanaged_remote_subnets.contains(&cidr) => (
+                None,
+                Diagnostic::error(
+                    "Cannot import a remote subnet added by hand",
+                    format!(
+                        "Connection \"{connection}\" tunnels {cidr} because its remote_ts was edited by hand, so the \
+                         connection shows it in unmanaged_remote_subnets. Declare an ipsec_remote_subnet with this cidr \
+                         instead of importing it: applying that adopts the network."
+                    ),
+                )
+                .into(),
+            ),
             Ok(Some(_)) => (
                 None,
                 Diagnostic::error(

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
-use ipsec_core::model::{Connection, ConnectionName, Encryption, Phase1, Phase2};
+use ipsec_core::model::{ConnectionName, Context, Encryption, Phase1, Phase2};
 use ipsec_core::validate::{
     check_connection_config, validate_connection, ConnectionInput, PhaseInput,
 };
@@ -69,6 +69,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                  matching traffic) or `start` (initiate at once). Default: `trap`.",
             ),
         Attribute::string("description").optional().describe("Free text for people; kept as a comment in the gateway's file."),
+        Attribute::string_set("unmanaged_remote_subnets").computed().describe(
+            "Remote networks the gateway tunnels for this connection that no `ipsec_remote_subnet` declares: \
+             entries added to `remote_ts` by hand. Always planned empty, so they show as drift and `apply` removes \
+             them; to keep one, declare an `ipsec_remote_subnet` for it.",
+        ),
     ],
 }
 });
@@ -146,6 +151,8 @@ impl Resource for VpnConnection {
     ) -> Diagnostics {
         let name = planned.attr("name").clone();
         planned.set_attr("id", name.clone());
+        // Whatever was added by hand goes: planning it empty is what shows it as drift.
+        planned.set_attr("unmanaged_remote_subnets", Value::Set(Vec::new()));
         omit_phase2_authentication_for_aead(planned, config);
 
         let Some(context) = context else {
@@ -182,10 +189,7 @@ impl Resource for VpnConnection {
         config: &Value,
     ) -> Outcome<Value> {
         match ops::put_connection(gateway, &input(config), Mode::Create).await {
-            Ok(applied) => (
-                Some(state(&applied.context.connection, planned)),
-                Diagnostics::new(),
-            ),
+            Ok(applied) => (Some(state(&applied.context, planned)), Diagnostics::new()),
             Err(error) => (None, errors_only(error.into_diagnostics())),
         }
     }
@@ -196,7 +200,7 @@ impl Resource for VpnConnection {
             return (None, Diagnostics::new());
         };
         match gateway.get(&name).await {
-            Ok(Some(context)) => (Some(state(&context.connection, prior)), Diagnostics::new()),
+            Ok(Some(context)) => (Some(state(&context, prior)), Diagnostics::new()),
             Ok(None) => (None, Diagnostics::new()),
             Err(error) => (None, gateway_error(&error)),
         }
@@ -216,10 +220,7 @@ impl Resource for VpnConnection {
             return (None, diags);
         }
         match ops::put_connection(gateway, &input, Mode::Update).await {
-            Ok(applied) => (
-                Some(state(&applied.context.connection, planned)),
-                Diagnostics::new(),
-            ),
+            Ok(applied) => (Some(state(&applied.context, planned)), Diagnostics::new()),
             Err(error) => (None, errors_only(error.into_diagnostics())),
         }
     }
@@ -250,7 +251,7 @@ impl Resource for VpnConnection {
             // `preshared_key` plans no change.
             Ok(Some(context)) => {
                 let key = Value::String(context.connection.preshared_key.expose().to_owned());
-                let mut imported = state(&context.connection, &Value::Null);
+                let mut imported = state(&context, &Value::Null);
                 imported.set_attr("preshared_key", key);
                 (Some(imported), Diagnostics::new())
             }
@@ -290,11 +291,12 @@ fn phase_input(phase: &Value) -> PhaseInput {
     }
 }
 
-/// The state of `connection`. The key is shown only where `like` (the planned or
-/// prior state) keeps it, because a connection configured with `preshared_key_wo`
-/// must never get its key into state; `preshared_key_wo_version` is not on the
-/// gateway, so it is carried over.
-fn state(connection: &Connection, like: &Value) -> Value {
+/// The state of the connection of `context`. The key is shown only where `like` (the
+/// planned or prior state) keeps it, because a connection configured with
+/// `preshared_key_wo` must never get its key into state; `preshared_key_wo_version` is
+/// not on the gateway, so it is carried over.
+fn state(context: &Context, like: &Value) -> Value {
+    let connection = &context.connection;
     let key = if like.attr("preshared_key").is_null() {
         Value::Null
     } else {
@@ -348,6 +350,15 @@ fn state(connection: &Connection, like: &Value) -> Value {
             (
                 "description",
                 Value::string_or_null(connection.description.clone()),
+            ),
+            (
+                "unmanaged_remote_subnets",
+                string_set(
+                    context
+                        .unmanaged_remote_subnets
+                        .iter()
+                        .map(ToString::to_string),
+                ),
             ),
         ]
         .into_iter()

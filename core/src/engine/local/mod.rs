@@ -214,6 +214,7 @@ impl Inner {
         Ok(Some(Context {
             connection: file.connection,
             remote_subnets: file.remote_subnets,
+            unmanaged_remote_subnets: file.unmanaged_remote_subnets,
             nat,
         }))
     }

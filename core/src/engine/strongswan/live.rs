@@ -46,7 +46,13 @@ pub(super) async fn view(
     if !local.is_empty() {
         context.connection.local_subnets = local;
     }
-    context.remote_subnets = remote;
+    // Selectors charon runs that the files do not record as written here were added
+    // behind the provider's back.
+    let (managed, unmanaged) = remote
+        .into_iter()
+        .partition(|cidr| context.remote_subnets.contains(cidr));
+    context.remote_subnets = managed;
+    context.unmanaged_remote_subnets = unmanaged;
     context.nat = match context.nat.take() {
         Some(nat) => nft.read(name, nat.static_nat_subnet).await?,
         // Chains without a NAT context in the files are not this provider's to judge.

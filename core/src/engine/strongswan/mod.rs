@@ -205,7 +205,7 @@ fn renegotiation(previous: &Context, next: &Context) -> Option<Renegotiate> {
     } else if old.phase2 != new.phase2
         || old.perfect_forward_secrecy != new.perfect_forward_secrecy
         || old.local_subnets != new.local_subnets
-        || previous.remote_subnets != next.remote_subnets
+        || previous.remote_traffic_selectors() != next.remote_traffic_selectors()
     {
         Some(Renegotiate::Child)
     } else {

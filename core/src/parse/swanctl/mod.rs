@@ -25,8 +25,13 @@ use crate::model::{
 pub struct SwanctlFile {
     /// The connection.
     pub connection: Connection,
-    /// The child's `remote_ts`.
+    /// The entries of `remote_ts` that the `# @remote_subnets` comment records as
+    /// written by this library; all of them in a file without that comment (written by
+    /// hand, or by an older version).
     pub remote_subnets: BTreeSet<Cidr>,
+    /// The entries of `remote_ts` added behind the library's back: not in
+    /// `# @remote_subnets`.
+    pub unmanaged_remote_subnets: BTreeSet<Cidr>,
 }
 
 /// Parses the file of connection `expected` (the file's name without `.conf`).
@@ -169,6 +174,16 @@ impl ConnectionReader<'_> {
             })?),
             None => None,
         };
+        let (remote_subnets, unmanaged_remote_subnets) = match self.meta("remote_subnets") {
+            Some(recorded) => {
+                let recorded = recorded_subnets(recorded)?;
+                child
+                    .remote_subnets
+                    .iter()
+                    .partition(|cidr| recorded.contains(cidr))
+            }
+            None => (child.remote_subnets, BTreeSet::new()),
+        };
         Ok(SwanctlFile {
             connection: Connection {
                 name: name.clone(),
@@ -183,7 +198,8 @@ impl ConnectionReader<'_> {
                 start_action: child.start_action,
                 description,
             },
-            remote_subnets: child.remote_subnets,
+            remote_subnets,
+            unmanaged_remote_subnets,
         })
     }
 
@@ -517,4 +533,22 @@ fn secret(
             format!("secret '{}' has no 'secret' value", section.name),
         )
     })
+}
+
+/// The networks of a `# @remote_subnets a,b` comment (none when it is empty).
+fn recorded_subnets(recorded: &Metadata) -> Result<BTreeSet<Cidr>, ParseError> {
+    recorded
+        .value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            Cidr::parse(item).map_err(|_| {
+                at(
+                    recorded.line,
+                    format!("@remote_subnets lists '{item}', which is not a network"),
+                )
+            })
+        })
+        .collect()
 }
