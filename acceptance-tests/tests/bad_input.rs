@@ -565,6 +565,21 @@ fn rows() -> Vec<Row> {
             },
         )
         .after(|| dc1().hcl()),
+        // The same rule from the other side: a connection's new local subnet that
+        // overlaps one of its remote subnets.
+        row(
+            "local_subnets_changed_onto_a_remote_subnet",
+            Plan,
+            "local_subnets",
+            r"(?i)overlap.*192\.168\.10\.0/24",
+            || {
+                dc1_with_remote().replace(
+                    "local_subnets = [\"10.1.0.0/16\"]",
+                    "local_subnets = [\"10.1.0.0/16\", \"192.168.0.0/16\"]",
+                )
+            },
+        )
+        .after(dc1_with_remote),
         row(
             "remote_subnet_overlapping_another_remote_subnet",
             Plan,

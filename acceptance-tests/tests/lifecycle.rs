@@ -43,6 +43,10 @@ fn main() {
             nat_context_translations_change_in_place,
         ),
         test(
+            "nat_table_setting_names_the_nftables_table",
+            nat_table_setting_names_the_nftables_table,
+        ),
+        test(
             "nat_context_moving_to_another_connection_replaces_it",
             nat_context_moving_to_another_connection_replaces_it,
         ),
@@ -544,5 +548,27 @@ fn nat_context_moving_to_another_connection_replaces_it() {
                     assert!(gateway.nft("dc2").contains("comment \"db\""));
                 }),
         )
+        .run();
+}
+
+/// The provider's `nat_table` names the table of every NAT fragment; the fragment is
+/// readable by the gateway's group only.
+fn nat_table_setting_names_the_nftables_table() {
+    use std::os::unix::fs::PermissionsExt;
+    let config = format!(
+        "provider \"ipsec\" {{\n  config_dir = \"{CONFIG_DIR}\"\n  nat_table  = \"edge_nat\"\n}}\n\n{}",
+        nat_config("10.1.255.88/29", &[("db", "10.1.255.92", "192.168.10.15")])
+    );
+    TestCase::new()
+        .step(Step::apply(config).check_gateway(|gateway| {
+            let nft = gateway.nft("dc1");
+            assert!(nft.contains("table inet edge_nat {"), "{nft}");
+            let mode = std::fs::metadata(gateway.root().join("nftables/dc1.nft"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o640);
+        }))
         .run();
 }
