@@ -644,10 +644,30 @@ fn new_proposals_are_an_update_in_place_that_the_tunnel_renegotiates() {
     lab.wait_until("the AES_CBC-256 SAs to be gone on both gateways", || {
         GATEWAYS
             .iter()
-            .all(|gw| !lab.list_sas(gw).contains("AES_CBC-256"))
+            .all(|gw| !settled_sas(&lab.list_sas(gw)).contains("AES_CBC-256"))
     });
     assert_host_b_through_tunnel(lab, "after the proposal change");
     rig.converged("the proposal change");
+}
+
+/// The SAs of a `swanctl --list-sas` listing without the half-open ones. Both ends
+/// change at once, so one may still start an exchange with the old proposals that the
+/// other abandons when its own change terminates the SA; the responder keeps that
+/// half-open SA (`CONNECTING`, passive) until charon's half-open timeout (30 s). It
+/// carries no traffic and is not a tunnel using the old algorithms.
+fn settled_sas(listing: &str) -> String {
+    let mut kept = String::new();
+    let mut keep = true;
+    for line in listing.lines() {
+        if !line.starts_with(char::is_whitespace) {
+            keep = !line.contains(", CONNECTING,");
+        }
+        if keep {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
 }
 
 /// Takes hostB's LAN out of gwA's tunnel (its remote subnet goes) and waits until both
