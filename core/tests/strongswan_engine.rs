@@ -222,3 +222,51 @@ async fn a_delete_leaves_no_connection_secret_or_nat() {
     assert!(!setup.config.join("swanctl/conf.d/dc1.conf").exists());
     assert_eq!(setup.gateway.get(&name("dc1")).await.unwrap(), None);
 }
+
+/// A new connection without NAT clears chains an earlier connection of its name left in
+/// the table, and a gateway that never had NAT gets no table at all.
+#[tokio::test]
+async fn a_new_connection_without_nat_clears_leftover_chains_and_adds_no_table() {
+    if skip_system_tests() {
+        return;
+    }
+    let setup = setup().await;
+    ops::put_connection(&setup.gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    assert!(
+        setup
+            .charon
+            .nft(&["list", "table", "inet", "ipsec_nat"])
+            .is_err(),
+        "a connection without NAT created the NAT table"
+    );
+
+    let mut other = classic_input();
+    other.name = "dc2".into();
+    for command in [
+        "add table inet ipsec_nat",
+        "add chain inet ipsec_nat dc2_prerouting { type nat hook prerouting priority dstnat; policy accept; }",
+        "add rule inet ipsec_nat dc2_prerouting ip daddr 10.1.255.92 dnat ip to 192.168.10.15 comment \"stale\"",
+    ] {
+        let args: Vec<&str> = command.split(' ').collect();
+        setup.charon.nft(&args).unwrap();
+    }
+    // A fresh gateway, as the next terraform run opens it.
+    let gateway = StrongswanGateway::open(
+        &setup.config,
+        NatTable::default(),
+        ViciUri::parse(&setup.charon.vici_uri()).unwrap(),
+        Some(setup.charon.netns().to_owned()),
+    )
+    .await
+    .unwrap();
+    ops::put_connection(&gateway, &other, Mode::Create)
+        .await
+        .unwrap();
+    let table = setup
+        .charon
+        .nft(&["list", "table", "inet", "ipsec_nat"])
+        .unwrap_or_default();
+    assert!(!table.contains("dc2_"), "{table}");
+}

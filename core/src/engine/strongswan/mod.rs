@@ -98,8 +98,13 @@ impl StrongswanGateway {
             .load_shared(&secret_id(name), key, &messages.owners)
             .await?;
         self.vici.load_conn(&messages.conn).await?;
-        // A gateway that never had NAT for this connection gets no (empty) table.
-        if context.nat.is_some() || previous.is_none_or(|p| p.nat.is_some()) {
+        // A gateway that never had NAT for this connection gets no (empty) table; a new
+        // one clears chains an earlier connection of its name may have left.
+        let had_nat = match previous {
+            Some(previous) => previous.nat.is_some(),
+            None => self.nft.has_chains(name).await?,
+        };
+        if context.nat.is_some() || had_nat {
             self.nft.replace(name, context.nat.as_ref()).await?;
         }
         if context.connection.start_action == StartAction::Start {

@@ -2,10 +2,13 @@
 //! atomic `nft -f` transaction and read back with `nft list chain`, inside the gateway's
 //! network namespace when the provider setting `netns` names one.
 
+use std::collections::BTreeSet;
 use std::process::Stdio;
+use std::sync::Arc;
 
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
+use tokio::sync::Mutex;
 
 use crate::gateway::GatewayError;
 use crate::model::{Cidr, ConnectionName, NatContext, NatTable};
@@ -17,12 +20,32 @@ use crate::render::{chain_names, rule_specs, METADATA_PREFIX};
 pub struct Nft {
     netns: Option<String>,
     table: NatTable,
+    /// The table's chains as listed once and then kept up to date by [`Nft::replace`]:
+    /// a new connection without NAT needs a transaction only to clear chains left by an
+    /// earlier connection of its name, and an `nft` process costs about half of loading
+    /// a connection. Chains made by hand meanwhile are not this engine's to judge.
+    chains: Arc<Mutex<Option<BTreeSet<String>>>>,
 }
 
 impl Nft {
     /// `nft` for `table`, in `netns` or the provider's own namespace.
     pub fn new(netns: Option<String>, table: NatTable) -> Self {
-        Self { netns, table }
+        Self {
+            netns,
+            table,
+            chains: Arc::default(),
+        }
+    }
+
+    /// Whether the table holds either chain of connection `name`.
+    pub async fn has_chains(&self, name: &ConnectionName) -> Result<bool, GatewayError> {
+        let mut cache = self.chains.lock().await;
+        let chains = match &mut *cache {
+            Some(chains) => chains,
+            empty => empty.insert(self.list_chains().await?),
+        };
+        let (pre, post) = chain_names(name);
+        Ok(chains.contains(&pre) || chains.contains(&post))
     }
 
     /// Replaces the connection's NAT with `nat` (removes it for `None`), atomically:
@@ -32,9 +55,41 @@ impl Nft {
         name: &ConnectionName,
         nat: Option<&NatContext>,
     ) -> Result<(), GatewayError> {
-        self.run(&["-f", "-"], Some(&self.transaction(name, nat)))
-            .await
-            .map(drop)
+        let outcome = self
+            .run(&["-f", "-"], Some(&self.transaction(name, nat)))
+            .await;
+        let mut cache = self.chains.lock().await;
+        match (&outcome, cache.as_mut()) {
+            (Ok(_), Some(chains)) => {
+                let (pre, post) = chain_names(name);
+                if nat.is_some() {
+                    chains.extend([pre, post]);
+                } else {
+                    chains.remove(&pre);
+                    chains.remove(&post);
+                }
+            }
+            // What a refused transaction left is not known: list again when asked.
+            (Err(_), _) => *cache = None,
+            (Ok(_), None) => {}
+        }
+        outcome.map(drop)
+    }
+
+    /// The names of the table's chains (none when the table does not exist).
+    async fn list_chains(&self) -> Result<BTreeSet<String>, GatewayError> {
+        let table = self.table.as_str();
+        match self.run(&["list", "table", "inet", table], None).await {
+            Ok(text) => Ok(text
+                .lines()
+                .filter_map(|line| line.trim().strip_prefix("chain "))
+                .map(|rest| rest.trim_end_matches('{').trim().to_owned())
+                .collect()),
+            Err(GatewayError::Engine(message)) if message.contains("No such file or directory") => {
+                Ok(BTreeSet::new())
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// The connection's live NAT; `static_nat_subnet` is not in nftables and comes from
