@@ -521,14 +521,15 @@ fn import(
     error: Option<Regex>,
     label: &str,
 ) {
+    // Read once: each `show -json` is a terraform process.
+    let created = workspace.state();
     let targets: Vec<(String, String)> = match what {
         ImportTargets::One { address, id } => vec![(address, id)],
-        ImportTargets::All => workspace
-            .state()
-            .into_iter()
+        ImportTargets::All => created
+            .iter()
             .map(|(address, values)| {
                 let id = values["id"].as_str().unwrap_or_default().to_owned();
-                (address, id)
+                (address.clone(), id)
             })
             .collect(),
     };
@@ -536,7 +537,7 @@ fn import(
     let fresh = workspace.sibling();
     fresh.write_config(config);
     let before = workspace.gateway().snapshot();
-    let every_resource = targets.len() == workspace.state().len();
+    let every_resource = targets.len() == created.len();
 
     let outcome = match by {
         ImportBy::Command => targets.iter().try_for_each(|(address, id)| {
@@ -606,7 +607,7 @@ fn import(
             );
             assert_eq!(
                 comparable(change.after.clone()),
-                comparable(workspace.resource(address)),
+                comparable(find(&created, address).clone()),
                 "{label}: the import block plans {address} differently from the created state"
             );
         }
@@ -627,10 +628,11 @@ fn import(
         fresh.remove_file("tfplan");
         fresh.remove_file("import.tf");
     }
+    let imported = fresh.state();
     for (address, _) in &targets {
         assert_eq!(
-            comparable(fresh.resource(address)),
-            comparable(workspace.resource(address)),
+            comparable(find(&imported, address).clone()),
+            comparable(find(&created, address).clone()),
             "{label}: the imported state of {address} differs from the created one"
         );
     }

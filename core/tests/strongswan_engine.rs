@@ -27,20 +27,25 @@ async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let charon = Charon::start(dir.path());
     let config = dir.path().join("gw");
-    let gateway = StrongswanGateway::open(
-        &config,
-        NatTable::default(),
-        ViciUri::parse(&charon.vici_uri()).unwrap(),
-        Some(charon.netns().to_owned()),
-    )
-    .await
-    .unwrap();
+    let gateway = open_gateway(&config, &charon).await;
     Setup {
         _dir: dir,
         config,
         charon,
         gateway,
     }
+}
+
+/// A `strongswan` engine on `config` for `charon`, as each terraform run opens one.
+async fn open_gateway(config: &std::path::Path, charon: &Charon) -> StrongswanGateway {
+    StrongswanGateway::open(
+        config,
+        NatTable::default(),
+        ViciUri::parse(&charon.vici_uri()).unwrap(),
+        Some(charon.netns().to_owned()),
+    )
+    .await
+    .unwrap()
 }
 
 /// The classic context, created through the resource operations.
@@ -253,14 +258,7 @@ async fn a_new_connection_without_nat_clears_leftover_chains_and_adds_no_table()
         setup.charon.nft(&args).unwrap();
     }
     // A fresh gateway, as the next terraform run opens it.
-    let gateway = StrongswanGateway::open(
-        &setup.config,
-        NatTable::default(),
-        ViciUri::parse(&setup.charon.vici_uri()).unwrap(),
-        Some(setup.charon.netns().to_owned()),
-    )
-    .await
-    .unwrap();
+    let gateway = open_gateway(&setup.config, &setup.charon).await;
     ops::put_connection(&gateway, &other, Mode::Create)
         .await
         .unwrap();
