@@ -243,6 +243,42 @@ async fn a_writer_killed_mid_write_leaves_the_old_or_the_new_configuration() {
 }
 
 #[tokio::test]
+async fn a_read_waits_for_a_writer_of_another_process_and_sees_its_commit() {
+    use ipsec_core::engine::local::lock::{DirLock, LockKind};
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = open_local(dir.path());
+    // Another process's writer, as far as the engine can tell: the dir's flock, held
+    // while the files change underneath.
+    let writer = DirLock::acquire(dir.path(), LockKind::Exclusive).unwrap();
+    write_bypassing_the_lock(dir.path(), &classic_context()).await;
+    let reader = tokio::spawn({
+        let gateway = gateway.clone();
+        async move { gateway.get(&name("dc1")).await }
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(
+        !reader.is_finished(),
+        "read while another process held the writer lock"
+    );
+    drop(writer);
+    let found = reader.await.unwrap().unwrap();
+    assert_eq!(found, Some(classic_context()));
+}
+
+/// Writes `context`'s files into `dir` as a writer holding the lock would: rendered
+/// by the engine in a scratch dir, then copied in without taking the lock.
+async fn write_bypassing_the_lock(dir: &Path, context: &ipsec_core::model::Context) {
+    let staging = tempfile::tempdir().unwrap();
+    open_local(staging.path()).put(context).await.unwrap();
+    for sub in ["swanctl/conf.d", "nftables"] {
+        for entry in std::fs::read_dir(staging.path().join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_file_broken_by_hand_is_an_error_naming_file_and_line_and_can_still_be_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let gateway = open_local(dir.path());

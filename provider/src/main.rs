@@ -56,7 +56,10 @@ fn main() -> ExitCode {
         Mode::Debug => logging::init_debug_logging(),
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: Terraform's calls are small and many, and this process shares the
+    // CPUs with Terraform itself, so handing each call between worker threads cost more
+    // than it gained (benchmarks). Engine work that blocks runs on tokio's blocking pool.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

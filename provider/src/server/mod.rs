@@ -157,7 +157,9 @@ fn stopped_diagnostic() -> Diagnostics {
 fn server_capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
-        get_provider_schema_optional: false,
+        // The schema is fixed at build time, so Terraform may reuse the one it fetched
+        // from the first instance instead of asking every instance it starts again.
+        get_provider_schema_optional: true,
         move_resource_state: false,
     }
 }

@@ -33,6 +33,29 @@ pub enum LockKind {
 impl DirLock {
     /// Blocks until the lock of `dir` is held.
     pub fn acquire(dir: &Path, kind: LockKind) -> Result<Self, GatewayError> {
+        let operation = match kind {
+            LockKind::Shared => FlockOperation::LockShared,
+            LockKind::Exclusive => FlockOperation::LockExclusive,
+        };
+        // A blocking flock does not report EWOULDBLOCK; should a kernel do so, it is an error.
+        Self::take(dir, operation)?.ok_or_else(|| GatewayError::Io {
+            action: "lock",
+            path: dir.join(LOCK_FILE),
+            source: std::io::ErrorKind::WouldBlock.into(),
+        })
+    }
+
+    /// The lock of `dir` if it can be held without waiting; `None` while another
+    /// holder excludes `kind`.
+    pub fn try_acquire(dir: &Path, kind: LockKind) -> Result<Option<Self>, GatewayError> {
+        let operation = match kind {
+            LockKind::Shared => FlockOperation::NonBlockingLockShared,
+            LockKind::Exclusive => FlockOperation::NonBlockingLockExclusive,
+        };
+        Self::take(dir, operation)
+    }
+
+    fn take(dir: &Path, operation: FlockOperation) -> Result<Option<Self>, GatewayError> {
         let path = dir.join(LOCK_FILE);
         let file = OpenOptions::new()
             .create(true)
@@ -45,15 +68,14 @@ impl DirLock {
                 path: path.clone(),
                 source,
             })?;
-        let operation = match kind {
-            LockKind::Shared => FlockOperation::LockShared,
-            LockKind::Exclusive => FlockOperation::LockExclusive,
-        };
-        flock(&file, operation).map_err(|errno| GatewayError::Io {
-            action: "lock",
-            path,
-            source: errno.into(),
-        })?;
-        Ok(Self { _file: file })
+        match flock(&file, operation) {
+            Ok(()) => Ok(Some(Self { _file: file })),
+            Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
+            Err(errno) => Err(GatewayError::Io {
+                action: "lock",
+                path,
+                source: errno.into(),
+            }),
+        }
     }
 }

@@ -119,6 +119,17 @@ impl Gateway for LocalGateway {
 
     async fn get(&self, name: &ConnectionName) -> Result<Option<Context>, GatewayError> {
         let _guard = self.inner.lock.read().await;
+        // Terraform reads one connection per resource at plan and refresh: two small
+        // files, cheaper to read here than to hand to a blocking thread and back. Only a
+        // writer of another process holding the dir (or a journal to recover) makes the
+        // read wait, and that wait belongs on a blocking thread.
+        if let Some(lock) = DirLock::try_acquire(&self.inner.root, LockKind::Shared)? {
+            if !self.inner.root.join(JOURNAL).exists() {
+                let found = self.inner.read(name);
+                drop(lock);
+                return found;
+            }
+        }
         let name = name.clone();
         self.blocking(move |inner| {
             let _lock = inner.lock_for_reading()?;
