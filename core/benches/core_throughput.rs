@@ -17,8 +17,14 @@ use ipsec_core::parse::{parse_nftables, parse_swanctl};
 use ipsec_core::render::{render_nftables, render_swanctl};
 use ipsec_core::validate::{
     check_context, validate_connection, validate_nat_context, validate_remote_subnet,
-    ConnectionInput, Focus, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
+    ConnectionInput, Focus, NatContextInput, RemoteSubnetInput, TranslationInput,
 };
+
+// The integration tests' fixtures, for their phase builder (a bench is its own crate).
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::phase;
 
 /// How many contexts a `*_10k` iteration processes.
 const COUNT: usize = 10_000;
@@ -35,20 +41,6 @@ struct RenderedSite {
     name: ConnectionName,
     swanctl: String,
     nftables: String,
-}
-
-fn phase(
-    encryption: &str,
-    authentication: Option<&str>,
-    dh_group: i64,
-    keylife: i64,
-) -> PhaseInput {
-    PhaseInput {
-        encryption: Some(encryption.into()),
-        authentication: authentication.map(Into::into),
-        dh_group: Some(dh_group),
-        keylife: Some(keylife),
-    }
 }
 
 /// Site `i`: connection `dc<i>` with its own peer, key and networks, and a few

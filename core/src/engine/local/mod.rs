@@ -123,12 +123,8 @@ impl Gateway for LocalGateway {
         // files, cheaper to read here than to hand to a blocking thread and back. Only a
         // writer of another process holding the dir (or a journal to recover) makes the
         // read wait, and that wait belongs on a blocking thread.
-        if let Some(lock) = DirLock::try_acquire(&self.inner.root, LockKind::Shared)? {
-            if !self.inner.root.join(JOURNAL).exists() {
-                let found = self.inner.read(name);
-                drop(lock);
-                return found;
-            }
+        if let Some(_lock) = self.inner.try_lock_for_reading()? {
+            return self.inner.read(name);
         }
         let name = name.clone();
         self.blocking(move |inner| {
@@ -195,6 +191,13 @@ impl Inner {
             &[Path::new(SWANCTL_DIR), Path::new(NFTABLES_DIR)],
         )?;
         Ok(lock)
+    }
+
+    /// The shared lock if it can be held now and there is no journal to recover;
+    /// `None` sends the caller to [`Self::lock_for_reading`] on a blocking thread.
+    fn try_lock_for_reading(&self) -> Result<Option<DirLock>, GatewayError> {
+        let lock = DirLock::try_acquire(&self.root, LockKind::Shared)?;
+        Ok(lock.filter(|_| !self.root.join(JOURNAL).exists()))
     }
 
     fn lock_for_reading(&self) -> Result<DirLock, GatewayError> {
