@@ -428,10 +428,10 @@ fn rows() -> Vec<Row> {
             "cidr", &["already has remote subnet 192.168.10.0/24", "terraform import ipsec_remote_subnet"]),
         row("remote subnet: its connection does not exist",
             CreateRemoteSubnet(|s| s.connection = "dc9".into()),
-            "connection", &["Connection not found", "\"dc9\""]),
+            "connection_name", &["Connection not found", "\"dc9\""]),
         row("remote subnet: its connection name is invalid",
             CreateRemoteSubnet(|s| s.connection = "DC1".into()),
-            "connection", &["Invalid connection name", "Did you mean \"dc1\"?"]),
+            "connection_name", &["Invalid connection name", "Did you mean \"dc1\"?"]),
 
         // ---- ipsec_nat_context
         row("NAT: local_ip outside static_nat_subnet",
@@ -485,13 +485,13 @@ fn rows() -> Vec<Row> {
             &["127.0.0.1", "not a host address"]),
         row("NAT: its connection does not exist",
             CreateNat(|n| n.connection = "dc9".into()),
-            "connection", &["Connection not found", "\"dc9\""]),
+            "connection_name", &["Connection not found", "\"dc9\""]),
         row("NAT: its connection name is invalid",
             CreateNat(|n| n.connection = "dc 1".into()),
-            "connection", &["Invalid connection name", "Did you mean \"dc-1\"?"]),
+            "connection_name", &["Invalid connection name", "Did you mean \"dc-1\"?"]),
         row("NAT: a second NAT context for a connection that has one",
             CreateNat(|_| {}),
-            "connection", &["already has a NAT context", "terraform import ipsec_nat_context"]),
+            "connection_name", &["already has a NAT context", "terraform import ipsec_nat_context"]),
         row("NAT: static_nat_subnet overlaps a remote subnet",
             UpdateNat(|n| {
                 n.static_nat_subnet = "192.168.20.0/29".into();
@@ -768,7 +768,7 @@ async fn several_problems_in_one_input_are_all_reported() {
                 s.cidr = "192.168.30.5/24".into();
             }),
             &[
-                ("connection", &["Did you mean \"dc1\"?"]),
+                ("connection_name", &["Did you mean \"dc1\"?"]),
                 ("cidr", &["did you mean 192.168.30.0/24?"]),
             ],
         ),

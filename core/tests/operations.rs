@@ -133,7 +133,7 @@ async fn preview_reports_a_missing_connection_at_plan_time() {
     assert!(diags.has_error());
     assert!(diags
         .iter()
-        .any(|d| d.summary == "Connection not found" && d.path.to_string() == "connection"));
+        .any(|d| d.summary == "Connection not found" && d.path.to_string() == "connection_name"));
     // Creating the connection itself needs nothing that exists.
     let connection = validate_connection(&classic_input()).0.unwrap();
     assert!(preview(

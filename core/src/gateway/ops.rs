@@ -173,7 +173,7 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
 /// The edit that adds `cidr` to the remote subnets of `connection`.
 pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
     Box::new(move |current| {
-        let mut context = current.ok_or_else(|| missing_connection(&connection, "connection"))?;
+        let mut context = current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
         // A network added to `remote_ts` by hand becomes managed by being declared.
         context.unmanaged_remote_subnets.remove(&cidr);
         if !context.remote_subnets.insert(cidr) {
@@ -194,7 +194,7 @@ pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
 /// The edit that sets the NAT context of `connection`.
 pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit {
     Box::new(move |current| {
-        let mut context = current.ok_or_else(|| missing_connection(&connection, "connection"))?;
+        let mut context = current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
         match (&context.nat, mode) {
             (Some(_), Mode::Create) => {
                 return Err(Problem::error(
@@ -204,7 +204,7 @@ pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit
                          under Terraform with `terraform import ipsec_nat_context.<label> {connection}`."
                     ),
                 )
-                .at(AttributePath::root("connection"))
+                .at(AttributePath::root("connection_name"))
                 .into())
             }
             (None, Mode::Update) => {
@@ -212,7 +212,7 @@ pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit
                     "NAT context not found",
                     format!("Connection {connection} has no NAT context any more; it was removed outside Terraform."),
                 )
-                .at(AttributePath::root("connection"))
+                .at(AttributePath::root("connection_name"))
                 .into())
             }
             _ => {}

@@ -29,7 +29,7 @@ fn validate_nat_context_with(
     let mut diags = Diagnostics::new();
     let connection = unknown.take(
         &mut diags,
-        &AttributePath::root("connection"),
+        &AttributePath::root("connection_name"),
         ConnectionName::parse(&input.connection),
     );
     let subnet_path = AttributePath::root("static_nat_subnet");

@@ -22,7 +22,7 @@ fn validate_remote_subnet_with(
     unknown: &Unknowns,
 ) -> (Option<(ConnectionName, Cidr)>, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let connection_path = AttributePath::root("connection");
+    let connection_path = AttributePath::root("connection_name");
     let cidr_path = AttributePath::root("cidr");
     let connection = unknown.take(
         &mut diags,
