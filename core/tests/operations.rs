@@ -212,7 +212,7 @@ mod planned_in_the_same_run {
         let planned = PlannedChanges::default();
         let edit = || ops::nat_edit(name("dc1"), nat_with_new_translation(), Mode::Update);
 
-        let alone = preview_planned(&gateway, &planned, &name("dc1"), None, edit()).await;
+        let alone = preview_planned(&gateway, &planned, &name("dc1"), None, edit).await;
         assert!(
             alone
                 .errors()
@@ -220,7 +220,7 @@ mod planned_in_the_same_run {
             "{alone}"
         );
         planned.plan_remote_subnet(&name("dc1"), Cidr::parse("192.168.30.0/24").unwrap());
-        let with_subnet = preview_planned(&gateway, &planned, &name("dc1"), None, edit()).await;
+        let with_subnet = preview_planned(&gateway, &planned, &name("dc1"), None, edit).await;
         assert!(with_subnet.is_empty(), "{with_subnet}");
     }
 
@@ -235,7 +235,7 @@ mod planned_in_the_same_run {
             &planned,
             &name("dc1"),
             Some(overlapping),
-            ops::remote_subnet_edit(name("dc1"), overlapping),
+            || ops::remote_subnet_edit(name("dc1"), overlapping),
         )
         .await;
         assert!(
@@ -258,7 +258,7 @@ mod planned_in_the_same_run {
             &planned,
             &name("dc1"),
             Some(cidr),
-            ops::remote_subnet_edit(name("dc1"), cidr),
+            || ops::remote_subnet_edit(name("dc1"), cidr),
         )
         .await;
         assert!(diags.is_empty(), "{diags}");

@@ -13,8 +13,11 @@ use async_trait::async_trait;
 use crate::diag::{AttributePath, Diagnostic, Diagnostics, Problem};
 use crate::model::{ConnectionName, Context};
 
+pub mod index;
 pub mod ops;
 pub mod planned;
+
+pub use index::GatewayIndex;
 
 /// What an edit decides to do with a context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,9 +30,11 @@ pub enum Change {
     Keep,
 }
 
-/// A read-modify-write step: given the context as stored now (or `None`), decide the
-/// change, or reject it with diagnostics (then nothing is written).
-pub type Edit = Box<dyn FnOnce(Option<Context>) -> Result<Change, Diagnostics> + Send + 'static>;
+/// A read-modify-write step: given the context as stored now (or `None`) and the
+/// gateway's index of every context (for the gateway-wide rules), decide the change, or
+/// reject it with diagnostics (then nothing is written).
+pub type Edit =
+    Box<dyn FnOnce(Option<Context>, &GatewayIndex) -> Result<Change, Diagnostics> + Send + 'static>;
 
 /// A gateway engine: the one I/O boundary of `core`.
 #[async_trait]
@@ -43,6 +48,9 @@ pub trait Gateway: Send + Sync {
     /// The names of every context on the gateway, sorted.
     async fn list(&self) -> Result<Vec<ConnectionName>, GatewayError>;
 
+    /// The summary of every context on the gateway, as the gateway-wide rules see it.
+    async fn index(&self) -> Result<GatewayIndex, GatewayError>;
+
     /// Reads the context `name`, applies `edit` and stores the result, all under the
     /// engine's writer lock so that concurrent edits of one context serialize.
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError>;
@@ -52,7 +60,7 @@ pub trait Gateway: Send + Sync {
         let context = context.clone();
         let name = context.name().clone();
         match self
-            .modify(&name, Box::new(move |_| Ok(Change::Put(Box::new(context)))))
+            .modify(&name, Box::new(move |_, _| Ok(Change::Put(Box::new(context)))))
             .await
         {
             Ok(_) => Ok(()),
@@ -63,7 +71,7 @@ pub trait Gateway: Send + Sync {
 
     /// Removes the context `name`; answers whether there was one.
     async fn delete(&self, name: &ConnectionName) -> Result<bool, GatewayError> {
-        let existed = Box::new(|current: Option<Context>| {
+        let existed = Box::new(|current: Option<Context>, _: &GatewayIndex| {
             Ok(if current.is_some() {
                 Change::Delete
             } else {

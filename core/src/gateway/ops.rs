@@ -7,14 +7,21 @@
 //! the gateway reuse the apply-time rules.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
-use super::{ApplyError, Change, Edit, Gateway, GatewayError};
+use super::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::diag::{AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, Connection, ConnectionName, Context, NatContext};
+use crate::validate::context::{CUSTOMER_OUTSIDE, SUBNET_IN_USE};
 use crate::validate::{
-    check_context, validate_connection, validate_nat_context, validate_remote_subnet,
-    ConnectionInput, Focus, NatContextInput, RemoteSubnetInput,
+    check_context, check_gateway, check_remote_subnet_removal, validate_connection,
+    validate_nat_context, validate_remote_subnet, ConnectionInput, Focus, NatContextInput,
+    RemoteSubnetInput,
 };
+
+/// The summary of a change that needs a connection the gateway does not have.
+pub const MISSING_CONNECTION: &str = "Connection not found";
 
 /// Whether an operation creates an object or changes an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,23 +75,25 @@ pub async fn create_remote_subnet(
     applied(change, warnings)
 }
 
-/// Removes a remote subnet; answers whether it existed.
+/// Removes a remote subnet; answers whether it existed. Refused while a NAT
+/// translation's `customer_ip` lies in it and in no other remote subnet.
 pub async fn delete_remote_subnet(
     gateway: &dyn Gateway,
     connection: &ConnectionName,
     cidr: Cidr,
 ) -> Result<bool, ApplyError> {
-    let edit: Edit = Box::new(move |current| {
-        Ok(match current {
-            Some(mut context) => {
-                if context.remote_subnets.remove(&cidr) {
-                    Change::Put(Box::new(context))
-                } else {
-                    Change::Keep
-                }
-            }
-            None => Change::Keep,
-        })
+    let edit: Edit = Box::new(move |current, _| {
+        let Some(mut context) = current else {
+            return Ok(Change::Keep);
+        };
+        if !context.remote_subnets.remove(&cidr) {
+            return Ok(Change::Keep);
+        }
+        let diags = check_remote_subnet_removal(&context, cidr);
+        if diags.has_error() {
+            return Err(diags);
+        }
+        Ok(Change::Put(Box::new(context)))
     });
     Ok(matches!(
         gateway.modify(connection, edit).await?,
@@ -110,7 +119,7 @@ pub async fn delete_nat_context(
     gateway: &dyn Gateway,
     connection: &ConnectionName,
 ) -> Result<bool, ApplyError> {
-    let edit: Edit = Box::new(|current| {
+    let edit: Edit = Box::new(|current, _| {
         Ok(match current {
             Some(mut context) => {
                 if context.nat.take().is_some() {
@@ -134,15 +143,59 @@ pub async fn delete_nat_context(
 /// known through [`super::planned`], as long as its dependents reference it, which they
 /// must anyway for Terraform to create it first.)
 pub async fn preview(gateway: &dyn Gateway, name: &ConnectionName, edit: Edit) -> Diagnostics {
-    match gateway.get(name).await {
-        Ok(current) => edit(current).err().unwrap_or_default(),
+    match read_with_index(gateway, name).await {
+        Ok((current, index)) => edit(current, &index).err().unwrap_or_default(),
         Err(error) => error.to_diagnostic().into(),
     }
 }
 
+/// The context `name` and the gateway's index, as a plan-time check sees them.
+pub async fn read_with_index(
+    gateway: &dyn Gateway,
+    name: &ConnectionName,
+) -> Result<(Option<Context>, GatewayIndex), GatewayError> {
+    Ok((gateway.get(name).await?, gateway.index().await?))
+}
+
+/// Runs `operation` again while it is refused only for something another change of the
+/// same apply may be about to provide (its connection, a remote subnet for a
+/// translation) or remove (a translation still using a subnet), for at most `patience`.
+///
+/// Terraform applies resources that do not reference each other in any order, at once;
+/// a user who names a connection by a literal string, or forgets a `depends_on`, would
+/// otherwise see an apply that fails, then succeeds when run again.
+pub async fn patiently<T, F, Fut>(patience: Duration, mut operation: F) -> Result<T, ApplyError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApplyError>>,
+{
+    let deadline = Instant::now() + patience;
+    let mut pause = Duration::from_millis(20);
+    loop {
+        match operation().await {
+            Err(ApplyError::Rejected(diags))
+                if waits_for_another_change(&diags) && Instant::now() + pause < deadline =>
+            {
+                tracing::debug!(pause_ms = pause.as_millis() as u64, "change refused for now; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(500));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// Whether every error in `diags` is one that a concurrent change can resolve.
+pub fn waits_for_another_change(diags: &Diagnostics) -> bool {
+    diags.has_error()
+        && diags
+            .errors()
+            .all(|d| [MISSING_CONNECTION, CUSTOMER_OUTSIDE, SUBNET_IN_USE].contains(&d.summary.as_str()))
+}
+
 /// The edit that creates (`Mode::Create`) or replaces (`Mode::Update`) a connection.
 pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
-    Box::new(move |current| {
+    Box::new(move |current, index| {
         let name = connection.name.clone();
         let context = match (current, mode) {
             (None, Mode::Create) => Context::new(connection),
@@ -158,7 +211,10 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
                     "Connection already exists",
                     format!(
                         "The gateway already has a connection named \"{name}\". Choose another name, or bring it \
-                         under Terraform with `terraform import ipsec_vpn_connection.<label> {name}`."
+                         under Terraform with `terraform import ipsec_vpn_connection.<label> {name}`. (A replacement \
+                         with lifecycle {{ create_before_destroy = true }} cannot keep the name: the gateway holds one \
+                         connection per name, so the new one must be created under another name, or without \
+                         create_before_destroy.)"
                     ),
                 )
                 .at(AttributePath::root("name"))
@@ -166,13 +222,13 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
             }
             (None, Mode::Update) => return Err(missing_connection(&name, "name")),
         };
-        checked(context, Focus::Connection)
+        checked(context, Focus::Connection, index)
     })
 }
 
 /// The edit that adds `cidr` to the remote subnets of `connection`.
 pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
-    Box::new(move |current| {
+    Box::new(move |current, index| {
         let mut context = current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
         // A network added to `remote_ts` by hand becomes managed by being declared.
         context.unmanaged_remote_subnets.remove(&cidr);
@@ -187,13 +243,13 @@ pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
             .at(AttributePath::root("cidr"))
             .into());
         }
-        checked(context, Focus::RemoteSubnet(cidr))
+        checked(context, Focus::RemoteSubnet(cidr), index)
     })
 }
 
 /// The edit that sets the NAT context of `connection`.
 pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit {
-    Box::new(move |current| {
+    Box::new(move |current, index| {
         let mut context = current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
         match (&context.nat, mode) {
             (Some(_), Mode::Create) => {
@@ -218,21 +274,22 @@ pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit
             _ => {}
         }
         context.nat = Some(nat);
-        checked(context, Focus::Nat)
+        checked(context, Focus::Nat, index)
     })
 }
 
 fn missing_connection(name: &ConnectionName, attribute: &str) -> Diagnostics {
     Problem::error(
-        "Connection not found",
+        MISSING_CONNECTION,
         format!("The gateway has no connection named \"{name}\". Create the ipsec_vpn_connection first (reference its name attribute so Terraform orders them)."),
     )
     .at(AttributePath::root(attribute))
     .into()
 }
 
-fn checked(context: Context, focus: Focus) -> Result<Change, Diagnostics> {
-    let diags = check_context(&context, focus);
+fn checked(context: Context, focus: Focus, index: &GatewayIndex) -> Result<Change, Diagnostics> {
+    let mut diags = check_context(&context, focus);
+    diags.extend(check_gateway(&context, focus, index));
     if diags.has_error() {
         Err(diags)
     } else {

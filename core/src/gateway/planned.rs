@@ -10,15 +10,28 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use super::{Edit, Gateway};
+use tokio::sync::Notify;
+
+use super::index::Summary;
+use super::ops::{read_with_index, waits_for_another_change};
+use super::{Edit, Gateway, GatewayIndex};
 use crate::diag::Diagnostics;
 use crate::model::{Cidr, Connection, ConnectionName, Context};
+
+/// How long a plan-time check that misses its connection or a remote subnet waits for
+/// a concurrent plan of the same run to provide it. Terraform plans resources that do
+/// not reference each other at once, so without this the outcome would depend on which
+/// plan came first: the same configuration would give different plans.
+pub const PLAN_PATIENCE: Duration = Duration::from_secs(2);
 
 /// The changes planned so far in this process.
 #[derive(Debug, Default)]
 pub struct PlannedChanges {
     contexts: Mutex<BTreeMap<ConnectionName, Planned>>,
+    /// Woken whenever a plan is recorded.
+    recorded: Notify,
 }
 
 #[derive(Debug, Default)]
@@ -33,6 +46,7 @@ impl PlannedChanges {
         self.with(&connection.name.clone(), |planned| {
             planned.connection = Some(connection)
         });
+        self.recorded.notify_waiters();
     }
 
     /// Records a remote subnet a plan creates.
@@ -40,6 +54,7 @@ impl PlannedChanges {
         self.with(connection, |planned| {
             planned.remote_subnets.insert(cidr);
         });
+        self.recorded.notify_waiters();
     }
 
     /// `current` (what the gateway holds) with the planned connection and remote
@@ -71,6 +86,27 @@ impl PlannedChanges {
         Some(context)
     }
 
+    /// `index` with the planned connections and remote subnets laid over it.
+    pub fn overlay_index(&self, mut index: GatewayIndex) -> GatewayIndex {
+        let contexts = self.contexts.lock().unwrap_or_else(|e| e.into_inner());
+        for (name, planned) in contexts.iter() {
+            let mut summary = match (&planned.connection, index.get(name)) {
+                (Some(connection), Some(known)) => Summary {
+                    peer_address: connection.peer_address,
+                    local_address: connection.local_address,
+                    local_subnets: connection.local_subnets.clone(),
+                    ..known.clone()
+                },
+                (Some(connection), None) => Summary::of(&Context::new(connection.clone())),
+                (None, Some(known)) => known.clone(),
+                (None, None) => continue,
+            };
+            summary.remote_subnets.extend(planned.remote_subnets.iter().copied());
+            index.set(name.clone(), summary);
+        }
+        index
+    }
+
     fn with(&self, name: &ConnectionName, change: impl FnOnce(&mut Planned)) {
         // A poisoned lock only means a panic elsewhere; the map itself is whole.
         let mut contexts = self.contexts.lock().unwrap_or_else(|e| e.into_inner());
@@ -78,18 +114,37 @@ impl PlannedChanges {
     }
 }
 
-/// Like [`super::ops::preview`], against the gateway with `planned` laid over it.
+/// Like [`super::ops::preview`], against the gateway with `planned` laid over it. When
+/// the edit misses its connection or a remote subnet, it waits up to [`PLAN_PATIENCE`]
+/// for another plan of the run to record it, so that the answer does not depend on the
+/// order in which Terraform plans independent resources.
 pub async fn preview_planned(
     gateway: &dyn Gateway,
     planned: &PlannedChanges,
     name: &ConnectionName,
     except: Option<Cidr>,
-    edit: Edit,
+    edit: impl Fn() -> Edit,
 ) -> Diagnostics {
-    match gateway.get(name).await {
-        Ok(current) => edit(planned.overlay(name, current, except))
-            .err()
-            .unwrap_or_default(),
-        Err(error) => error.to_diagnostic().into(),
+    let (current, index) = match read_with_index(gateway, name).await {
+        Ok(read) => read,
+        Err(error) => return error.to_diagnostic().into(),
+    };
+    let deadline = Instant::now() + PLAN_PATIENCE;
+    loop {
+        let recorded = planned.recorded.notified();
+        tokio::pin!(recorded);
+        // Registered before the check, so a plan recorded during it is not missed.
+        recorded.as_mut().enable();
+        let diags = edit()(
+            planned.overlay(name, current.clone(), except),
+            &planned.overlay_index(index.clone()),
+        )
+        .err()
+        .unwrap_or_default();
+        let now = Instant::now();
+        if !waits_for_another_change(&diags) || now >= deadline {
+            return diags;
+        }
+        let _ = tokio::time::timeout(deadline - now, recorded).await;
     }
 }

@@ -94,7 +94,7 @@ pub fn check_context(context: &Context, focus: Focus) -> Diagnostics {
                     };
                     diags.add(
                         Problem::error(
-                            "customer_ip outside every remote subnet",
+                            CUSTOMER_OUTSIDE,
                             format!(
                                 "customer_ip {customer} is not inside any remote subnet of connection {} ({known}). \
                                  Add an ipsec_remote_subnet that contains it; if one is added in the same run, \
@@ -110,3 +110,38 @@ pub fn check_context(context: &Context, focus: Focus) -> Diagnostics {
     }
     diags
 }
+
+/// Checks that `context`, from which remote subnet `removed` was just taken, still
+/// covers every translation's `customer_ip`: a translation whose customer host is no
+/// longer tunnelled would leave the gateway in a state every later plan rejects.
+pub fn check_remote_subnet_removal(context: &Context, removed: Cidr) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let Some(nat) = &context.nat else {
+        return diags;
+    };
+    let remote = context.remote_traffic_selectors();
+    for (name, translation) in &nat.translations {
+        let customer = translation.customer_ip.ip();
+        if removed.contains(customer) && !remote.iter().any(|r| r.contains(customer)) {
+            diags.add(
+                Problem::error(
+                    SUBNET_IN_USE,
+                    format!(
+                        "Remote subnet {removed} of connection {} holds customer_ip {customer} of NAT translation \
+                         \"{name}\". Remove or change that translation in the ipsec_nat_context first (in the same \
+                         apply is fine), then the subnet.",
+                        context.connection.name
+                    ),
+                ),
+                AttributePath::root("cidr"),
+            );
+        }
+    }
+    diags
+}
+
+/// The summary of a refused removal of a remote subnet that a translation still uses.
+pub const SUBNET_IN_USE: &str = "Remote subnet still used by a NAT translation";
+
+/// The summary of a translation whose customer host lies outside every remote subnet.
+pub const CUSTOMER_OUTSIDE: &str = "customer_ip outside every remote subnet";

@@ -2,17 +2,20 @@
 //! and every problem is reported, not just the first.
 //!
 //! Per-object rules live in one file per resource; rules that span the objects of one
-//! context live in [`context`] and run against what the gateway holds.
+//! context live in [`context`], and rules that span the contexts of a gateway in
+//! [`gateway`]; both run against what the gateway holds.
 
 pub mod connection;
 pub mod context;
+pub mod gateway;
 pub mod input;
 pub mod nat;
 pub mod remote_subnet;
 pub mod unknowns;
 
 pub use connection::{check_connection_config, validate_connection};
-pub use context::{check_context, Focus};
+pub use context::{check_context, check_remote_subnet_removal, Focus};
+pub use gateway::check_gateway;
 pub use input::{
     ConnectionInput, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
 };

@@ -5,6 +5,7 @@
 //! `nftables/<name>.nft` (mode 0640, only when the connection has a NAT context). Every
 //! change is committed atomically by [`journal`] under the [`lock`] of the dir.
 
+pub mod index;
 pub mod journal;
 pub mod lock;
 
@@ -17,9 +18,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use zeroize::Zeroizing;
 
+use self::index::{ContextFiles, StoredIndex};
 use self::journal::{commit, recover, FileOp, JOURNAL};
 use self::lock::{DirLock, LockKind};
-use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError};
+use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::model::{ConnectionName, Context, NatTable};
 use crate::parse::{parse_nftables, parse_swanctl, ParseError};
 use crate::render::{render_nftables, render_swanctl};
@@ -45,6 +47,8 @@ struct Inner {
     nat_table: NatTable,
     /// Serializes this process's writers before they reach the cross-process `flock`.
     lock: tokio::sync::RwLock<()>,
+    /// The gateway index as last seen by this process (loaded from its file on first use).
+    index: std::sync::Mutex<Option<StoredIndex>>,
 }
 
 impl LocalGateway {
@@ -70,6 +74,7 @@ impl LocalGateway {
                 root,
                 nat_table,
                 lock: tokio::sync::RwLock::new(()),
+                index: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -145,22 +150,34 @@ impl Gateway for LocalGateway {
         .map_err(ApplyError::into_gateway_error)
     }
 
+    async fn index(&self) -> Result<GatewayIndex, GatewayError> {
+        let _guard = self.inner.lock.read().await;
+        if let Some(_lock) = self.inner.try_lock_for_reading()? {
+            return self
+                .inner
+                .with_index(|_, index, _| Ok(index))
+                .map_err(ApplyError::into_gateway_error);
+        }
+        self.blocking(|inner| {
+            let _lock = inner.lock_for_reading()?;
+            Ok(inner.with_index(|_, index, _| Ok(index))?)
+        })
+        .await
+        .map_err(ApplyError::into_gateway_error)
+    }
+
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {
         let _guard = self.inner.lock.write().await;
         let name = name.clone();
         self.blocking(move |inner| {
             let _lock = inner.lock_for_writing()?;
             let current = inner.read(&name)?;
-            let change = edit(current).map_err(ApplyError::Rejected)?;
-            match &change {
-                Change::Put(context) if context.name() != &name => {
-                    return Err(GatewayError::Engine(format!("an edit of {name} tried to store {}", context.name())).into())
-                }
-                // Files already as rendered (content and mode) are left alone by `write`.
-                Change::Put(context) => inner.write(context)?,
-                Change::Delete => inner.remove(&name)?,
-                Change::Keep => {}
-            }
+            let change = inner.with_index(|stored, index, changed| {
+                let change = edit(current, &index).map_err(ApplyError::Rejected)?;
+                inner.store(&name, &change)?;
+                inner.remember(stored, &name, &change, changed);
+                Ok(change)
+            })?;
             tracing::debug!(engine = "local", connection = %name, change = change_kind(&change), "modified context");
             Ok(change)
         })
@@ -175,6 +192,9 @@ impl Gateway for LocalGateway {
             let _lock = inner.lock_for_writing()?;
             let existed = inner.root.join(swanctl_file(&name)).exists();
             inner.remove(&name)?;
+            let mut stored = inner.stored_index();
+            let stored = stored.get_or_insert_with(|| StoredIndex::load(&inner.root));
+            inner.remember(stored, &name, &Change::Delete, false);
             tracing::debug!(engine = "local", connection = %name, existed, "deleted context");
             Ok(existed)
         })
@@ -184,6 +204,66 @@ impl Gateway for LocalGateway {
 }
 
 impl Inner {
+    /// Runs `work` with the stored index brought up to date with the files: it gets the
+    /// stored index, the gateway index and whether the refresh changed any entry.
+    /// The caller holds the dir's lock.
+    fn with_index<T>(
+        &self,
+        work: impl FnOnce(&mut StoredIndex, GatewayIndex, bool) -> Result<T, ApplyError>,
+    ) -> Result<T, ApplyError> {
+        let mut stored = self.stored_index();
+        let stored = stored.get_or_insert_with(|| StoredIndex::load(&self.root));
+        let names = self.list()?;
+        let (index, changed) = stored.refresh(
+            &self.root,
+            &names,
+            |name| (swanctl_file(name), nftables_file(name)),
+            |name| self.read(name),
+        );
+        work(stored, index, changed)
+    }
+
+    fn stored_index(&self) -> std::sync::MutexGuard<'_, Option<StoredIndex>> {
+        // A poisoned lock only means a panic elsewhere; the cache is rebuilt from files anyway.
+        self.index.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes what `change` says to the files.
+    fn store(&self, name: &ConnectionName, change: &Change) -> Result<(), GatewayError> {
+        match change {
+            Change::Put(context) if context.name() != name => Err(GatewayError::Engine(format!(
+                "an edit of {name} tried to store {}",
+                context.name()
+            ))),
+            // Files already as rendered (content and mode) are left alone by `write`.
+            Change::Put(context) => self.write(context),
+            Change::Delete => self.remove(name),
+            Change::Keep => Ok(()),
+        }
+    }
+
+    /// Records `change` in the index and saves it when anything changed. The index is a
+    /// cache: failing to save it costs a rebuild later, never a change.
+    fn remember(&self, stored: &mut StoredIndex, name: &ConnectionName, change: &Change, changed: bool) {
+        let context = match change {
+            Change::Keep if !changed => return,
+            Change::Keep => None,
+            Change::Put(context) => Some(context.as_ref()),
+            Change::Delete => None,
+        };
+        if !matches!(change, Change::Keep) {
+            let (swanctl, nftables) = (swanctl_file(name), nftables_file(name));
+            let files = ContextFiles {
+                swanctl: &swanctl,
+                nftables: &nftables,
+            };
+            stored.update(&self.root, name, context, files);
+        }
+        if let Err(error) = stored.save(&self.root) {
+            tracing::warn!(%error, "could not save the gateway index; it will be rebuilt");
+        }
+    }
+
     fn lock_for_writing(&self) -> Result<DirLock, GatewayError> {
         let lock = DirLock::acquire(&self.root, LockKind::Exclusive)?;
         recover(

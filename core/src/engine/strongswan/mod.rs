@@ -26,7 +26,7 @@ use self::nft::Nft;
 use self::vici::Vici;
 pub use self::vici::ViciUri;
 use super::LocalGateway;
-use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError};
+use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::model::{ConnectionName, Context, NatTable, StartAction};
 use crate::render::children;
 
@@ -250,11 +250,18 @@ impl Gateway for StrongswanGateway {
             .collect())
     }
 
+    /// The files' index: charon reports neither proposals nor NAT, and the files follow
+    /// every change this engine makes.
+    async fn index(&self) -> Result<GatewayIndex, GatewayError> {
+        self.files.index().await
+    }
+
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {
         let _writer = self.writer.lock().await;
         let stored = self.files.get(name).await?;
         let current = live::view(&self.vici, &self.nft, name, stored.clone()).await?;
-        let change = edit(current).map_err(ApplyError::Rejected)?;
+        let index = self.files.index().await?;
+        let change = edit(current, &index).map_err(ApplyError::Rejected)?;
         match &change {
             Change::Keep => {}
             Change::Put(context) => self.put_live(stored.as_ref(), context).await?,

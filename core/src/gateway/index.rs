@@ -1,0 +1,171 @@
+//! The gateway-wide index: what the rules spanning connections need to know of each
+//! context (endpoints, networks, NAT addresses), without reading every context.
+//!
+//! Engines keep it under the same lock as the contexts and rebuild an entry from the
+//! files whenever it is missing or stale. It is never the source of truth for drift: a
+//! context's own read-back is.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Cidr, ConnectionName, Context, EndpointAddress, HostAddress};
+
+/// The summary of one context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// The peer's address.
+    pub peer_address: EndpointAddress,
+    /// The gateway's own address, if pinned.
+    pub local_address: Option<EndpointAddress>,
+    /// Local protected networks.
+    pub local_subnets: BTreeSet<Cidr>,
+    /// Every remote network the connection tunnels (managed or added by hand).
+    pub remote_subnets: BTreeSet<Cidr>,
+    /// The static NAT subnet, when the connection has NAT.
+    pub static_nat_subnet: Option<Cidr>,
+    /// The translations' local addresses, with the translation's name.
+    pub local_ips: BTreeMap<HostAddress, String>,
+}
+
+impl Summary {
+    /// The summary of `context`.
+    pub fn of(context: &Context) -> Self {
+        let nat = context.nat.as_ref();
+        Self {
+            peer_address: context.connection.peer_address,
+            local_address: context.connection.local_address,
+            local_subnets: context.connection.local_subnets.clone(),
+            remote_subnets: context.remote_traffic_selectors(),
+            static_nat_subnet: nat.map(|nat| nat.static_nat_subnet),
+            local_ips: nat
+                .map(|nat| {
+                    nat.translations
+                        .iter()
+                        .map(|(name, t)| (t.local_ip, name.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Every context of a gateway, summarized, by connection name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GatewayIndex {
+    entries: BTreeMap<ConnectionName, Summary>,
+}
+
+impl GatewayIndex {
+    /// An empty index (a gateway without connections).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `context`, replacing what was known of its connection.
+    pub fn insert(&mut self, context: &Context) {
+        self.entries
+            .insert(context.name().clone(), Summary::of(context));
+    }
+
+    /// Sets the summary of `name`.
+    pub fn set(&mut self, name: ConnectionName, summary: Summary) {
+        self.entries.insert(name, summary);
+    }
+
+    /// Forgets the connection `name`.
+    pub fn remove(&mut self, name: &ConnectionName) {
+        self.entries.remove(name);
+    }
+
+    /// The summary of `name`, if known.
+    pub fn get(&self, name: &ConnectionName) -> Option<&Summary> {
+        self.entries.get(name)
+    }
+
+    /// Every context except `name`: the neighbours a change of `name` is judged against.
+    pub fn others<'a>(
+        &'a self,
+        name: &'a ConnectionName,
+    ) -> impl Iterator<Item = (&'a ConnectionName, &'a Summary)> + 'a {
+        self.entries.iter().filter(move |(other, _)| *other != name)
+    }
+
+    /// The number of contexts.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the gateway holds no context.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The summary as stored on disk: plain strings, so that the format does not depend on
+/// the model's types. An entry that no longer parses is rebuilt from the files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredSummary {
+    peer_address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    local_address: Option<String>,
+    local_subnets: Vec<String>,
+    remote_subnets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    static_nat_subnet: Option<String>,
+    #[serde(default)]
+    local_ips: BTreeMap<String, String>,
+}
+
+impl From<&Summary> for StoredSummary {
+    fn from(summary: &Summary) -> Self {
+        let strings = |set: &BTreeSet<Cidr>| set.iter().map(Cidr::to_string).collect();
+        Self {
+            peer_address: summary.peer_address.to_string(),
+            local_address: summary.local_address.map(|a| a.to_string()),
+            local_subnets: strings(&summary.local_subnets),
+            remote_subnets: strings(&summary.remote_subnets),
+            static_nat_subnet: summary.static_nat_subnet.map(|c| c.to_string()),
+            local_ips: summary
+                .local_ips
+                .iter()
+                .map(|(ip, name)| (ip.to_string(), name.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl StoredSummary {
+    /// The summary, or `None` if any value no longer parses.
+    pub fn parse(&self) -> Option<Summary> {
+        let cidrs = |list: &[String]| -> Option<BTreeSet<Cidr>> {
+            list.iter().map(|c| Cidr::parse(c).ok()).collect()
+        };
+        Some(Summary {
+            peer_address: EndpointAddress::parse(&self.peer_address).ok()?,
+            local_address: match &self.local_address {
+                Some(a) => Some(EndpointAddress::parse(a).ok()?),
+                None => None,
+            },
+            local_subnets: cidrs(&self.local_subnets)?,
+            remote_subnets: cidrs(&self.remote_subnets)?,
+            static_nat_subnet: match &self.static_nat_subnet {
+                Some(c) => Some(Cidr::parse(c).ok()?),
+                None => None,
+            },
+            local_ips: self
+                .local_ips
+                .iter()
+                .map(|(ip, name)| Some((HostAddress::parse(ip).ok()?, name.clone())))
+                .collect::<Option<_>>()?,
+        })
+    }
+}
+
+impl FromIterator<(ConnectionName, Summary)> for GatewayIndex {
+    fn from_iter<I: IntoIterator<Item = (ConnectionName, Summary)>>(iter: I) -> Self {
+        Self {
+            entries: iter.into_iter().collect(),
+        }
+    }
+}

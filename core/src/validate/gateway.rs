@@ -1,0 +1,147 @@
+//! Rules that span the contexts of one gateway (SPEC.md, "Gateway-wide rules"): two
+//! connections to one peer need different identities, NAT addresses are unique on the
+//! gateway, and two connections may not claim the same traffic in both directions.
+//!
+//! A change is judged against the gateway's index; each diagnostic goes to the attribute
+//! of the object being changed and names the other connection.
+
+use crate::diag::{AttributePath, Diagnostics, Problem};
+use crate::gateway::index::{GatewayIndex, Summary};
+use crate::model::{Cidr, ConnectionName, Context};
+
+use super::context::Focus;
+
+/// Checks `context`, about to be stored with `focus` changed, against the other
+/// contexts of `index`.
+pub fn check_gateway(context: &Context, focus: Focus, index: &GatewayIndex) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let name = context.name();
+    let mine = Summary::of(context);
+    for (other, theirs) in index.others(name) {
+        match focus {
+            Focus::Connection => {
+                same_identity(&mut diags, &mine, other, theirs);
+                both_directions_overlap(&mut diags, name, &mine, other, theirs, None);
+            }
+            Focus::RemoteSubnet(cidr) => {
+                both_directions_overlap(&mut diags, name, &mine, other, theirs, Some(cidr));
+            }
+            Focus::Nat => nat_addresses(&mut diags, context, other, theirs),
+        }
+    }
+    diags
+}
+
+/// Two connections to one peer with the same identities: charon picks one of them for
+/// every IKE_SA, so the other's key fails authentication.
+fn same_identity(diags: &mut Diagnostics, mine: &Summary, other: &ConnectionName, theirs: &Summary) {
+    if mine.peer_address != theirs.peer_address || mine.local_address != theirs.local_address {
+        return;
+    }
+    let local = match mine.local_address {
+        Some(address) => format!("local_address {address}"),
+        None => "no local_address".to_owned(),
+    };
+    diags.add(
+        Problem::error(
+            "Another connection has this peer",
+            format!(
+                "Connection \"{other}\" already connects to peer {} with {local}. Two connections to one peer \
+                 must differ in their IKE identities, or charon cannot tell which key to use: set a different \
+                 local_address, or manage both tunnels' networks in one connection.",
+                mine.peer_address
+            ),
+        ),
+        AttributePath::root("peer_address"),
+    );
+}
+
+/// Two connections whose local and remote networks both overlap install ambiguous
+/// policies. `only` restricts the remote side to one subnet (a remote subnet being added).
+fn both_directions_overlap(
+    diags: &mut Diagnostics,
+    name: &ConnectionName,
+    mine: &Summary,
+    other: &ConnectionName,
+    theirs: &Summary,
+    only: Option<Cidr>,
+) {
+    let Some(local) = first_overlap(&mine.local_subnets, &theirs.local_subnets) else {
+        return;
+    };
+    let remote_side: Vec<Cidr> = match only {
+        Some(cidr) => vec![cidr],
+        None => mine.remote_subnets.iter().copied().collect(),
+    };
+    let Some(remote) = remote_side
+        .iter()
+        .find_map(|r| theirs.remote_subnets.iter().find(|t| t.overlaps(r)).map(|t| (*r, *t)))
+    else {
+        return;
+    };
+    let path = match only {
+        Some(_) => AttributePath::root("cidr"),
+        None => AttributePath::root("local_subnets"),
+    };
+    diags.add(
+        Problem::error(
+            "Connections overlap in both directions",
+            format!(
+                "Connections \"{name}\" and \"{other}\" both tunnel traffic between {} and {}: local {} overlaps \
+                 {}, and remote {} overlaps {}. The gateway could not tell which tunnel a packet belongs to. \
+                 Make the local or the remote networks of the two connections disjoint.",
+                local.0, remote.0, local.0, local.1, remote.0, remote.1
+            ),
+        ),
+        path,
+    );
+}
+
+fn first_overlap(
+    a: &std::collections::BTreeSet<Cidr>,
+    b: &std::collections::BTreeSet<Cidr>,
+) -> Option<(Cidr, Cidr)> {
+    a.iter()
+        .find_map(|x| b.iter().find(|y| y.overlaps(x)).map(|y| (*x, *y)))
+}
+
+/// A translation's `local_ip` is unique on the gateway, and static NAT subnets of
+/// different connections do not overlap: two `dnat` rules for one address conflict.
+fn nat_addresses(diags: &mut Diagnostics, context: &Context, other: &ConnectionName, theirs: &Summary) {
+    let Some(nat) = &context.nat else {
+        return;
+    };
+    if let Some(subnet) = theirs
+        .static_nat_subnet
+        .filter(|s| s.overlaps(&nat.static_nat_subnet))
+    {
+        diags.add(
+            Problem::error(
+                "static_nat_subnet overlaps another connection's",
+                format!(
+                    "static_nat_subnet {} overlaps {subnet}, the static NAT subnet of connection \"{other}\". Each \
+                     connection's NAT addresses must be its own: choose a disjoint subnet.",
+                    nat.static_nat_subnet
+                ),
+            ),
+            AttributePath::root("static_nat_subnet"),
+        );
+    }
+    for (translation, t) in &nat.translations {
+        if let Some(their_name) = theirs.local_ips.get(&t.local_ip) {
+            diags.add(
+                Problem::error(
+                    "local_ip already used by another connection",
+                    format!(
+                        "local_ip {} is already translation \"{their_name}\" of connection \"{other}\"; a local \
+                         address can stand for one customer host only.",
+                        t.local_ip
+                    ),
+                ),
+                AttributePath::root("translations")
+                    .key(translation.as_str())
+                    .attr("local_ip"),
+            );
+        }
+    }
+}

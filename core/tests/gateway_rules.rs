@@ -1,0 +1,294 @@
+//! The gateway-wide rules of SPEC.md: one gateway holds many connections, and a change
+//! of one is judged against all the others (through the engine's index), before
+//! anything is written.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use ipsec_core::engine::local::index::INDEX_FILE;
+use ipsec_core::engine::LocalGateway;
+use ipsec_core::gateway::ops::{self, patiently, Mode};
+use ipsec_core::model::{Cidr, NatTable};
+use ipsec_core::validate::{ConnectionInput, NatContextInput, RemoteSubnetInput, TranslationInput};
+use ipsec_core::{ApplyError, Diagnostics, Gateway};
+
+fn gateway() -> (tempfile::TempDir, LocalGateway) {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = LocalGateway::open(dir.path(), NatTable::default()).unwrap();
+    (dir, gateway)
+}
+
+fn connection(name: &str, peer: &str, local: &[&str]) -> ConnectionInput {
+    ConnectionInput {
+        name: name.into(),
+        peer_address: peer.into(),
+        local_subnets: local.iter().map(|s| s.to_string()).collect(),
+        ..classic_input()
+    }
+}
+
+fn remote(connection: &str, cidr: &str) -> RemoteSubnetInput {
+    RemoteSubnetInput {
+        connection: connection.into(),
+        cidr: cidr.into(),
+    }
+}
+
+fn nat(connection: &str, subnet: &str, translations: &[(&str, &str, &str)]) -> NatContextInput {
+    NatContextInput {
+        connection: connection.into(),
+        static_nat_subnet: subnet.into(),
+        translations: translations
+            .iter()
+            .map(|(name, local, customer)| {
+                (
+                    name.to_string(),
+                    TranslationInput {
+                        local_ip: local.to_string(),
+                        customer_ip: customer.to_string(),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The rejection's diagnostics; panics if the result was not a rejection.
+fn rejected<T: std::fmt::Debug>(result: Result<T, ApplyError>) -> Diagnostics {
+    match result {
+        Err(ApplyError::Rejected(diags)) => diags,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// Asserts one error at `path` whose detail holds every word of `words`.
+fn assert_error(diags: &Diagnostics, path: &str, words: &[&str]) {
+    assert!(
+        diags.errors().any(|d| d.path.to_string() == path
+            && words.iter().all(|w| d.detail.contains(w) || d.summary.contains(w))),
+        "no error at {path} with {words:?} in:\n{diags}"
+    );
+}
+
+async fn create(gateway: &LocalGateway, input: &ConnectionInput) {
+    ops::put_connection(gateway, input, Mode::Create)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+async fn add_remote(gateway: &LocalGateway, connection: &str, cidr: &str) {
+    ops::create_remote_subnet(gateway, &remote(connection, cidr))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test]
+async fn a_second_connection_to_one_peer_needs_another_identity() {
+    let (dir, gateway) = gateway();
+    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
+    let before = snapshot(dir.path());
+
+    let same = connection("site-b", "203.0.113.10", &["10.2.0.0/16"]);
+    let diags = rejected(ops::put_connection(&gateway, &same, Mode::Create).await);
+    assert_error(&diags, "peer_address", &["\"site-a\"", "203.0.113.10", "local_address"]);
+    assert_eq!(snapshot(dir.path()), before, "a rejected change writes nothing");
+
+    // Another local endpoint is another IKE identity: both tunnels can authenticate.
+    let other_identity = ConnectionInput {
+        local_address: Some("198.51.100.2".into()),
+        ..same
+    };
+    create(&gateway, &other_identity).await;
+}
+
+#[tokio::test]
+async fn changing_a_peer_onto_another_connections_peer_is_refused_too() {
+    let (_dir, gateway) = gateway();
+    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
+    create(&gateway, &connection("site-b", "203.0.113.20", &["10.2.0.0/16"])).await;
+    let moved = connection("site-b", "203.0.113.10", &["10.2.0.0/16"]);
+    let diags = rejected(ops::put_connection(&gateway, &moved, Mode::Update).await);
+    assert_error(&diags, "peer_address", &["\"site-a\""]);
+    // Updating a connection never conflicts with itself.
+    let unchanged = connection("site-a", "203.0.113.10", &["10.1.0.0/16"]);
+    ops::put_connection(&gateway, &unchanged, Mode::Update)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_nat_address_belongs_to_one_connection() {
+    let (dir, gateway) = gateway();
+    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
+    create(&gateway, &connection("site-b", "203.0.113.20", &["10.2.0.0/16"])).await;
+    add_remote(&gateway, "site-a", "192.168.10.0/24").await;
+    add_remote(&gateway, "site-b", "192.168.20.0/24").await;
+    ops::put_nat_context(
+        &gateway,
+        &nat("site-a", "10.9.0.0/29", &[("db", "10.9.0.2", "192.168.10.15")]),
+        Mode::Create,
+    )
+    .await
+    .unwrap();
+    let before = snapshot(dir.path());
+
+    let same_ip = nat("site-b", "10.9.0.0/28", &[("web", "10.9.0.2", "192.168.20.5")]);
+    let diags = rejected(ops::put_nat_context(&gateway, &same_ip, Mode::Create).await);
+    assert_error(&diags, "translations[\"web\"].local_ip", &["\"db\"", "\"site-a\"", "10.9.0.2"]);
+    assert_error(&diags, "static_nat_subnet", &["10.9.0.0/29", "\"site-a\""]);
+
+    let overlapping_subnet = nat("site-b", "10.9.0.0/30", &[("web", "10.9.0.1", "192.168.20.5")]);
+    let diags = rejected(ops::put_nat_context(&gateway, &overlapping_subnet, Mode::Create).await);
+    assert_error(&diags, "static_nat_subnet", &["\"site-a\""]);
+    assert_eq!(snapshot(dir.path()), before);
+
+    let disjoint = nat("site-b", "10.9.0.8/29", &[("web", "10.9.0.10", "192.168.20.5")]);
+    ops::put_nat_context(&gateway, &disjoint, Mode::Create)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn connections_may_share_remote_networks_but_not_both_directions() {
+    let (dir, gateway) = gateway();
+    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
+    add_remote(&gateway, "site-a", "192.168.10.0/24").await;
+
+    // Overlapping remote networks, disjoint local ones: two distinct policies.
+    create(&gateway, &connection("site-b", "203.0.113.20", &["10.2.0.0/16"])).await;
+    add_remote(&gateway, "site-b", "192.168.0.0/16").await;
+
+    // Overlapping local networks, disjoint remote ones: also fine.
+    create(&gateway, &connection("site-c", "203.0.113.30", &["10.1.1.0/24"])).await;
+    add_remote(&gateway, "site-c", "172.16.0.0/12").await;
+    let before = snapshot(dir.path());
+
+    // Both directions overlap site-a: refused at the subnet being added...
+    let diags = rejected(ops::create_remote_subnet(&gateway, &remote("site-c", "192.168.10.128/25")).await);
+    assert_error(&diags, "cidr", &["\"site-c\"", "\"site-a\"", "192.168.10.128/25", "192.168.10.0/24"]);
+    // ...and at local_subnets when the connection's change makes them overlap.
+    create(&gateway, &connection("site-d", "203.0.113.40", &["10.3.0.0/16"])).await;
+    add_remote(&gateway, "site-d", "192.168.10.0/25").await;
+    let before_d = snapshot(dir.path());
+    let moved = connection("site-d", "203.0.113.40", &["10.1.0.0/16"]);
+    let diags = rejected(ops::put_connection(&gateway, &moved, Mode::Update).await);
+    assert_error(&diags, "local_subnets", &["\"site-d\"", "\"site-a\""]);
+    assert_eq!(snapshot(dir.path()), before_d);
+    assert_ne!(before, before_d);
+}
+
+#[tokio::test]
+async fn a_remote_subnet_a_translation_uses_cannot_go_before_the_translation() {
+    let (dir, gateway) = gateway();
+    gateway.put(&classic_context()).await.unwrap();
+    let before = snapshot(dir.path());
+    let used = Cidr::parse("192.168.10.0/24").unwrap();
+
+    let diags = rejected(ops::delete_remote_subnet(&gateway, &name("dc1"), used).await);
+    assert_error(&diags, "cidr", &["\"billing-db\"", "192.168.10.15", "192.168.10.0/24"]);
+    assert_eq!(snapshot(dir.path()), before);
+
+    // A subnet no translation uses goes at once.
+    let unused = Cidr::parse("192.168.20.0/24").unwrap();
+    assert!(ops::delete_remote_subnet(&gateway, &name("dc1"), unused).await.unwrap());
+    // Once the NAT context is gone, so can the subnet.
+    ops::delete_nat_context(&gateway, &name("dc1")).await.unwrap();
+    assert!(ops::delete_remote_subnet(&gateway, &name("dc1"), used).await.unwrap());
+}
+
+#[tokio::test]
+async fn removing_a_subnet_and_its_translation_in_one_apply_works_in_either_order() {
+    let (_dir, gateway) = gateway();
+    gateway.put(&classic_context()).await.unwrap();
+    let used = Cidr::parse("192.168.10.0/24").unwrap();
+    // Terraform starts both deletes at once when nothing orders them: the subnet's
+    // delete waits for the translation's.
+    let dc1 = name("dc1");
+    let subnet = patiently(Duration::from_secs(10), || {
+        ops::delete_remote_subnet(&gateway, &dc1, used)
+    });
+    let translation = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        ops::delete_nat_context(&gateway, &name("dc1")).await
+    };
+    let (subnet, translation) = tokio::join!(subnet, translation);
+    assert!(translation.unwrap());
+    assert!(subnet.unwrap());
+    let stored = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    assert!(!stored.remote_subnets.contains(&used) && stored.nat.is_none());
+}
+
+#[tokio::test]
+async fn patience_has_an_end_and_keeps_the_reason() {
+    let (_dir, gateway) = gateway();
+    gateway.put(&classic_context()).await.unwrap();
+    let used = Cidr::parse("192.168.10.0/24").unwrap();
+    let dc1 = name("dc1");
+    let diags = rejected(
+        patiently(Duration::from_millis(300), || {
+            ops::delete_remote_subnet(&gateway, &dc1, used)
+        })
+        .await,
+    );
+    assert_error(&diags, "cidr", &["\"billing-db\""]);
+    // A rejection no other change can cure is not retried.
+    let started = std::time::Instant::now();
+    let bad = connection("dc1", "203.0.113.10", &["10.1.0.0/16"]);
+    rejected(patiently(Duration::from_secs(30), || ops::put_connection(&gateway, &bad, Mode::Create)).await);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_nat_context_applied_before_its_remote_subnet_waits_for_it() {
+    let (_dir, gateway) = gateway();
+    create(&gateway, &classic_input()).await;
+    let nat_input = classic_nat_input("dc1");
+    let nat = patiently(Duration::from_secs(10), || {
+        ops::put_nat_context(&gateway, &nat_input, Mode::Create)
+    });
+    let subnet = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        ops::create_remote_subnet(&gateway, &remote("dc1", "192.168.10.0/24")).await
+    };
+    let (nat, subnet) = tokio::join!(nat, subnet);
+    subnet.unwrap();
+    nat.unwrap();
+}
+
+#[tokio::test]
+async fn the_index_follows_files_written_behind_its_back() {
+    let (dir, gateway) = gateway();
+    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
+    assert!(dir.path().join(INDEX_FILE).exists());
+
+    // Another process (a second engine on the same dir) adds a connection.
+    let other = LocalGateway::open(dir.path(), NatTable::default()).unwrap();
+    create(&other, &connection("site-b", "203.0.113.20", &["10.2.0.0/16"])).await;
+    let diags = rejected(
+        ops::put_connection(&gateway, &connection("site-c", "203.0.113.20", &["10.3.0.0/16"]), Mode::Create).await,
+    );
+    assert_error(&diags, "peer_address", &["\"site-b\""]);
+
+    // A hand edit of a peer address is seen without the index being told.
+    let path = gateway.swanctl_path(&name("site-b"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("203.0.113.20", "203.0.113.21")).unwrap();
+    create(&gateway, &connection("site-c", "203.0.113.20", &["10.3.0.0/16"])).await;
+    let diags = rejected(
+        ops::put_connection(&gateway, &connection("site-d", "203.0.113.21", &["10.4.0.0/16"]), Mode::Create).await,
+    );
+    assert_error(&diags, "peer_address", &["\"site-b\""]);
+
+    // A lost or broken index is rebuilt from the files.
+    std::fs::write(dir.path().join(INDEX_FILE), b"{ not json").unwrap();
+    let fresh = LocalGateway::open(dir.path(), NatTable::default()).unwrap();
+    let index = fresh.index().await.unwrap();
+    assert_eq!(index.len(), 3);
+    std::fs::remove_file(dir.path().join(INDEX_FILE)).unwrap();
+    let diags = rejected(
+        ops::put_connection(&fresh, &connection("site-e", "203.0.113.10", &["10.5.0.0/16"]), Mode::Create).await,
+    );
+    assert_error(&diags, "peer_address", &["\"site-a\""]);
+}
