@@ -172,6 +172,8 @@ pub struct Step {
     gateway_checks: Vec<GatewayCheck>,
     warnings: Vec<Regex>,
     apply_args: Vec<String>,
+    plan_args: Vec<String>,
+    commands_first: Vec<Vec<String>>,
     expect_non_empty_plan: bool,
 }
 
@@ -253,6 +255,8 @@ impl Step {
             gateway_checks: Vec::new(),
             warnings: Vec::new(),
             apply_args: Vec::new(),
+            plan_args: Vec::new(),
+            commands_first: Vec::new(),
             expect_non_empty_plan: false,
         }
     }
@@ -339,6 +343,20 @@ impl Step {
         self
     }
 
+    /// Extra arguments for the step's `plan` (such as `-replace=ADDR`).
+    pub fn plan_args(mut self, args: &[&str]) -> Self {
+        self.plan_args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// A terraform command to run (and require to succeed) before the step plans, such
+    /// as `["taint", "ipsec_vpn_connection.dc1"]`; may be given several times.
+    pub fn terraform_first(mut self, args: &[&str]) -> Self {
+        self.commands_first
+            .push(args.iter().map(|a| a.to_string()).collect());
+        self
+    }
+
     /// The plan after apply may be non-empty (the step documents why).
     pub fn expect_non_empty_plan(mut self) -> Self {
         self.expect_non_empty_plan = true;
@@ -350,9 +368,13 @@ impl Step {
         if let Some(hook) = self.before {
             hook(workspace.gateway());
         }
+        for command in &self.commands_first {
+            let args: Vec<&str> = command.iter().map(String::as_str).collect();
+            workspace.run(&args).success();
+        }
         match self.expectation {
             Expectation::Apply => {
-                let planned = plan_to_file(workspace, label);
+                let planned = plan_to_file(workspace, label, &self.plan_args);
                 for (address, action) in &self.plan_checks {
                     check_action(&planned, address, *action, label);
                 }
@@ -465,8 +487,10 @@ fn find<'a>(state: &'a [(String, Value)], address: &str) -> &'a Value {
 }
 
 /// `plan -out=tfplan` and what it plans.
-fn plan_to_file(workspace: &Workspace, label: &str) -> Vec<PlannedChange> {
-    let run = workspace.run(&["plan", "-input=false", "-out=tfplan"]);
+fn plan_to_file(workspace: &Workspace, label: &str, extra: &[String]) -> Vec<PlannedChange> {
+    let mut args = vec!["plan", "-input=false", "-out=tfplan"];
+    args.extend(extra.iter().map(String::as_str));
+    let run = workspace.run(&args);
     assert_eq!(run.code, 0, "{label}: plan failed:\n{}", run.output());
     json::planned_changes(&workspace.ok(&["show", "-json", "tfplan"]).stdout)
 }
@@ -644,7 +668,7 @@ fn import(
     if every_resource {
         fresh.assert_plan_empty(&format!("{label}, after import"));
     } else {
-        let planned = plan_to_file(&fresh, label);
+        let planned = plan_to_file(&fresh, label, &[]);
         for (address, _) in &targets {
             check_action(&planned, address, Action::NoOp, label);
         }

@@ -67,7 +67,9 @@ fn rejected<T: std::fmt::Debug>(result: Result<T, ApplyError>) -> Diagnostics {
 fn assert_error(diags: &Diagnostics, path: &str, words: &[&str]) {
     assert!(
         diags.errors().any(|d| d.path.to_string() == path
-            && words.iter().all(|w| d.detail.contains(w) || d.summary.contains(w))),
+            && words
+                .iter()
+                .all(|w| d.detail.contains(w) || d.summary.contains(w))),
         "no error at {path} with {words:?} in:\n{diags}"
     );
 }
@@ -87,13 +89,25 @@ async fn add_remote(gateway: &LocalGateway, connection: &str, cidr: &str) {
 #[tokio::test]
 async fn a_second_connection_to_one_peer_needs_another_identity() {
     let (dir, gateway) = gateway();
-    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
+    create(
+        &gateway,
+        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
+    )
+    .await;
     let before = snapshot(dir.path());
 
     let same = connection("site-b", "203.0.113.10", &["10.2.0.0/16"]);
     let diags = rejected(ops::put_connection(&gateway, &same, Mode::Create).await);
-    assert_error(&diags, "peer_address", &["\"site-a\"", "203.0.113.10", "local_address"]);
-    assert_eq!(snapshot(dir.path()), before, "a rejected change writes nothing");
+    assert_error(
+        &diags,
+        "peer_address",
+        &["\"site-a\"", "203.0.113.10", "local_address"],
+    );
+    assert_eq!(
+        snapshot(dir.path()),
+        before,
+        "a rejected change writes nothing"
+    );
 
     // Another local endpoint is another IKE identity: both tunnels can authenticate.
     let other_identity = ConnectionInput {
@@ -106,8 +120,16 @@ async fn a_second_connection_to_one_peer_needs_another_identity() {
 #[tokio::test]
 async fn changing_a_peer_onto_another_connections_peer_is_refused_too() {
     let (_dir, gateway) = gateway();
-    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
-    create(&gateway, &connection("site-b", "203.0.113.20", &["10.2.0.0/16"])).await;
+    create(
+        &gateway,
+        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
+    )
+    .await;
+    create(
+        &gateway,
+        &connection("site-b", "203.0.113.20", &["10.2.0.0/16"]),
+    )
+    .await;
     let moved = connection("site-b", "203.0.113.10", &["10.2.0.0/16"]);
     let diags = rejected(ops::put_connection(&gateway, &moved, Mode::Update).await);
     assert_error(&diags, "peer_address", &["\"site-a\""]);
@@ -121,30 +143,58 @@ async fn changing_a_peer_onto_another_connections_peer_is_refused_too() {
 #[tokio::test]
 async fn a_nat_address_belongs_to_one_connection() {
     let (dir, gateway) = gateway();
-    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
-    create(&gateway, &connection("site-b", "203.0.113.20", &["10.2.0.0/16"])).await;
+    create(
+        &gateway,
+        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
+    )
+    .await;
+    create(
+        &gateway,
+        &connection("site-b", "203.0.113.20", &["10.2.0.0/16"]),
+    )
+    .await;
     add_remote(&gateway, "site-a", "192.168.10.0/24").await;
     add_remote(&gateway, "site-b", "192.168.20.0/24").await;
     ops::put_nat_context(
         &gateway,
-        &nat("site-a", "10.9.0.0/29", &[("db", "10.9.0.2", "192.168.10.15")]),
+        &nat(
+            "site-a",
+            "10.9.0.0/29",
+            &[("db", "10.9.0.2", "192.168.10.15")],
+        ),
         Mode::Create,
     )
     .await
     .unwrap();
     let before = snapshot(dir.path());
 
-    let same_ip = nat("site-b", "10.9.0.0/28", &[("web", "10.9.0.2", "192.168.20.5")]);
+    let same_ip = nat(
+        "site-b",
+        "10.9.0.0/28",
+        &[("web", "10.9.0.2", "192.168.20.5")],
+    );
     let diags = rejected(ops::put_nat_context(&gateway, &same_ip, Mode::Create).await);
-    assert_error(&diags, "translations[\"web\"].local_ip", &["\"db\"", "\"site-a\"", "10.9.0.2"]);
+    assert_error(
+        &diags,
+        "translations[\"web\"].local_ip",
+        &["\"db\"", "\"site-a\"", "10.9.0.2"],
+    );
     assert_error(&diags, "static_nat_subnet", &["10.9.0.0/29", "\"site-a\""]);
 
-    let overlapping_subnet = nat("site-b", "10.9.0.0/30", &[("web", "10.9.0.1", "192.168.20.5")]);
+    let overlapping_subnet = nat(
+        "site-b",
+        "10.9.0.0/30",
+        &[("web", "10.9.0.1", "192.168.20.5")],
+    );
     let diags = rejected(ops::put_nat_context(&gateway, &overlapping_subnet, Mode::Create).await);
     assert_error(&diags, "static_nat_subnet", &["\"site-a\""]);
     assert_eq!(snapshot(dir.path()), before);
 
-    let disjoint = nat("site-b", "10.9.0.8/29", &[("web", "10.9.0.10", "192.168.20.5")]);
+    let disjoint = nat(
+        "site-b",
+        "10.9.0.8/29",
+        &[("web", "10.9.0.10", "192.168.20.5")],
+    );
     ops::put_nat_context(&gateway, &disjoint, Mode::Create)
         .await
         .unwrap();
@@ -153,23 +203,49 @@ async fn a_nat_address_belongs_to_one_connection() {
 #[tokio::test]
 async fn connections_may_share_remote_networks_but_not_both_directions() {
     let (dir, gateway) = gateway();
-    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
+    create(
+        &gateway,
+        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
+    )
+    .await;
     add_remote(&gateway, "site-a", "192.168.10.0/24").await;
 
     // Overlapping remote networks, disjoint local ones: two distinct policies.
-    create(&gateway, &connection("site-b", "203.0.113.20", &["10.2.0.0/16"])).await;
+    create(
+        &gateway,
+        &connection("site-b", "203.0.113.20", &["10.2.0.0/16"]),
+    )
+    .await;
     add_remote(&gateway, "site-b", "192.168.0.0/16").await;
 
     // Overlapping local networks, disjoint remote ones: also fine.
-    create(&gateway, &connection("site-c", "203.0.113.30", &["10.1.1.0/24"])).await;
+    create(
+        &gateway,
+        &connection("site-c", "203.0.113.30", &["10.1.1.0/24"]),
+    )
+    .await;
     add_remote(&gateway, "site-c", "172.16.0.0/12").await;
     let before = snapshot(dir.path());
 
     // Both directions overlap site-a: refused at the subnet being added...
-    let diags = rejected(ops::create_remote_subnet(&gateway, &remote("site-c", "192.168.10.128/25")).await);
-    assert_error(&diags, "cidr", &["\"site-c\"", "\"site-a\"", "192.168.10.128/25", "192.168.10.0/24"]);
+    let diags =
+        rejected(ops::create_remote_subnet(&gateway, &remote("site-c", "192.168.10.128/25")).await);
+    assert_error(
+        &diags,
+        "cidr",
+        &[
+            "\"site-c\"",
+            "\"site-a\"",
+            "192.168.10.128/25",
+            "192.168.10.0/24",
+        ],
+    );
     // ...and at local_subnets when the connection's change makes them overlap.
-    create(&gateway, &connection("site-d", "203.0.113.40", &["10.3.0.0/16"])).await;
+    create(
+        &gateway,
+        &connection("site-d", "203.0.113.40", &["10.3.0.0/16"]),
+    )
+    .await;
     add_remote(&gateway, "site-d", "192.168.10.0/25").await;
     let before_d = snapshot(dir.path());
     let moved = connection("site-d", "203.0.113.40", &["10.1.0.0/16"]);
@@ -187,15 +263,25 @@ async fn a_remote_subnet_a_translation_uses_cannot_go_before_the_translation() {
     let used = Cidr::parse("192.168.10.0/24").unwrap();
 
     let diags = rejected(ops::delete_remote_subnet(&gateway, &name("dc1"), used).await);
-    assert_error(&diags, "cidr", &["\"billing-db\"", "192.168.10.15", "192.168.10.0/24"]);
+    assert_error(
+        &diags,
+        "cidr",
+        &["\"billing-db\"", "192.168.10.15", "192.168.10.0/24"],
+    );
     assert_eq!(snapshot(dir.path()), before);
 
     // A subnet no translation uses goes at once.
     let unused = Cidr::parse("192.168.20.0/24").unwrap();
-    assert!(ops::delete_remote_subnet(&gateway, &name("dc1"), unused).await.unwrap());
+    assert!(ops::delete_remote_subnet(&gateway, &name("dc1"), unused)
+        .await
+        .unwrap());
     // Once the NAT context is gone, so can the subnet.
-    ops::delete_nat_context(&gateway, &name("dc1")).await.unwrap();
-    assert!(ops::delete_remote_subnet(&gateway, &name("dc1"), used).await.unwrap());
+    ops::delete_nat_context(&gateway, &name("dc1"))
+        .await
+        .unwrap();
+    assert!(ops::delete_remote_subnet(&gateway, &name("dc1"), used)
+        .await
+        .unwrap());
 }
 
 #[tokio::test]
@@ -236,7 +322,12 @@ async fn patience_has_an_end_and_keeps_the_reason() {
     // A rejection no other change can cure is not retried.
     let started = std::time::Instant::now();
     let bad = connection("dc1", "203.0.113.10", &["10.1.0.0/16"]);
-    rejected(patiently(Duration::from_secs(30), || ops::put_connection(&gateway, &bad, Mode::Create)).await);
+    rejected(
+        patiently(Duration::from_secs(30), || {
+            ops::put_connection(&gateway, &bad, Mode::Create)
+        })
+        .await,
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
@@ -260,14 +351,27 @@ async fn a_nat_context_applied_before_its_remote_subnet_waits_for_it() {
 #[tokio::test]
 async fn the_index_follows_files_written_behind_its_back() {
     let (dir, gateway) = gateway();
-    create(&gateway, &connection("site-a", "203.0.113.10", &["10.1.0.0/16"])).await;
+    create(
+        &gateway,
+        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
+    )
+    .await;
     assert!(dir.path().join(INDEX_FILE).exists());
 
     // Another process (a second engine on the same dir) adds a connection.
     let other = LocalGateway::open(dir.path(), NatTable::default()).unwrap();
-    create(&other, &connection("site-b", "203.0.113.20", &["10.2.0.0/16"])).await;
+    create(
+        &other,
+        &connection("site-b", "203.0.113.20", &["10.2.0.0/16"]),
+    )
+    .await;
     let diags = rejected(
-        ops::put_connection(&gateway, &connection("site-c", "203.0.113.20", &["10.3.0.0/16"]), Mode::Create).await,
+        ops::put_connection(
+            &gateway,
+            &connection("site-c", "203.0.113.20", &["10.3.0.0/16"]),
+            Mode::Create,
+        )
+        .await,
     );
     assert_error(&diags, "peer_address", &["\"site-b\""]);
 
@@ -275,9 +379,18 @@ async fn the_index_follows_files_written_behind_its_back() {
     let path = gateway.swanctl_path(&name("site-b"));
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("203.0.113.20", "203.0.113.21")).unwrap();
-    create(&gateway, &connection("site-c", "203.0.113.20", &["10.3.0.0/16"])).await;
+    create(
+        &gateway,
+        &connection("site-c", "203.0.113.20", &["10.3.0.0/16"]),
+    )
+    .await;
     let diags = rejected(
-        ops::put_connection(&gateway, &connection("site-d", "203.0.113.21", &["10.4.0.0/16"]), Mode::Create).await,
+        ops::put_connection(
+            &gateway,
+            &connection("site-d", "203.0.113.21", &["10.4.0.0/16"]),
+            Mode::Create,
+        )
+        .await,
     );
     assert_error(&diags, "peer_address", &["\"site-b\""]);
 
@@ -288,7 +401,12 @@ async fn the_index_follows_files_written_behind_its_back() {
     assert_eq!(index.len(), 3);
     std::fs::remove_file(dir.path().join(INDEX_FILE)).unwrap();
     let diags = rejected(
-        ops::put_connection(&fresh, &connection("site-e", "203.0.113.10", &["10.5.0.0/16"]), Mode::Create).await,
+        ops::put_connection(
+            &fresh,
+            &connection("site-e", "203.0.113.10", &["10.5.0.0/16"]),
+            Mode::Create,
+        )
+        .await,
     );
     assert_error(&diags, "peer_address", &["\"site-a\""]);
 }

@@ -230,13 +230,9 @@ mod planned_in_the_same_run {
         let planned = PlannedChanges::default();
         planned.plan_connection(validate_connection(&classic_input()).0.unwrap());
         let overlapping = Cidr::parse("10.1.128.0/17").unwrap();
-        let diags = preview_planned(
-            &gateway,
-            &planned,
-            &name("dc1"),
-            Some(overlapping),
-            || ops::remote_subnet_edit(name("dc1"), overlapping),
-        )
+        let diags = preview_planned(&gateway, &planned, &name("dc1"), Some(overlapping), || {
+            ops::remote_subnet_edit(name("dc1"), overlapping)
+        })
         .await;
         assert!(
             diags
@@ -253,13 +249,9 @@ mod planned_in_the_same_run {
         let planned = PlannedChanges::default();
         let cidr = Cidr::parse("192.168.30.0/24").unwrap();
         planned.plan_remote_subnet(&name("dc1"), cidr);
-        let diags = preview_planned(
-            &gateway,
-            &planned,
-            &name("dc1"),
-            Some(cidr),
-            || ops::remote_subnet_edit(name("dc1"), cidr),
-        )
+        let diags = preview_planned(&gateway, &planned, &name("dc1"), Some(cidr), || {
+            ops::remote_subnet_edit(name("dc1"), cidr)
+        })
         .await;
         assert!(diags.is_empty(), "{diags}");
     }

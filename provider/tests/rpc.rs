@@ -371,7 +371,8 @@ async fn a_terraform_without_write_only_support_cannot_plan_a_write_only_key() {
 }
 
 /// A gateway whose every call hangs, like a charon that stopped answering.
-struct HangingGateway;
+#[derive(Default)]
+struct HangingGateway((), ipsec_core::gateway::detached::Detached);
 
 #[async_trait::async_trait]
 impl ipsec_core::Gateway for HangingGateway {
@@ -392,6 +393,14 @@ impl ipsec_core::Gateway for HangingGateway {
         std::future::pending().await
     }
 
+    async fn index(&self) -> Result<ipsec_core::gateway::GatewayIndex, ipsec_core::GatewayError> {
+        std::future::pending().await
+    }
+
+    fn detached(&self) -> &ipsec_core::gateway::detached::Detached {
+        &self.1
+    }
+
     async fn modify(
         &self,
         _: &ipsec_core::model::ConnectionName,
@@ -403,7 +412,7 @@ impl ipsec_core::Gateway for HangingGateway {
 
 #[tokio::test]
 async fn stop_provider_cancels_an_engine_call_in_flight() {
-    let provider = IpsecProvider::with_gateway(std::sync::Arc::new(HangingGateway));
+    let provider = IpsecProvider::with_gateway(std::sync::Arc::new(HangingGateway::default()));
     let state = connection_config();
     let reading = tokio::spawn({
         let provider = provider.clone();

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use crate::diag::{AttributePath, Diagnostic, Diagnostics, Problem};
 use crate::model::{ConnectionName, Context};
 
+pub mod detached;
 pub mod index;
 pub mod ops;
 pub mod planned;
@@ -51,6 +52,10 @@ pub trait Gateway: Send + Sync {
     /// The summary of every context on the gateway, as the gateway-wide rules see it.
     async fn index(&self) -> Result<GatewayIndex, GatewayError>;
 
+    /// The remote subnets and NAT of connections this process deleted, for a
+    /// replacement to take back.
+    fn detached(&self) -> &detached::Detached;
+
     /// Reads the context `name`, applies `edit` and stores the result, all under the
     /// engine's writer lock so that concurrent edits of one context serialize.
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError>;
@@ -60,7 +65,10 @@ pub trait Gateway: Send + Sync {
         let context = context.clone();
         let name = context.name().clone();
         match self
-            .modify(&name, Box::new(move |_, _| Ok(Change::Put(Box::new(context)))))
+            .modify(
+                &name,
+                Box::new(move |_, _| Ok(Change::Put(Box::new(context)))),
+            )
             .await
         {
             Ok(_) => Ok(()),

@@ -49,18 +49,45 @@ pub async fn put_connection(
 ) -> Result<Applied, ApplyError> {
     let (connection, warnings) = valid(validate_connection(input))?;
     let name = connection.name.clone();
-    let change = gateway
-        .modify(&name, connection_edit(connection, mode))
-        .await;
+    let adopted = match mode {
+        Mode::Create => gateway.detached().take(&name),
+        Mode::Update => None,
+    };
+    let edit = connection_edit(connection, mode);
+    let edit: Edit = match adopted.clone() {
+        // A replacement: the connection takes back what its old self left.
+        Some(parts) => Box::new(move |current, index| {
+            let change = edit(current, index)?;
+            let Change::Put(mut context) = change else {
+                return Ok(change);
+            };
+            context.remote_subnets = parts.remote_subnets;
+            context.nat = parts.nat;
+            checked(*context, Focus::Connection, index)
+        }),
+        None => edit,
+    };
+    let change = gateway.modify(&name, edit).await;
+    if let (Err(_), Some(parts)) = (&change, adopted) {
+        gateway.detached().put_back(name, parts);
+    }
     applied(change, warnings)
 }
 
 /// Deletes a connection with its remote subnets and NAT; answers whether it existed.
+/// Its remote subnets and NAT are kept in memory for a connection of the same name
+/// that this process may create next (a replacement: see [`super::detached`]).
 pub async fn delete_connection(
     gateway: &dyn Gateway,
     name: &ConnectionName,
 ) -> Result<bool, ApplyError> {
-    Ok(gateway.delete(name).await?)
+    // A file broken by hand can still be deleted; it just leaves nothing to take back.
+    let current = gateway.get(name).await.ok().flatten();
+    let existed = gateway.delete(name).await?;
+    if let Some(context) = current {
+        gateway.detached().keep(context);
+    }
+    Ok(existed)
 }
 
 /// Adds a remote subnet to its connection.
@@ -95,6 +122,7 @@ pub async fn delete_remote_subnet(
         }
         Ok(Change::Put(Box::new(context)))
     });
+    gateway.detached().forget_subnet(connection, cidr);
     Ok(matches!(
         gateway.modify(connection, edit).await?,
         Change::Put(_)
@@ -119,6 +147,7 @@ pub async fn delete_nat_context(
     gateway: &dyn Gateway,
     connection: &ConnectionName,
 ) -> Result<bool, ApplyError> {
+    gateway.detached().forget_nat(connection);
     let edit: Edit = Box::new(|current, _| {
         Ok(match current {
             Some(mut context) => {
@@ -176,7 +205,10 @@ where
             Err(ApplyError::Rejected(diags))
                 if waits_for_another_change(&diags) && Instant::now() + pause < deadline =>
             {
-                tracing::debug!(pause_ms = pause.as_millis() as u64, "change refused for now; trying again");
+                tracing::debug!(
+                    pause_ms = pause.as_millis() as u64,
+                    "change refused for now; trying again"
+                );
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(500));
             }
@@ -188,9 +220,23 @@ where
 /// Whether every error in `diags` is one that a concurrent change can resolve.
 pub fn waits_for_another_change(diags: &Diagnostics) -> bool {
     diags.has_error()
-        && diags
-            .errors()
-            .all(|d| [MISSING_CONNECTION, CUSTOMER_OUTSIDE, SUBNET_IN_USE].contains(&d.summary.as_str()))
+        && diags.errors().all(|d| {
+            [MISSING_CONNECTION, CUSTOMER_OUTSIDE, SUBNET_IN_USE].contains(&d.summary.as_str())
+        })
+}
+
+/// `edit`, judged as if the context did not hold what `strip` removes: the plan of a
+/// replacement, whose old object Terraform destroys before it creates the new one.
+pub fn without(edit: Edit, strip: impl FnOnce(&mut Context) + Send + 'static) -> Edit {
+    Box::new(move |current, index| {
+        edit(
+            current.map(|mut context| {
+                strip(&mut context);
+                context
+            }),
+            index,
+        )
+    })
 }
 
 /// The edit that creates (`Mode::Create`) or replaces (`Mode::Update`) a connection.
@@ -229,7 +275,8 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
 /// The edit that adds `cidr` to the remote subnets of `connection`.
 pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
     Box::new(move |current, index| {
-        let mut context = current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
+        let mut context =
+            current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
         // A network added to `remote_ts` by hand becomes managed by being declared.
         context.unmanaged_remote_subnets.remove(&cidr);
         if !context.remote_subnets.insert(cidr) {
@@ -250,7 +297,8 @@ pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
 /// The edit that sets the NAT context of `connection`.
 pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit {
     Box::new(move |current, index| {
-        let mut context = current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
+        let mut context =
+            current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
         match (&context.nat, mode) {
             (Some(_), Mode::Create) => {
                 return Err(Problem::error(

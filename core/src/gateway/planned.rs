@@ -101,7 +101,9 @@ impl PlannedChanges {
                 (None, Some(known)) => known.clone(),
                 (None, None) => continue,
             };
-            summary.remote_subnets.extend(planned.remote_subnets.iter().copied());
+            summary
+                .remote_subnets
+                .extend(planned.remote_subnets.iter().copied());
             index.set(name.clone(), summary);
         }
         index
@@ -146,5 +148,22 @@ pub async fn preview_planned(
             return diags;
         }
         let _ = tokio::time::timeout(deadline - now, recorded).await;
+    }
+}
+
+/// The diagnostics of `edit` (a change of the connection itself) against what the
+/// gateway holds for it, and every other connection as planned so far: the
+/// connection's own remote subnets and NAT are planned after it.
+pub async fn preview_connection(
+    gateway: &dyn Gateway,
+    planned: &PlannedChanges,
+    name: &ConnectionName,
+    edit: Edit,
+) -> Diagnostics {
+    match read_with_index(gateway, name).await {
+        Ok((current, index)) => edit(current, &planned.overlay_index(index))
+            .err()
+            .unwrap_or_default(),
+        Err(error) => error.to_diagnostic().into(),
     }
 }

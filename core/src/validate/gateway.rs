@@ -34,7 +34,12 @@ pub fn check_gateway(context: &Context, focus: Focus, index: &GatewayIndex) -> D
 
 /// Two connections to one peer with the same identities: charon picks one of them for
 /// every IKE_SA, so the other's key fails authentication.
-fn same_identity(diags: &mut Diagnostics, mine: &Summary, other: &ConnectionName, theirs: &Summary) {
+fn same_identity(
+    diags: &mut Diagnostics,
+    mine: &Summary,
+    other: &ConnectionName,
+    theirs: &Summary,
+) {
     if mine.peer_address != theirs.peer_address || mine.local_address != theirs.local_address {
         return;
     }
@@ -73,10 +78,13 @@ fn both_directions_overlap(
         Some(cidr) => vec![cidr],
         None => mine.remote_subnets.iter().copied().collect(),
     };
-    let Some(remote) = remote_side
-        .iter()
-        .find_map(|r| theirs.remote_subnets.iter().find(|t| t.overlaps(r)).map(|t| (*r, *t)))
-    else {
+    let Some(remote) = remote_side.iter().find_map(|r| {
+        theirs
+            .remote_subnets
+            .iter()
+            .find(|t| t.overlaps(r))
+            .map(|t| (*r, *t))
+    }) else {
         return;
     };
     let path = match only {
@@ -107,7 +115,12 @@ fn first_overlap(
 
 /// A translation's `local_ip` is unique on the gateway, and static NAT subnets of
 /// different connections do not overlap: two `dnat` rules for one address conflict.
-fn nat_addresses(diags: &mut Diagnostics, context: &Context, other: &ConnectionName, theirs: &Summary) {
+fn nat_addresses(
+    diags: &mut Diagnostics,
+    context: &Context,
+    other: &ConnectionName,
+    theirs: &Summary,
+) {
     let Some(nat) = &context.nat else {
         return;
     };

@@ -21,6 +21,16 @@ pub struct PlanContext<'a> {
     pub gateway: &'a dyn Gateway,
     /// Creations planned so far in this process.
     pub planned: &'a PlannedChanges,
+    /// Whether Terraform holds an object of this type with the given `id` in its state:
+    /// a create of such an object replaces it (destroy first, then create).
+    pub in_state: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+impl PlanContext<'_> {
+    /// Whether a plan with a null prior state for object `id` is a replacement.
+    pub fn replaces(&self, prior: &Value, id: &str) -> bool {
+        prior.is_null() && (self.in_state)(id)
+    }
 }
 
 /// One managed resource type.

@@ -17,6 +17,10 @@ pub fn unknowns(config: &Value) -> Unknowns {
         .collect()
 }
 
+/// How long an apply waits for a change of the same run that its own change needs
+/// first (see `ipsec_core::gateway::ops::patiently`).
+pub const APPLY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// A known string, or empty.
 pub fn string(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_owned()

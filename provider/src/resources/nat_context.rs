@@ -12,7 +12,7 @@ use ipsec_core::validate::{
 };
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
-use super::convert::{errors_only, gateway_error, string, unknowns};
+use super::convert::{errors_only, gateway_error, string, unknowns, APPLY_PATIENCE};
 use crate::codec::Value;
 use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
 
@@ -94,7 +94,15 @@ impl Resource for NatContextResource {
         } else {
             Mode::Update
         };
-        let edit = ops::nat_edit(name.clone(), nat, mode);
+        let replacing = context.replaces(prior, name.as_str());
+        let edit = || {
+            let edit = ops::nat_edit(name.clone(), nat.clone(), mode);
+            if replacing {
+                ops::without(edit, |c| c.nat = None)
+            } else {
+                edit
+            }
+        };
         preview_planned(context.gateway, context.planned, &name, None, edit).await
     }
 
@@ -174,7 +182,11 @@ impl Resource for NatContextResource {
 
 async fn put(gateway: &dyn Gateway, config: &Value, mode: Mode) -> Outcome<Value> {
     let input = input(config);
-    match ops::put_nat_context(gateway, &input, mode).await {
+    match ops::patiently(APPLY_PATIENCE, || {
+        ops::put_nat_context(gateway, &input, mode)
+    })
+    .await
+    {
         Ok(applied) => {
             let name = applied.context.name().clone();
             match &applied.context.nat {

@@ -12,7 +12,7 @@ use ipsec_core::validate::{
 };
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
-use super::convert::{errors_only, gateway_error, string, unknowns};
+use super::convert::{errors_only, gateway_error, string, unknowns, APPLY_PATIENCE};
 use crate::codec::Value;
 use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
 
@@ -71,7 +71,17 @@ impl Resource for RemoteSubnet {
         match context {
             // Both attributes replace, so an existing subnet never reaches here changed.
             Some(context) if prior.is_null() => {
-                let edit = ops::remote_subnet_edit(connection.clone(), cidr);
+                let replacing = context.replaces(prior, &remote_subnet_id(&connection, &cidr));
+                let edit = || {
+                    let edit = ops::remote_subnet_edit(connection.clone(), cidr);
+                    if replacing {
+                        ops::without(edit, move |c| {
+                            c.remote_subnets.remove(&cidr);
+                        })
+                    } else {
+                        edit
+                    }
+                };
                 let diags = preview_planned(
                     context.gateway,
                     context.planned,
@@ -94,7 +104,11 @@ impl Resource for RemoteSubnet {
         config: &Value,
     ) -> Outcome<Value> {
         let input = input(config);
-        match ops::create_remote_subnet(gateway, &input).await {
+        match ops::patiently(APPLY_PATIENCE, || {
+            ops::create_remote_subnet(gateway, &input)
+        })
+        .await
+        {
             Ok(_) => match validate_remote_subnet(&input) {
                 (Some((connection, cidr)), _) => {
                     (Some(state(&connection, &cidr)), Diagnostics::new())
@@ -134,7 +148,8 @@ impl Resource for RemoteSubnet {
         let (Some((connection, cidr)), _) = validate_remote_subnet(&input(prior)) else {
             return Diagnostics::new();
         };
-        match ops::delete_remote_subnet(gateway, &connection, cidr).await {
+        let delete = || ops::delete_remote_subnet(gateway, &connection, cidr);
+        match ops::patiently(APPLY_PATIENCE, delete).await {
             Ok(_) => Diagnostics::new(),
             Err(error) => error.into_diagnostics(),
         }

@@ -4,6 +4,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
+use ipsec_core::gateway::planned::preview_connection;
 use ipsec_core::model::{ConnectionName, Context, Encryption, Phase1, Phase2};
 use ipsec_core::validate::{
     check_connection_config, validate_connection, ConnectionInput, PhaseInput,
@@ -171,15 +172,17 @@ impl Resource for VpnConnection {
             Mode::Update
         };
         let connection_name = connection.name.clone();
-        context.planned.plan_connection(connection.clone());
-        // Judged against the gateway alone: what this run plans for the connection's
-        // remote subnets and NAT is planned after it.
-        ops::preview(
-            context.gateway,
-            &connection_name,
-            ops::connection_edit(connection, mode),
-        )
-        .await
+        let mut edit = ops::connection_edit(connection.clone(), mode);
+        if context.replaces(prior, connection_name.as_str()) {
+            // The old connection is destroyed first, with its remote subnets and NAT,
+            // which the new one takes over.
+            let replacing = edit;
+            edit = Box::new(move |_, index| replacing(None, index));
+        }
+        let diags =
+            preview_connection(context.gateway, context.planned, &connection_name, edit).await;
+        context.planned.plan_connection(connection);
+        diags
     }
 
     async fn create(

@@ -126,6 +126,7 @@ pub(super) async fn read(
     let Some(session) = provider.session(connection) else {
         return answer(unchanged, not_configured());
     };
+    session.in_state.record(resource.type_name(), &current);
     match provider
         .cancellable(resource.read(session.gateway.as_ref(), &current))
         .await
@@ -190,9 +191,19 @@ pub(super) async fn plan(
     }
     let mut planned = generic_plan(resource.schema(), &prior, &proposed, &config);
     let session = provider.session(connection);
+    let type_name = resource.type_name();
+    if let Some(session) = &session {
+        session.in_state.record(type_name, &prior);
+    }
+    let in_state = |id: &str| {
+        session
+            .as_ref()
+            .is_some_and(|session| session.in_state.holds(type_name, id))
+    };
     let context = session.as_ref().map(|session| PlanContext {
         gateway: session.gateway.as_ref(),
         planned: &session.planned,
+        in_state: &in_state,
     });
     // A destroy plans null, with nothing for the resource to add.
     let diags = if planned.state.is_null() {

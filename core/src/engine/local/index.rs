@@ -110,9 +110,10 @@ impl StoredIndex {
                 continue;
             };
             let nftables_print = fingerprint(&root.join(&nftables));
-            let known = self.entries.get(name.as_str()).filter(|entry| {
-                entry.swanctl == swanctl_print && entry.nftables == nftables_print
-            });
+            let known = self
+                .entries
+                .get(name.as_str())
+                .filter(|entry| entry.swanctl == swanctl_print && entry.nftables == nftables_print);
             if let Some(summary) = known.and_then(|entry| entry.summary.parse()) {
                 index.set(name.clone(), summary);
                 continue;

@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 use self::index::{ContextFiles, StoredIndex};
 use self::journal::{commit, recover, FileOp, JOURNAL};
 use self::lock::{DirLock, LockKind};
+use crate::gateway::detached::Detached;
 use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::model::{ConnectionName, Context, NatTable};
 use crate::parse::{parse_nftables, parse_swanctl, ParseError};
@@ -49,6 +50,7 @@ struct Inner {
     lock: tokio::sync::RwLock<()>,
     /// The gateway index as last seen by this process (loaded from its file on first use).
     index: std::sync::Mutex<Option<StoredIndex>>,
+    detached: Detached,
 }
 
 impl LocalGateway {
@@ -75,6 +77,7 @@ impl LocalGateway {
                 nat_table,
                 lock: tokio::sync::RwLock::new(()),
                 index: std::sync::Mutex::new(None),
+                detached: Detached::default(),
             }),
         })
     }
@@ -148,6 +151,10 @@ impl Gateway for LocalGateway {
         })
         .await
         .map_err(ApplyError::into_gateway_error)
+    }
+
+    fn detached(&self) -> &Detached {
+        &self.inner.detached
     }
 
     async fn index(&self) -> Result<GatewayIndex, GatewayError> {
@@ -244,7 +251,13 @@ impl Inner {
 
     /// Records `change` in the index and saves it when anything changed. The index is a
     /// cache: failing to save it costs a rebuild later, never a change.
-    fn remember(&self, stored: &mut StoredIndex, name: &ConnectionName, change: &Change, changed: bool) {
+    fn remember(
+        &self,
+        stored: &mut StoredIndex,
+        name: &ConnectionName,
+        change: &Change,
+        changed: bool,
+    ) {
         let context = match change {
             Change::Keep if !changed => return,
             Change::Keep => None,

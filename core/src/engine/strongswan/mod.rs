@@ -256,6 +256,10 @@ impl Gateway for StrongswanGateway {
         self.files.index().await
     }
 
+    fn detached(&self) -> &crate::gateway::detached::Detached {
+        self.files.detached()
+    }
+
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {
         let _writer = self.writer.lock().await;
         let stored = self.files.get(name).await?;

@@ -1,0 +1,282 @@
+//! Every Terraform verb on every resource of a whole site (connection, remote subnets,
+//! NAT context), each ending in an empty plan: `-replace`, `taint`, and the
+//! gateway-wide rules a site with several tunnels meets.
+
+mod common;
+
+use acceptance_tests::{run_suite, test, Action, Phase, Step, TestCase};
+use common::*;
+
+fn main() {
+    run_suite(vec![
+        test(
+            "replace_each_resource_of_a_site",
+            replace_each_resource_of_a_site,
+        ),
+        test(
+            "taint_each_resource_of_a_site",
+            taint_each_resource_of_a_site,
+        ),
+        test(
+            "create_before_destroy_with_the_same_name_says_why_it_cannot",
+            create_before_destroy_with_the_same_name_says_why_it_cannot,
+        ),
+        test(
+            "a_second_connection_to_one_peer_needs_another_identity",
+            a_second_connection_to_one_peer_needs_another_identity,
+        ),
+        test(
+            "nat_addresses_are_unique_on_the_gateway",
+            nat_addresses_are_unique_on_the_gateway,
+        ),
+        test(
+            "connections_overlapping_in_both_directions_are_refused",
+            connections_overlapping_in_both_directions_are_refused,
+        ),
+        test(
+            "a_subnet_a_translation_uses_goes_only_with_the_translation",
+            a_subnet_a_translation_uses_goes_only_with_the_translation,
+        ),
+        test(
+            "literal_connection_names_and_no_depends_on_converge_in_one_apply",
+            literal_connection_names_and_no_depends_on_converge_in_one_apply,
+        ),
+    ]);
+}
+
+const DC1: &str = "ipsec_vpn_connection.dc1";
+const SUBNET: &str = "ipsec_remote_subnet.dc1_a";
+const NAT: &str = "ipsec_nat_context.dc1";
+
+/// A site: one connection, two remote subnets, a NAT context into the first.
+fn site() -> String {
+    let dc1 = connection("dc1");
+    [
+        dc1.hcl(),
+        remote_subnet("dc1_a", &dc1.name_ref(), "192.168.10.0/24"),
+        remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
+        nat_context(
+            "dc1",
+            &dc1.name_ref(),
+            "10.1.255.88/29",
+            &[("billing-db", "10.1.255.92", "192.168.10.15")],
+            &["ipsec_remote_subnet.dc1_a"],
+        ),
+    ]
+    .concat()
+}
+
+fn replace_each_resource_of_a_site() {
+    let mut case = TestCase::new().step(Step::apply(site()));
+    for address in [DC1, SUBNET, NAT] {
+        case = case.step(
+            Step::apply(site())
+                .plan_args(&[&format!("-replace={address}")])
+                .expect(address, Action::Replace)
+                .check_gateway(|gateway| {
+                    let swanctl = gateway.swanctl("dc1");
+                    assert!(
+                        swanctl.contains("192.168.10.0/24") && swanctl.contains("192.168.20.0/24"),
+                        "{swanctl}"
+                    );
+                    assert!(gateway.nft("dc1").contains("10.1.255.92"));
+                }),
+        );
+    }
+    case.run();
+}
+
+fn taint_each_resource_of_a_site() {
+    let mut case = TestCase::new().step(Step::apply(site()));
+    for address in [DC1, SUBNET, NAT] {
+        case = case.step(
+            Step::apply(site())
+                .terraform_first(&["taint", address])
+                .expect(address, Action::Replace)
+                .check_gateway(|gateway| {
+                    assert!(gateway.swanctl("dc1").contains("192.168.10.0/24"));
+                    assert!(gateway.nft("dc1").contains("10.1.255.92"));
+                }),
+        );
+    }
+    case.run();
+}
+
+fn create_before_destroy_with_the_same_name_says_why_it_cannot() {
+    let dc1 = connection("dc1").set("lifecycle", "{\n    create_before_destroy = true\n  }");
+    // Not an attribute: the helper writes `lifecycle = {…}`, so build the block by hand.
+    let hcl = dc1.unset("lifecycle").hcl().replace(
+        "\n}\n",
+        "\n  lifecycle {\n    create_before_destroy = true\n  }\n}\n",
+    );
+    TestCase::new()
+        .step(Step::apply(hcl.clone()))
+        .step(
+            Step::fails(Phase::Apply, hcl, "create_before_destroy")
+                .terraform_first(&["taint", DC1])
+                .at("name"),
+        )
+        .run();
+}
+
+fn a_second_connection_to_one_peer_needs_another_identity() {
+    let a = connection("site-a").label("a");
+    let b = connection("site-b")
+        .label("b")
+        .set("local_subnets", "[\"10.2.0.0/16\"]");
+    TestCase::new()
+        .step(Step::apply(a.hcl()))
+        .step(
+            Step::fails(
+                Phase::Plan,
+                [a.hcl(), b.hcl()].concat(),
+                r#"connects to peer 203\.0\.113\.10.*"site-a""#,
+            )
+            .at("peer_address"),
+        )
+        .step(Step::apply(
+            [a.hcl(), b.string("local_address", "198.51.100.2").hcl()].concat(),
+        ))
+        .run();
+}
+
+fn two_sites() -> (Connection, Connection, String) {
+    let a = connection("site-a").label("a");
+    let b = connection("site-b")
+        .label("b")
+        .string("peer_address", "203.0.113.20")
+        .set("local_subnets", "[\"10.2.0.0/16\"]");
+    let hcl = [
+        a.hcl(),
+        b.hcl(),
+        remote_subnet("a_net", &a.name_ref(), "192.168.10.0/24"),
+        remote_subnet("b_net", &b.name_ref(), "192.168.20.0/24"),
+        nat_context(
+            "a",
+            &a.name_ref(),
+            "10.9.0.0/29",
+            &[("db", "10.9.0.2", "192.168.10.15")],
+            &["ipsec_remote_subnet.a_net"],
+        ),
+    ]
+    .concat();
+    (a, b, hcl)
+}
+
+fn nat_addresses_are_unique_on_the_gateway() {
+    let (_, b, base) = two_sites();
+    let clash = |subnet: &str, local_ip: &str| {
+        let nat = nat_context(
+            "b",
+            &b.name_ref(),
+            subnet,
+            &[("web", local_ip, "192.168.20.5")],
+            &["ipsec_remote_subnet.b_net"],
+        );
+        [base.clone(), nat].concat()
+    };
+    TestCase::new()
+        .step(Step::apply(base.clone()))
+        .step(
+            Step::fails(
+                Phase::Plan,
+                clash("10.9.0.0/28", "10.9.0.2"),
+                r#"already translation "db" of connection "site-a""#,
+            )
+            .at(r#"translations["web"].local_ip"#),
+        )
+        .step(
+            Step::fails(
+                Phase::Plan,
+                clash("10.9.0.0/30", "10.9.0.1"),
+                r#"static NAT subnet of connection "site-a""#,
+            )
+            .at("static_nat_subnet"),
+        )
+        .step(Step::apply(clash("10.9.0.8/29", "10.9.0.10")))
+        .run();
+}
+
+fn connections_overlapping_in_both_directions_are_refused() {
+    let (a, b, base) = two_sites();
+    let _ = a;
+    // site-b's remote network overlapping site-a's is fine while the local ones differ.
+    let shared_remote = [
+        base.clone(),
+        remote_subnet("b_wide", &b.name_ref(), "192.168.10.0/25"),
+    ]
+    .concat();
+    let both = shared_remote.replace("[\"10.2.0.0/16\"]", "[\"10.1.128.0/17\"]");
+    TestCase::new()
+        .step(Step::apply(shared_remote))
+        .step(
+            Step::fails(
+                Phase::Plan,
+                both,
+                r#"Connections "site-b" and "site-a" both tunnel"#,
+            )
+            .at("local_subnets"),
+        )
+        .run();
+}
+
+fn a_subnet_a_translation_uses_goes_only_with_the_translation() {
+    let dc1 = connection("dc1");
+    let with_nat = site();
+    let subnet_gone = [
+        dc1.hcl(),
+        remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
+        nat_context(
+            "dc1",
+            &dc1.name_ref(),
+            "10.1.255.88/29",
+            &[("billing-db", "10.1.255.92", "192.168.10.15")],
+            &[],
+        ),
+    ]
+    .concat();
+    // Without depends_on, so that Terraform runs both changes at once.
+    let both_gone = [
+        dc1.hcl(),
+        remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
+        nat_context(
+            "dc1",
+            &dc1.name_ref(),
+            "10.1.255.88/29",
+            &[("app", "10.1.255.93", "192.168.20.7")],
+            &[],
+        ),
+    ]
+    .concat();
+    TestCase::new()
+        .step(Step::apply(with_nat))
+        .step(Step::fails(
+            Phase::Apply,
+            subnet_gone,
+            r#"translation\s+"billing-db""#,
+        ))
+        .step(
+            Step::apply(both_gone)
+                .expect(SUBNET, Action::Delete)
+                .expect(NAT, Action::Update),
+        )
+        .run();
+}
+
+fn literal_connection_names_and_no_depends_on_converge_in_one_apply() {
+    let dc1 = connection("dc1");
+    let literal = quoted("dc1");
+    let hcl = [
+        dc1.hcl(),
+        remote_subnet("dc1_a", &literal, "192.168.10.0/24"),
+        nat_context(
+            "dc1",
+            &literal,
+            "10.1.255.88/29",
+            &[("billing-db", "10.1.255.92", "192.168.10.15")],
+            &[],
+        ),
+    ]
+    .concat();
+    TestCase::new().step(Step::apply(hcl)).run();
+}
