@@ -1,7 +1,7 @@
 //! Test cases as lists of steps, in the manner of terraform-plugin-testing.
 //!
 //! Each [`Step`] writes a configuration, optionally changes the gateway behind
-//! Terraform's back first, and then does one of:
+//! Terraform's back or rewrites the state file first, and then does one of:
 //! - **apply** (the default): `plan -out`, plan checks, `apply`, state and gateway
 //!   checks, and a fresh plan that must be empty;
 //! - **expect an error** at validate, plan or apply time, matching a pattern and
@@ -26,6 +26,8 @@ use crate::workspace::Workspace;
 pub type Hook = Box<dyn FnOnce(&Gateway) + Send>;
 type GatewayCheck = Box<dyn FnOnce(&Gateway) + Send>;
 type StateCheck = Box<dyn FnOnce(&[(String, Value)]) + Send>;
+type StateEdit = Box<dyn FnOnce(&mut Value) + Send>;
+type StateFileCheck = Box<dyn FnOnce(&Value) + Send>;
 
 /// A list of steps run in order in one working directory.
 pub struct TestCase {
@@ -165,10 +167,12 @@ enum ImportTargets {
 pub struct Step {
     config: Option<String>,
     before: Option<Hook>,
+    state_edit: Option<StateEdit>,
     expectation: Expectation,
     plan_checks: Vec<(String, Action)>,
     unknown_checks: Vec<(String, String)>,
     state_checks: Vec<StateCheck>,
+    state_file_checks: Vec<StateFileCheck>,
     gateway_checks: Vec<GatewayCheck>,
     warnings: Vec<Regex>,
     apply_args: Vec<String>,
@@ -248,10 +252,12 @@ impl Step {
         Self {
             config,
             before: None,
+            state_edit: None,
             expectation,
             plan_checks: Vec::new(),
             unknown_checks: Vec::new(),
             state_checks: Vec::new(),
+            state_file_checks: Vec::new(),
             gateway_checks: Vec::new(),
             warnings: Vec::new(),
             apply_args: Vec::new(),
@@ -292,6 +298,15 @@ impl Step {
         self
     }
 
+    /// Rewrites the state file with `edit` before terraform runs (after [`Step::before`]),
+    /// incrementing its `serial`: how a test stands in for state that an earlier provider
+    /// version wrote (`resources[].instances[].schema_version` and `.attributes`). See
+    /// [`Workspace::edit_state_file`].
+    pub fn edit_state(mut self, edit: impl FnOnce(&mut Value) + Send + 'static) -> Self {
+        self.state_edit = Some(Box::new(edit));
+        self
+    }
+
     /// The plan must do `action` to `address`.
     pub fn expect(mut self, address: &str, action: Action) -> Self {
         self.plan_checks.push((address.into(), action));
@@ -322,6 +337,13 @@ impl Step {
     /// After apply, `check` sees the whole state.
     pub fn check_state(mut self, check: impl FnOnce(&[(String, Value)]) + Send + 'static) -> Self {
         self.state_checks.push(Box::new(check));
+        self
+    }
+
+    /// After apply, `check` sees the state file as stored (`terraform.tfstate`), with
+    /// what `show -json` leaves out, such as each instance's `schema_version`.
+    pub fn check_state_file(mut self, check: impl FnOnce(&Value) + Send + 'static) -> Self {
+        self.state_file_checks.push(Box::new(check));
         self
     }
 
@@ -368,6 +390,9 @@ impl Step {
         if let Some(hook) = self.before {
             hook(workspace.gateway());
         }
+        if let Some(edit) = self.state_edit {
+            workspace.edit_state_file(edit);
+        }
         for command in &self.commands_first {
             let args: Vec<&str> = command.iter().map(String::as_str).collect();
             workspace.run(&args).success();
@@ -402,6 +427,12 @@ impl Step {
                 let state = workspace.state();
                 for check in self.state_checks {
                     check(&state);
+                }
+                if !self.state_file_checks.is_empty() {
+                    let stored = workspace.state_file_json();
+                    for check in self.state_file_checks {
+                        check(&stored);
+                    }
                 }
                 for check in self.gateway_checks {
                     check(workspace.gateway());

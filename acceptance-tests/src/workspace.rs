@@ -173,6 +173,31 @@ impl Workspace {
         std::fs::read_to_string(self.path().join("terraform.tfstate")).unwrap_or_default()
     }
 
+    /// Rewrites the state file (`terraform.tfstate`) with `edit` and increments its
+    /// `serial`, as a hand edit or an older provider version would have left it (a
+    /// resource instance's `schema_version` and `attributes` are what terraform hands the
+    /// provider's `UpgradeResourceState`). Panics when there is no state file yet.
+    pub fn edit_state_file(&self, edit: impl FnOnce(&mut serde_json::Value)) {
+        let path = self.path().join("terraform.tfstate");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("no state file to edit at {}: {e}", path.display()));
+        let mut state: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("terraform.tfstate is not JSON ({e}):\n{text}"));
+        edit(&mut state);
+        let serial = state["serial"].as_u64().unwrap_or_default();
+        state["serial"] = (serial + 1).into();
+        let text = serde_json::to_string_pretty(&state).expect("a state serializes");
+        self.write_file("terraform.tfstate", &format!("{text}\n"));
+    }
+
+    /// The state file (`terraform.tfstate`) as JSON, with what `show -json` leaves out
+    /// (each instance's `schema_version`, attributes as stored). Panics when it is absent.
+    pub fn state_file_json(&self) -> serde_json::Value {
+        let text = self.state_file();
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("terraform.tfstate is missing or not JSON ({e}):\n{text}"))
+    }
+
     fn cli_config(&self) -> PathBuf {
         self.path().join("terraformrc")
     }

@@ -547,7 +547,7 @@ fn rows() -> Vec<Row> {
         row(
             "remote_subnet_connection_not_a_name",
             Validate,
-            "connection",
+            "connection_name",
             r#"^Invalid connection name: "DC 1" is not a valid connection name"#,
             || remote_subnet("r", &quoted("DC 1"), "192.168.10.0/24"),
         ),
@@ -597,7 +597,7 @@ fn rows() -> Vec<Row> {
         row(
             "nat_context_for_missing_connection_fails_at_plan",
             Plan,
-            "connection",
+            "connection_name",
             MISSING_CONNECTION,
             || {
                 format!(
@@ -617,7 +617,7 @@ fn rows() -> Vec<Row> {
         row(
             "remote_subnet_for_missing_connection_fails_at_plan",
             Plan,
-            "connection",
+            "connection_name",
             MISSING_CONNECTION,
             remote_subnet_for_missing_connection,
         )
@@ -731,7 +731,7 @@ fn rows() -> Vec<Row> {
         row(
             "nat_second_context_for_one_connection",
             Plan,
-            "connection",
+            "connection_name",
             r"^NAT context already exists: Connection dc1 already has a NAT context; a connection has at most one\.",
             || {
                 format!(

@@ -1,7 +1,7 @@
 //! Lifecycle of each resource through the real terraform: create, update in place every
 //! attribute SPEC.md lets change in place (the plan says update, the gateway file
-//! follows), replacement for `name`, `connection` and `cidr`, destroy, and defaults that
-//! plan empty.
+//! follows), replacement for `name`, `connection_name` and `cidr`, destroy, and defaults
+//! that plan empty.
 
 mod common;
 
@@ -363,7 +363,7 @@ fn remote_subnet_lifecycle_create_replace_on_cidr_and_connection_destroy() {
             Step::apply(with("dc1", "192.168.20.0/24"))
                 .expect(USERS, Action::Create)
                 .check(USERS, "id", "dc1/192.168.20.0/24")
-                .check(USERS, "connection", "dc1")
+                .check(USERS, "connection_name", "dc1")
                 .check(USERS, "cidr", "192.168.20.0/24")
                 .check_gateway(|gateway| {
                     let conf = gateway.swanctl("dc1");

@@ -30,13 +30,13 @@ fn many(name: &str, third_octet_base: u32, subnets: u32, translations: u32) -> S
     format!(
         r#"{connection}
 resource "ipsec_remote_subnet" "{name}" {{
-  count      = {subnets}
-  connection = ipsec_vpn_connection.{name}.name
-  cidr       = "192.{base}.${{count.index}}.0/24"
+  count           = {subnets}
+  connection_name = ipsec_vpn_connection.{name}.name
+  cidr            = "192.{base}.${{count.index}}.0/24"
 }}
 
 resource "ipsec_nat_context" "{name}" {{
-  connection        = ipsec_vpn_connection.{name}.name
+  connection_name   = ipsec_vpn_connection.{name}.name
   static_nat_subnet = "10.1.200.0/24"
   translations = {{
     for i in range({translations}) : "host-${{i}}" => {{

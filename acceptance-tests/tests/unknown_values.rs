@@ -76,8 +76,8 @@ fn cidr_and_nat_addresses_from_another_resource_plan_unknown_and_apply() {
     const NAT: &str = "ipsec_nat_context.dc1";
     let config = format!(
         "{}{}{}{}\
-         resource \"ipsec_remote_subnet\" \"apps\" {{\n  connection = ipsec_vpn_connection.dc1.name\n  cidr       = terraform_data.cidr.output\n}}\n\
-         resource \"ipsec_nat_context\" \"dc1\" {{\n  connection        = ipsec_vpn_connection.dc1.name\n  static_nat_subnet = terraform_data.nat_subnet.output\n  translations = {{\n    db = {{\n      local_ip    = \"10.1.255.92\"\n      customer_ip = terraform_data.customer.output\n    }}\n  }}\n  depends_on = [ipsec_remote_subnet.apps]\n}}\n",
+         resource \"ipsec_remote_subnet\" \"apps\" {{\n  connection_name = ipsec_vpn_connection.dc1.name\n  cidr            = terraform_data.cidr.output\n}}\n\
+         resource \"ipsec_nat_context\" \"dc1\" {{\n  connection_name   = ipsec_vpn_connection.dc1.name\n  static_nat_subnet = terraform_data.nat_subnet.output\n  translations = {{\n    db = {{\n      local_ip    = \"10.1.255.92\"\n      customer_ip = terraform_data.customer.output\n    }}\n  }}\n  depends_on = [ipsec_remote_subnet.apps]\n}}\n",
         data("cidr", "192.168.10.0/24"),
         data("nat_subnet", "10.1.255.88/29"),
         data("customer", "192.168.10.15"),

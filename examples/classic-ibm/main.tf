@@ -42,6 +42,6 @@ resource "ipsec_vpn_connection" "legacy" {
 }
 
 resource "ipsec_remote_subnet" "legacy_lan" {
-  connection = ipsec_vpn_connection.legacy.name
-  cidr       = "172.16.5.0/24"
+  connection_name = ipsec_vpn_connection.legacy.name
+  cidr            = "172.16.5.0/24"
 }

@@ -43,12 +43,12 @@ resource "ipsec_vpn_connection" "dc1" {
 }
 
 resource "ipsec_remote_subnet" "dc1_apps" {
-  connection = ipsec_vpn_connection.dc1.name
-  cidr       = "192.168.10.0/24"
+  connection_name = ipsec_vpn_connection.dc1.name
+  cidr            = "192.168.10.0/24"
 }
 
 resource "ipsec_nat_context" "dc1" {
-  connection        = ipsec_vpn_connection.dc1.name
+  connection_name   = ipsec_vpn_connection.dc1.name
   static_nat_subnet = "10.1.255.88/29"
   translations = {
     "billing-db" = {

@@ -189,12 +189,13 @@ fn hex_of(text: &str) -> String {
 
 async fn upgrade(
     provider: &IpsecProvider,
+    type_name: &str,
     version: i64,
     raw: &[u8],
 ) -> pb::upgrade_resource_state::Response {
     provider
         .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
-            type_name: "ipsec_remote_subnet".into(),
+            type_name: type_name.into(),
             version,
             raw_state: Some(pb::RawState {
                 json: raw.to_vec(),
@@ -206,32 +207,125 @@ async fn upgrade(
         .into_inner()
 }
 
-#[tokio::test]
-async fn upgrade_re_encodes_version_0_state_for_the_current_schema() {
-    let provider = IpsecProvider::default();
-    // A version 0 state as Terraform stores it, missing an attribute added later and
-    // holding one that a build no longer has.
-    let raw = br#"{"id":"dc1/192.168.10.0/24","connection":"dc1","cidr":"192.168.10.0/24","legacy":true}"#;
-    let response = upgrade(&provider, 0, raw).await;
+/// Upgrades `raw` and decodes the answer, which must carry no diagnostics.
+async fn upgraded(type_name: &str, version: i64, raw: &[u8]) -> Value {
+    let response = upgrade(&IpsecProvider::default(), type_name, version, raw).await;
     assert!(
         response.diagnostics.is_empty(),
         "{:?}",
         response.diagnostics
     );
-    let upgraded = decode_dynamic(
-        response.upgraded_state.as_ref(),
-        &schema_type("ipsec_remote_subnet"),
-    )
-    .unwrap();
-    assert_eq!(upgraded.attr("id"), &s("dc1/192.168.10.0/24"));
-    assert_eq!(upgraded.attr("cidr"), &s("192.168.10.0/24"));
+    decode_dynamic(response.upgraded_state.as_ref(), &schema_type(type_name)).unwrap()
+}
 
-    let newer = upgrade(&provider, 7, raw).await;
-    assert!(
-        newer.diagnostics[0].summary.contains("newer"),
-        "{:?}",
-        newer.diagnostics
+/// A remote subnet as schema version 0 stored it: the connection in `connection`, and
+/// an attribute that no build has (dropped).
+const SUBNET_V0: &[u8] =
+    br#"{"id":"dc1/192.168.10.0/24","connection":"dc1","cidr":"192.168.10.0/24","legacy":true}"#;
+
+/// A NAT context as schema version 0 stored it.
+const NAT_V0: &[u8] = br#"{"id":"dc1","connection":"dc1","static_nat_subnet":"10.1.255.88/29","translations":{"db":{"local_ip":"10.1.255.92","customer_ip":"192.168.10.15"}}}"#;
+
+#[test]
+fn the_resources_that_name_a_connection_are_at_schema_version_1() {
+    for (type_name, version) in [
+        ("ipsec_vpn_connection", 0),
+        ("ipsec_remote_subnet", 1),
+        ("ipsec_nat_context", 1),
+    ] {
+        let resource = resources::all()
+            .into_iter()
+            .find(|r| r.type_name() == type_name)
+            .unwrap();
+        assert_eq!(resource.schema().version, version, "{type_name}");
+    }
+}
+
+#[tokio::test]
+async fn upgrade_moves_a_version_0_remote_subnet_connection_to_connection_name() {
+    let state = upgraded("ipsec_remote_subnet", 0, SUBNET_V0).await;
+    assert_eq!(
+        state,
+        object(&[
+            ("id", s("dc1/192.168.10.0/24")),
+            ("connection_name", s("dc1")),
+            ("cidr", s("192.168.10.0/24")),
+        ])
     );
+}
+
+#[tokio::test]
+async fn upgrade_moves_a_version_0_nat_context_connection_to_connection_name() {
+    let state = upgraded("ipsec_nat_context", 0, NAT_V0).await;
+    assert_eq!(state.attr("id"), &s("dc1"));
+    assert_eq!(state.attr("connection_name"), &s("dc1"));
+    assert_eq!(state.attr("static_nat_subnet"), &s("10.1.255.88/29"));
+    assert_eq!(
+        state.attr("translations"),
+        &Value::Map(BTreeMap::from([(
+            "db".to_owned(),
+            object(&[
+                ("local_ip", s("10.1.255.92")),
+                ("customer_ip", s("192.168.10.15")),
+            ])
+        )]))
+    );
+}
+
+#[tokio::test]
+async fn upgrade_passes_version_1_state_unchanged() {
+    let subnet =
+        br#"{"id":"dc1/192.168.10.0/24","connection_name":"dc1","cidr":"192.168.10.0/24"}"#;
+    assert_eq!(
+        upgraded("ipsec_remote_subnet", 1, subnet).await,
+        object(&[
+            ("id", s("dc1/192.168.10.0/24")),
+            ("connection_name", s("dc1")),
+            ("cidr", s("192.168.10.0/24")),
+        ])
+    );
+    let nat_v1 = String::from_utf8(NAT_V0.to_vec())
+        .unwrap()
+        .replace("\"connection\"", "\"connection_name\"");
+    let nat = upgraded("ipsec_nat_context", 1, nat_v1.as_bytes()).await;
+    assert_eq!(nat, upgraded("ipsec_nat_context", 0, NAT_V0).await);
+    // At version 1 `connection` is nothing (it is not renamed again): dropped.
+    let stray = br#"{"id":"dc1/192.168.10.0/24","connection":"dc9","connection_name":"dc1","cidr":"192.168.10.0/24"}"#;
+    assert_eq!(
+        upgraded("ipsec_remote_subnet", 1, stray)
+            .await
+            .attr("connection_name"),
+        &s("dc1")
+    );
+}
+
+#[tokio::test]
+async fn upgrade_leaves_the_vpn_connection_state_as_stored() {
+    let state = upgraded(
+        "ipsec_vpn_connection",
+        0,
+        br#"{"id":"dc1","name":"dc1","peer_address":"203.0.113.10"}"#,
+    )
+    .await;
+    assert_eq!(state.attr("name"), &s("dc1"));
+    assert_eq!(state.attr("peer_address"), &s("203.0.113.10"));
+}
+
+#[tokio::test]
+async fn upgrade_refuses_state_of_a_newer_schema_version() {
+    let provider = IpsecProvider::default();
+    for (type_name, raw) in [
+        ("ipsec_remote_subnet", SUBNET_V0),
+        ("ipsec_nat_context", NAT_V0),
+    ] {
+        let newer = upgrade(&provider, type_name, 2, raw).await;
+        assert!(newer.upgraded_state.is_none());
+        assert!(
+            newer.diagnostics[0].summary.contains("newer"),
+            "{:?}",
+            newer.diagnostics
+        );
+    }
 }
 
 #[tokio::test]

@@ -95,7 +95,7 @@ fn both_ends(lab: &Lab, dir: &Path, ends: Ends) -> String {
     } = ends;
     let lan_b_subnet = if a_lan_b {
         format!(
-            "resource \"ipsec_remote_subnet\" \"a_lan_b\" {{\n  provider   = ipsec.gwA\n  connection = ipsec_vpn_connection.a.name\n  cidr       = \"{LAN_B}\"\n}}\n"
+            "resource \"ipsec_remote_subnet\" \"a_lan_b\" {{\n  provider        = ipsec.gwA\n  connection_name = ipsec_vpn_connection.a.name\n  cidr            = \"{LAN_B}\"\n}}\n"
         )
     } else {
         String::new()
@@ -138,14 +138,14 @@ resource "ipsec_vpn_connection" "a" {{
 
 {lan_b_subnet}
 resource "ipsec_remote_subnet" "a_lan_cust" {{
-  provider   = ipsec.gwA
-  connection = ipsec_vpn_connection.a.name
-  cidr       = "{LAN_CUST}"
+  provider        = ipsec.gwA
+  connection_name = ipsec_vpn_connection.a.name
+  cidr            = "{LAN_CUST}"
 }}
 
 resource "ipsec_nat_context" "a" {{
   provider          = ipsec.gwA
-  connection        = ipsec_vpn_connection.a.name
+  connection_name   = ipsec_vpn_connection.a.name
   static_nat_subnet = "10.1.255.88/29"
   translations = {{
     custB = {{ local_ip = "{NAT_IP}", customer_ip = "{CUST_B}" }}
@@ -167,9 +167,9 @@ resource "ipsec_vpn_connection" "b" {{
 }}
 
 resource "ipsec_remote_subnet" "b_site_a" {{
-  provider   = ipsec.gwB
-  connection = ipsec_vpn_connection.b.name
-  cidr       = "{SITE_A}"
+  provider        = ipsec.gwB
+  connection_name = ipsec_vpn_connection.b.name
+  cidr            = "{SITE_A}"
 }}
 "#,
         provider_a = provider_block(lab, Some("gwA"), "gwA", &dir.join("gwA")),
@@ -1033,8 +1033,8 @@ resource "ipsec_vpn_connection" "b" {{
 }}
 
 resource "ipsec_remote_subnet" "b_site_a" {{
-  connection = ipsec_vpn_connection.b.name
-  cidr       = "{SITE_A}"
+  connection_name = ipsec_vpn_connection.b.name
+  cidr            = "{SITE_A}"
 }}
 "#,
         provider = provider_block(lab, None, "gwB", &dir.join("gwB")),
@@ -1196,13 +1196,13 @@ resource "ipsec_vpn_connection" "a" {{
 }}
 
 resource "ipsec_remote_subnet" "lan_b" {{
-  connection = ipsec_vpn_connection.a.name
-  cidr       = "{LAN_B}"
+  connection_name = ipsec_vpn_connection.a.name
+  cidr            = "{LAN_B}"
 }}
 
 resource "ipsec_remote_subnet" "lan_cust" {{
-  connection = ipsec_vpn_connection.a.name
-  cidr       = "{LAN_CUST}"
+  connection_name = ipsec_vpn_connection.a.name
+  cidr            = "{LAN_CUST}"
 }}
 "#,
         provider = provider_block(lab, None, "gwA", &dir.join("gwA")),

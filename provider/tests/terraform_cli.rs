@@ -275,8 +275,8 @@ resource "ipsec_vpn_connection" "late" {
 }
 
 resource "ipsec_remote_subnet" "late" {
-  connection = ipsec_vpn_connection.late.name
-  cidr       = terraform_data.network.output
+  connection_name = ipsec_vpn_connection.late.name
+  cidr            = terraform_data.network.output
 }
 "#,
     );
@@ -313,7 +313,7 @@ fn quickstart_with_new_translation(customer_ip: &str, with_subnet: bool) -> Stri
             "depends_on = [ipsec_remote_subnet.dc1_apps, ipsec_remote_subnet.dc1_new]",
         );
         config.push_str(
-            "\nresource \"ipsec_remote_subnet\" \"dc1_new\" {\n  connection = ipsec_vpn_connection.dc1.name\n  cidr       = \"192.168.30.0/24\"\n}\n",
+            "\nresource \"ipsec_remote_subnet\" \"dc1_new\" {\n  connection_name = ipsec_vpn_connection.dc1.name\n  cidr            = \"192.168.30.0/24\"\n}\n",
         );
     }
     config
@@ -441,8 +441,8 @@ provider "ipsec" {{
 }}
 
 resource "ipsec_remote_subnet" "x" {{
-  connection = "dc1"
-  cidr       = "192.168.10.0/24"
+  connection_name = "dc1"
+  cidr            = "192.168.10.0/24"
 }}
 "#,
             socket.display()
@@ -491,9 +491,9 @@ resource "ipsec_vpn_connection" "{alias}" {{
 }}
 
 resource "ipsec_remote_subnet" "{alias}" {{
-  provider   = ipsec.{alias}
-  connection = ipsec_vpn_connection.{alias}.name
-  cidr       = "192.168.99.0/24"
+  provider        = ipsec.{alias}
+  connection_name = ipsec_vpn_connection.{alias}.name
+  cidr            = "192.168.99.0/24"
 }}
 "#
         ));

@@ -70,14 +70,14 @@ impl Connection {
     }
 }
 
-/// An `ipsec_remote_subnet` block labelled `label` for the connection expression
-/// `connection` (such as `ipsec_vpn_connection.dc1.name`).
+/// An `ipsec_remote_subnet` block labelled `label` whose `connection_name` is the
+/// expression `connection` (such as `ipsec_vpn_connection.dc1.name`).
 pub fn remote_subnet(label: &str, connection: &str, cidr: &str) -> String {
     block(
         "ipsec_remote_subnet",
         label,
         &[
-            ("connection".into(), connection.into()),
+            ("connection_name".into(), connection.into()),
             ("cidr".into(), quoted(cidr)),
         ],
     )
@@ -103,7 +103,7 @@ pub fn nat_context(
     }
     map.push_str("  }");
     let mut attrs = vec![
-        ("connection".to_string(), connection.to_string()),
+        ("connection_name".to_string(), connection.to_string()),
         ("static_nat_subnet".into(), quoted(static_nat_subnet)),
         ("translations".into(), map),
     ];

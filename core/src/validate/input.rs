@@ -72,7 +72,7 @@ pub struct PhaseInput {
 /// An `ipsec_remote_subnet` as configured.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RemoteSubnetInput {
-    /// `connection`.
+    /// `connection_name` (the attribute's name before schema version 1).
     pub connection: String,
     /// `cidr`.
     pub cidr: String,
@@ -81,7 +81,7 @@ pub struct RemoteSubnetInput {
 /// An `ipsec_nat_context` as configured.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NatContextInput {
-    /// `connection`.
+    /// `connection_name` (the attribute's name before schema version 1).
     pub connection: String,
     /// `static_nat_subnet`.
     pub static_nat_subnet: String,

@@ -20,8 +20,17 @@ pub enum Extra {
 
 /// Decodes JSON `bytes` as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type, extra: Extra) -> Result<Value, CodecError> {
-    let json: Json =
-        serde_json::from_slice(bytes).map_err(|error| CodecError::Syntax(error.to_string()))?;
+    decode_json(parse(bytes)?, ty, extra)
+}
+
+/// Parses JSON `bytes` without a type, for callers that rework the JSON before
+/// decoding it (raw state of an older schema version).
+pub fn parse(bytes: &[u8]) -> Result<Json, CodecError> {
+    serde_json::from_slice(bytes).map_err(|error| CodecError::Syntax(error.to_string()))
+}
+
+/// Decodes parsed `json` as a value of type `ty`.
+pub fn decode_json(json: Json, ty: &Type, extra: Extra) -> Result<Value, CodecError> {
     from_json(json, ty, extra, &mut Vec::new())
 }
 

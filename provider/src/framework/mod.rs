@@ -11,6 +11,6 @@ pub mod schema;
 pub mod validator;
 
 pub use plan_modifier::PlanModifier;
-pub use resource::{Outcome, PlanContext, Resource};
+pub use resource::{rename_attribute, Outcome, PlanContext, Resource};
 pub use schema::{Attribute, Kind, Presence, Schema};
 pub use validator::Validator;

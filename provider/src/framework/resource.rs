@@ -33,6 +33,18 @@ impl PlanContext<'_> {
     }
 }
 
+/// Moves the value of attribute `from` of the raw state object `raw` to `to`, for
+/// [`Resource::upgrade_raw`] after a rename. A `raw` that is not an object, or holds no
+/// `from`, is returned as it is; a value already at `to` wins over the one at `from`.
+pub fn rename_attribute(mut raw: serde_json::Value, from: &str, to: &str) -> serde_json::Value {
+    if let Some(object) = raw.as_object_mut() {
+        if let Some(value) = object.remove(from) {
+            object.entry(to).or_insert(value);
+        }
+    }
+    raw
+}
+
 /// One managed resource type.
 #[async_trait]
 pub trait Resource: Send + Sync {
@@ -41,6 +53,20 @@ pub trait Resource: Send + Sync {
 
     /// The schema, declared once.
     fn schema(&self) -> &Schema;
+
+    /// Rewrites `raw`, a state stored under schema `version` (at most
+    /// `self.schema().version`), into the shape of the current schema before
+    /// `UpgradeResourceState` decodes it: where an attribute was renamed, the value moves
+    /// to the new name here. Attributes the current schema does not have are dropped
+    /// after this, and missing ones read as null. The default keeps `raw` as it is, which
+    /// is right for a resource that has never renamed or reshaped an attribute.
+    ///
+    /// Bump the schema's `version` with every change made here, and handle every
+    /// earlier version: Terraform sends state of any version a user's last apply wrote.
+    fn upgrade_raw(&self, version: i64, raw: serde_json::Value) -> serde_json::Value {
+        let _ = version;
+        raw
+    }
 
     /// Checks a configuration that may hold unknown values (`ValidateResourceConfig`;
     /// the provider may not be configured yet).
@@ -83,4 +109,44 @@ pub trait Resource: Send + Sync {
 
     /// Finds the object by its import ID; answers its full state.
     async fn import(&self, gateway: &dyn Gateway, id: &str) -> Outcome<Value>;
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::rename_attribute;
+
+    #[test]
+    fn rename_attribute_moves_the_value() {
+        assert_eq!(
+            rename_attribute(
+                json!({"id": "dc1", "connection": "dc1"}),
+                "connection",
+                "connection_name"
+            ),
+            json!({"id": "dc1", "connection_name": "dc1"})
+        );
+    }
+
+    #[test]
+    fn rename_attribute_leaves_other_shapes_alone() {
+        let current = json!({"id": "dc1", "connection_name": "dc1"});
+        assert_eq!(
+            rename_attribute(current.clone(), "connection", "connection_name"),
+            current
+        );
+        assert_eq!(
+            rename_attribute(json!(null), "connection", "connection_name"),
+            json!(null)
+        );
+        assert_eq!(
+            rename_attribute(
+                json!({"connection": "old", "connection_name": "new"}),
+                "connection",
+                "connection_name"
+            ),
+            json!({"connection_name": "new"})
+        );
+    }
 }

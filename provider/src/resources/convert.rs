@@ -1,4 +1,5 @@
-//! Reading Terraform values into `core`'s input structs, and answers back.
+//! Reading Terraform values into `core`'s input structs, and answers back; the state
+//! upgrade that more than one resource shares.
 //!
 //! An unknown value reads as empty and its path goes into [`Unknowns`], so `core`
 //! skips every rule that needs it. A number that is not whole reads as `None`; the
@@ -8,6 +9,7 @@ use ipsec_core::validate::Unknowns;
 use ipsec_core::{AttributePath, Diagnostics, GatewayError};
 
 use crate::codec::{Number, Value};
+use crate::framework::rename_attribute;
 
 /// The paths of every unknown value in a resource configuration.
 pub fn unknowns(config: &Value) -> Unknowns {
@@ -68,4 +70,15 @@ pub fn errors_only(diags: Diagnostics) -> Diagnostics {
         errors.push(diag.clone());
     }
     errors
+}
+
+/// The state upgrade of `ipsec_remote_subnet` and `ipsec_nat_context`: schema version 0
+/// named their connection `connection`, which Terraform reserves for provisioner
+/// connection blocks; version 1 calls it `connection_name`.
+pub fn upgrade_connection_name(version: i64, raw: serde_json::Value) -> serde_json::Value {
+    if version < 1 {
+        rename_attribute(raw, "connection", "connection_name")
+    } else {
+        raw
+    }
 }

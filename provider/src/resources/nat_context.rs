@@ -12,7 +12,9 @@ use ipsec_core::validate::{
 };
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
-use super::convert::{errors_only, gateway_error, string, unknowns, APPLY_PATIENCE};
+use super::convert::{
+    errors_only, gateway_error, string, unknowns, upgrade_connection_name, APPLY_PATIENCE,
+};
 use crate::codec::Value;
 use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
 
@@ -22,7 +24,8 @@ pub struct NatContextResource;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     Schema {
-    version: 0,
+    // 1: `connection` renamed `connection_name` (`upgrade_connection_name`).
+    version: 1,
     description: "The static 1:1 NAT of one `ipsec_vpn_connection`: local addresses that stand for customer hosts \
                   behind the tunnel. One per connection; translations are added, changed and removed in place.",
     attributes: vec![
@@ -30,7 +33,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .computed()
             .plan_modifier(PlanModifier::UseStateForUnknown)
             .describe("The connection's name; also the import ID."),
-        Attribute::string("connection")
+        Attribute::string("connection_name")
             .required()
             .requires_replace()
             .describe("The `name` of the `ipsec_vpn_connection`. Changing it replaces the NAT context."),
@@ -67,6 +70,10 @@ impl Resource for NatContextResource {
         &SCHEMA
     }
 
+    fn upgrade_raw(&self, version: i64, raw: serde_json::Value) -> serde_json::Value {
+        upgrade_connection_name(version, raw)
+    }
+
     fn validate(&self, config: &Value) -> Diagnostics {
         check_nat_context_config(&input(config), &unknowns(config))
     }
@@ -78,7 +85,7 @@ impl Resource for NatContextResource {
         planned: &mut Value,
         config: &Value,
     ) -> Diagnostics {
-        let connection = planned.attr("connection").clone();
+        let connection = planned.attr("connection_name").clone();
         planned.set_attr("id", connection.clone());
         let Some(context) = context else {
             return Diagnostics::new();
@@ -89,7 +96,7 @@ impl Resource for NatContextResource {
         let (Some((name, nat)), _) = validate_nat_context(&input(config)) else {
             return Diagnostics::new();
         };
-        let mode = if prior.is_null() || prior.attr("connection") != &connection {
+        let mode = if prior.is_null() || prior.attr("connection_name") != &connection {
             Mode::Create
         } else {
             Mode::Update
@@ -116,7 +123,8 @@ impl Resource for NatContextResource {
     }
 
     async fn read(&self, gateway: &dyn Gateway, prior: &Value) -> Outcome<Value> {
-        let Ok(name) = ConnectionName::parse(prior.attr("connection").as_str().unwrap_or_default())
+        let Ok(name) =
+            ConnectionName::parse(prior.attr("connection_name").as_str().unwrap_or_default())
         else {
             return (None, Diagnostics::new());
         };
@@ -141,7 +149,8 @@ impl Resource for NatContextResource {
     }
 
     async fn delete(&self, gateway: &dyn Gateway, prior: &Value) -> Diagnostics {
-        let Ok(name) = ConnectionName::parse(prior.attr("connection").as_str().unwrap_or_default())
+        let Ok(name) =
+            ConnectionName::parse(prior.attr("connection_name").as_str().unwrap_or_default())
         else {
             return Diagnostics::new();
         };
@@ -223,7 +232,7 @@ fn input(config: &Value) -> NatContextInput {
         })
         .unwrap_or_default();
     NatContextInput {
-        connection: string(config.attr("connection")),
+        connection: string(config.attr("connection_name")),
         static_nat_subnet: string(config.attr("static_nat_subnet")),
         translations,
     }
@@ -250,7 +259,7 @@ fn state(connection: &ConnectionName, nat: &NatContext) -> Value {
     Value::Object(BTreeMap::from([
         ("id".to_owned(), Value::String(connection.to_string())),
         (
-            "connection".to_owned(),
+            "connection_name".to_owned(),
             Value::String(connection.to_string()),
         ),
         (

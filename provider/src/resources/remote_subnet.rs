@@ -12,7 +12,9 @@ use ipsec_core::validate::{
 };
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
-use super::convert::{errors_only, gateway_error, string, unknowns, APPLY_PATIENCE};
+use super::convert::{
+    errors_only, gateway_error, string, unknowns, upgrade_connection_name, APPLY_PATIENCE,
+};
 use crate::codec::Value;
 use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
 
@@ -22,7 +24,8 @@ pub struct RemoteSubnet;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     Schema {
-    version: 0,
+    // 1: `connection` renamed `connection_name` (`upgrade_connection_name`).
+    version: 1,
     description: "One protected network on the remote (customer) side of an `ipsec_vpn_connection`. Many may be \
                   created in parallel for one connection; none is lost.",
     attributes: vec![
@@ -30,7 +33,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .computed()
             .plan_modifier(PlanModifier::UseStateForUnknown)
             .describe("`<connection>/<cidr>`, such as `dc1/192.168.10.0/24`; also the import ID."),
-        Attribute::string("connection")
+        Attribute::string("connection_name")
             .required()
             .requires_replace()
             .describe("The `name` of the `ipsec_vpn_connection`. Changing it replaces the subnet."),
@@ -50,6 +53,10 @@ impl Resource for RemoteSubnet {
 
     fn schema(&self) -> &Schema {
         &SCHEMA
+    }
+
+    fn upgrade_raw(&self, version: i64, raw: serde_json::Value) -> serde_json::Value {
+        upgrade_connection_name(version, raw)
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
@@ -202,7 +209,7 @@ impl Resource for RemoteSubnet {
 
 fn input(config: &Value) -> RemoteSubnetInput {
     RemoteSubnetInput {
-        connection: string(config.attr("connection")),
+        connection: string(config.attr("connection_name")),
         cidr: string(config.attr("cidr")),
     }
 }
@@ -211,7 +218,7 @@ fn state(connection: &ConnectionName, cidr: &Cidr) -> Value {
     Value::Object(
         [
             ("id", Value::String(remote_subnet_id(connection, cidr))),
-            ("connection", Value::String(connection.to_string())),
+            ("connection_name", Value::String(connection.to_string())),
             ("cidr", Value::String(cidr.to_string())),
         ]
         .into_iter()

@@ -64,7 +64,8 @@ pub(super) fn upgrade(
     }
 }
 
-/// Re-encodes raw state of schema `version` for the current schema.
+/// Re-encodes raw state of schema `version` for the current schema, through the
+/// resource's [`Resource::upgrade_raw`]; state of a newer version is refused.
 pub fn upgrade_state(
     resource: &dyn Resource,
     version: i64,
@@ -90,9 +91,12 @@ pub fn upgrade_state(
         )
         .into());
     };
-    // Version 0 is the only version so far. Attributes that an older build stored and
-    // the current schema no longer has are dropped; missing ones read as null.
-    let state = json::decode(&raw.json, &schema.ty(), json::Extra::Drop)
+    // The resource moves renamed attributes to their current names; attributes that an
+    // older build stored and the current schema no longer has are then dropped, and
+    // missing ones read as null.
+    let parsed = json::parse(&raw.json).map_err(|error| codec_error("stored state", &error))?;
+    let upgraded = resource.upgrade_raw(version, parsed);
+    let state = json::decode_json(upgraded, &schema.ty(), json::Extra::Drop)
         .map_err(|error| codec_error("stored state", &error))?;
     encode_dynamic(&state, &schema.ty()).map_err(|error| codec_error("stored state", &error))
 }
