@@ -159,7 +159,9 @@ impl Resource for VpnConnection {
         let Some(context) = context else {
             return Diagnostics::new();
         };
-        if !config.is_wholly_known() {
+        // An object left as it is was judged when it was applied; what other plans of
+        // the run change is judged at their own objects.
+        if !config.is_wholly_known() || prior == planned {
             return Diagnostics::new();
         }
         let (Some(connection), _) = validate_connection(&input(config)) else {
