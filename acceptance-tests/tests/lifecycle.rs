@@ -344,6 +344,7 @@ fn remote_subnet_lifecycle_create_replace_on_cidr_and_connection_destroy() {
         connection("dc1").hcl(),
         connection("dc2")
             .string("peer_address", "203.0.113.20")
+            .set("local_subnets", "[\"10.2.0.0/16\"]")
             .hcl()
     );
     let with = |connection: &str, cidr: &str| {
@@ -525,6 +526,7 @@ fn nat_context_moving_to_another_connection_replaces_it() {
             common::connection("dc1").hcl(),
             common::connection("dc2")
                 .string("peer_address", "203.0.113.20")
+                .set("local_subnets", "[\"10.2.0.0/16\"]")
                 .hcl(),
             remote_subnet("one", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24"),
             remote_subnet("two", "ipsec_vpn_connection.dc2.name", "192.168.10.0/24"),

@@ -26,7 +26,13 @@ fn main() {
 /// One connection, `subnets` remote subnets `192.168.<i>.0/24`, and one translation
 /// into each of the first `translations` of them.
 fn many(name: &str, third_octet_base: u32, subnets: u32, translations: u32) -> String {
-    let connection = connection(name).hcl();
+    // One peer and one NAT subnet per site: the gateway-wide rules refuse shared ones.
+    let connection = connection(name)
+        .string(
+            "peer_address",
+            &format!("203.0.113.{}", third_octet_base - 100),
+        )
+        .hcl();
     format!(
         r#"{connection}
 resource "ipsec_remote_subnet" "{name}" {{
@@ -37,10 +43,10 @@ resource "ipsec_remote_subnet" "{name}" {{
 
 resource "ipsec_nat_context" "{name}" {{
   connection_name   = ipsec_vpn_connection.{name}.name
-  static_nat_subnet = "10.1.200.0/24"
+  static_nat_subnet = "10.1.{base}.0/24"
   translations = {{
     for i in range({translations}) : "host-${{i}}" => {{
-      local_ip    = "10.1.200.${{i + 1}}"
+      local_ip    = "10.1.{base}.${{i + 1}}"
       customer_ip = "192.{base}.${{i}}.10"
     }}
   }}

@@ -122,6 +122,7 @@ async fn child_adds_subnets() {
     let gateway = open_local(Path::new(&dir));
     let mut own = classic_input();
     own.name = format!("proc{id}");
+    own.peer_address = format!("203.0.113.{}", 100 + id);
     own.local_subnets = vec![format!("10.{}.0.0/16", 100 + id)];
     ops::put_connection(&gateway, &own, Mode::Create)
         .await
@@ -310,7 +311,9 @@ async fn a_file_broken_by_hand_is_an_error_naming_file_and_line_and_can_still_be
     // Destroy still works.
     assert!(gateway.delete(&name("dc1")).await.unwrap());
     assert!(
-        snapshot(dir.path()).keys().all(|p| p == ".lock"),
+        snapshot(dir.path())
+            .keys()
+            .all(|p| p == ".lock" || p == ipsec_core::engine::local::index::INDEX_FILE),
         "{:?}",
         snapshot(dir.path()).keys()
     );

@@ -249,6 +249,7 @@ async fn a_new_connection_without_nat_clears_leftover_chains_and_adds_no_table()
 
     let mut other = classic_input();
     other.name = "dc2".into();
+    other.peer_address = "203.0.113.20".into();
     for command in [
         "add table inet ipsec_nat",
         "add chain inet ipsec_nat dc2_prerouting { type nat hook prerouting priority dstnat; policy accept; }",
