@@ -178,7 +178,7 @@ const MISSING_CONNECTION: &str = r#"^Connection not found: The gateway has no co
 const LONG_NAME: &str = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl";
 
 fn rows() -> Vec<Row> {
-    use Phase::{Apply, Plan, Validate};
+    use Phase::{Plan, Validate};
     vec![
         // ----- name: ^[a-z][a-z0-9_-]{0,62}$
         row(
@@ -624,9 +624,7 @@ fn rows() -> Vec<Row> {
         .after(|| dc1().hcl()),
         row(
             "remote_subnet_already_declared",
-            // As for a second NAT context: at apply for certain, at plan when Terraform plans the
-            // existing subnet first.
-            Apply,
+            Plan,
             "cidr",
             r"^Remote subnet already exists: Connection dc1 already has remote subnet 192\.168\.10\.0/24\.",
             || {
@@ -732,9 +730,7 @@ fn rows() -> Vec<Row> {
         ),
         row(
             "nat_second_context_for_one_connection",
-            // Refused at apply for certain; at plan only when Terraform plans the existing
-            // NAT context first (its id looks like a replacement's otherwise).
-            Apply,
+            Plan,
             "connection_name",
             r"^NAT context already exists: Connection dc1 already has a NAT context; a connection has at most one\.",
             || {

@@ -73,6 +73,21 @@ impl GatewayIndex {
         self.entries.insert(name, summary);
     }
 
+    /// Forgets the NAT of connection `name` (its NAT context is being replaced).
+    pub fn forget_nat(&mut self, name: &ConnectionName) {
+        if let Some(summary) = self.entries.get_mut(name) {
+            summary.static_nat_subnet = None;
+            summary.local_ips.clear();
+        }
+    }
+
+    /// Forgets remote subnet `cidr` of connection `name` (it is being replaced).
+    pub fn forget_remote_subnet(&mut self, name: &ConnectionName, cidr: &Cidr) {
+        if let Some(summary) = self.entries.get_mut(name) {
+            summary.remote_subnets.remove(cidr);
+        }
+    }
+
     /// Forgets the connection `name`.
     pub fn remove(&mut self, name: &ConnectionName) {
         self.entries.remove(name);

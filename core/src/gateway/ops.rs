@@ -22,6 +22,12 @@ use crate::validate::{
 
 /// The summary of a change that needs a connection the gateway does not have.
 pub const MISSING_CONNECTION: &str = "Connection not found";
+/// The summary of a create of a connection the gateway already has.
+pub const CONNECTION_EXISTS: &str = "Connection already exists";
+/// The summary of a create of a remote subnet the gateway already has.
+pub const REMOTE_SUBNET_EXISTS: &str = "Remote subnet already exists";
+/// The summary of a create of a NAT context the gateway already has.
+pub const NAT_CONTEXT_EXISTS: &str = "NAT context already exists";
 
 /// Whether an operation creates an object or changes an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,16 +231,23 @@ pub fn waits_for_another_change(diags: &Diagnostics) -> bool {
         })
 }
 
-/// `edit`, judged as if the context did not hold what `strip` removes: the plan of a
-/// replacement, whose old object Terraform destroys before it creates the new one.
-pub fn without(edit: Edit, strip: impl FnOnce(&mut Context) + Send + 'static) -> Edit {
+/// `edit`, judged as if the gateway did not hold what `strip` removes from the context
+/// and `forget` from the index: the plan of a replacement, whose old object Terraform
+/// destroys before it creates the new one.
+pub fn without(
+    edit: Edit,
+    strip: impl FnOnce(&mut Context) + Send + 'static,
+    forget: impl FnOnce(&mut GatewayIndex) + Send + 'static,
+) -> Edit {
     Box::new(move |current, index| {
+        let mut index = index.clone();
+        forget(&mut index);
         edit(
             current.map(|mut context| {
                 strip(&mut context);
                 context
             }),
-            index,
+            &index,
         )
     })
 }
@@ -254,7 +267,7 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
             },
             (Some(_), Mode::Create) => {
                 return Err(Problem::error(
-                    "Connection already exists",
+                    CONNECTION_EXISTS,
                     format!(
                         "The gateway already has a connection named \"{name}\". Choose another name, or bring it \
                          under Terraform with `terraform import ipsec_vpn_connection.<label> {name}`. (A replacement \
@@ -281,7 +294,7 @@ pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
         context.unmanaged_remote_subnets.remove(&cidr);
         if !context.remote_subnets.insert(cidr) {
             return Err(Problem::error(
-                "Remote subnet already exists",
+                REMOTE_SUBNET_EXISTS,
                 format!(
                     "Connection {connection} already has remote subnet {cidr}. Bring it under Terraform with \
                      `terraform import ipsec_remote_subnet.<label> {connection}/{cidr}`."
@@ -302,7 +315,7 @@ pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit
         match (&context.nat, mode) {
             (Some(_), Mode::Create) => {
                 return Err(Problem::error(
-                    "NAT context already exists",
+                    NAT_CONTEXT_EXISTS,
                     format!(
                         "Connection {connection} already has a NAT context; a connection has at most one. Bring it \
                          under Terraform with `terraform import ipsec_nat_context.<label> {connection}`."

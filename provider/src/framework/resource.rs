@@ -7,6 +7,8 @@ use ipsec_core::{Diagnostics, Gateway};
 
 use crate::codec::Value;
 
+use super::replacement::{InState, Stamp};
+
 use super::schema::Schema;
 
 /// A value when the operation succeeded, and the diagnostics (warnings, or the errors
@@ -21,15 +23,46 @@ pub struct PlanContext<'a> {
     pub gateway: &'a dyn Gateway,
     /// Creations planned so far in this process.
     pub planned: &'a PlannedChanges,
-    /// Whether Terraform holds an object of this type with the given `id` in its state:
-    /// a create of such an object replaces it (destroy first, then create).
-    pub in_state: &'a (dyn Fn(&str) -> bool + Sync),
+    /// What Terraform showed this session of the objects in its state.
+    pub in_state: &'a InState,
+    /// The resource type being planned.
+    pub type_name: &'a str,
+    /// The private data Terraform passed with the prior state.
+    pub prior_private: &'a [u8],
 }
 
 impl PlanContext<'_> {
-    /// Whether a plan with a null prior state for object `id` is a replacement.
-    pub fn replaces(&self, prior: &Value, id: &str) -> bool {
-        prior.is_null() && (self.in_state)(id)
+    /// The diagnostics of the plan of object `id`, given by `preview(replaced)` where
+    /// `replaced` is the `id` of the object a replacement destroys first (`None` for
+    /// a new object or an update). Only a create-plan that the gateway refuses with
+    /// `conflict` (the object exists) asks whether it is a tainted object's
+    /// replacement, which may wait: see [`super::replacement`].
+    pub async fn judge<F, Fut>(
+        &self,
+        prior: &Value,
+        id: &str,
+        conflict: &str,
+        preview: F,
+    ) -> Diagnostics
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: std::future::Future<Output = Diagnostics>,
+    {
+        if !prior.is_null() {
+            return preview(None).await;
+        }
+        if let Some(stamp) = Stamp::read(self.prior_private) {
+            return preview(Some(stamp.id)).await;
+        }
+        let diags = preview(None).await;
+        if !diags.errors().any(|d| d.summary == conflict) {
+            return diags;
+        }
+        if self.in_state.tainted(self.type_name, id).await {
+            preview(Some(id.to_owned())).await
+        } else {
+            diags
+        }
     }
 }
 

@@ -101,16 +101,32 @@ impl Resource for NatContextResource {
         } else {
             Mode::Update
         };
-        let replacing = context.replaces(prior, name.as_str());
-        let edit = || {
-            let edit = ops::nat_edit(name.clone(), nat.clone(), mode);
-            if replacing {
-                ops::without(edit, |c| c.nat = None)
-            } else {
-                edit
-            }
+        let (name, nat) = (&name, &nat);
+        let preview = |replaced: Option<String>| {
+            let replaced = replaced.and_then(|id| ConnectionName::parse(&id).ok());
+            let edit = move || {
+                let edit = ops::nat_edit(name.clone(), nat.clone(), mode);
+                match replaced.clone() {
+                    Some(old) => {
+                        let same = &old == name;
+                        ops::without(
+                            edit,
+                            move |c| {
+                                if same {
+                                    c.nat = None
+                                }
+                            },
+                            move |index| index.forget_nat(&old),
+                        )
+                    }
+                    None => edit,
+                }
+            };
+            preview_planned(context.gateway, context.planned, name, None, edit)
         };
-        preview_planned(context.gateway, context.planned, &name, None, edit).await
+        context
+            .judge(prior, name.as_str(), ops::NAT_CONTEXT_EXISTS, preview)
+            .await
     }
 
     async fn create(

@@ -78,25 +78,41 @@ impl Resource for RemoteSubnet {
         match context {
             // Both attributes replace, so an existing subnet never reaches here changed.
             Some(context) if prior.is_null() => {
-                let replacing = context.replaces(prior, &remote_subnet_id(&connection, &cidr));
-                let edit = || {
-                    let edit = ops::remote_subnet_edit(connection.clone(), cidr);
-                    if replacing {
-                        ops::without(edit, move |c| {
-                            c.remote_subnets.remove(&cidr);
-                        })
-                    } else {
-                        edit
-                    }
+                let connection = &connection;
+                let preview = |replaced: Option<String>| {
+                    let replaced = replaced.and_then(|id| parse_remote_subnet_id(&id).0);
+                    let edit = move || {
+                        let edit = ops::remote_subnet_edit(connection.clone(), cidr);
+                        match replaced.clone() {
+                            Some((old_connection, old_cidr)) => {
+                                let same = &old_connection == connection;
+                                ops::without(
+                                    edit,
+                                    move |c| {
+                                        if same {
+                                            c.remote_subnets.remove(&old_cidr);
+                                        }
+                                    },
+                                    move |index| {
+                                        index.forget_remote_subnet(&old_connection, &old_cidr)
+                                    },
+                                )
+                            }
+                            None => edit,
+                        }
+                    };
+                    preview_planned(
+                        context.gateway,
+                        context.planned,
+                        connection,
+                        Some(cidr),
+                        edit,
+                    )
                 };
-                let diags = preview_planned(
-                    context.gateway,
-                    context.planned,
-                    &connection,
-                    Some(cidr),
-                    edit,
-                )
-                .await;
+                let id = remote_subnet_id(connection, &cidr);
+                let diags = context
+                    .judge(prior, &id, ops::REMOTE_SUBNET_EXISTS, preview)
+                    .await;
                 context.planned.plan_remote_subnet(&connection, cidr);
                 diags
             }

@@ -173,16 +173,24 @@ impl Resource for VpnConnection {
         } else {
             Mode::Update
         };
-        let connection_name = connection.name.clone();
-        let mut edit = ops::connection_edit(connection.clone(), mode);
-        if context.replaces(prior, connection_name.as_str()) {
-            // The old connection is destroyed first, with its remote subnets and NAT,
-            // which the new one takes over.
-            let replacing = edit;
-            edit = Box::new(move |_, index| replacing(None, index));
-        }
-        let diags =
-            preview_connection(context.gateway, context.planned, &connection_name, edit).await;
+        let name = &connection.name;
+        let preview = |replaced: Option<String>| {
+            let mut edit = ops::connection_edit(connection.clone(), mode);
+            if let Some(old) = replaced.and_then(|id| ConnectionName::parse(&id).ok()) {
+                // The old connection is destroyed first (a replacement of the same name
+                // takes over its remote subnets and NAT).
+                let same = &old == name;
+                edit = ops::without(edit, |_| {}, move |index| index.remove(&old));
+                if same {
+                    let replacing = edit;
+                    edit = Box::new(move |_, index| replacing(None, index));
+                }
+            }
+            preview_connection(context.gateway, context.planned, name, edit)
+        };
+        let diags = context
+            .judge(prior, name.as_str(), ops::CONNECTION_EXISTS, preview)
+            .await;
         context.planned.plan_connection(connection);
         diags
     }

@@ -41,7 +41,7 @@ pub struct IpsecProvider {
 pub(crate) struct Session {
     pub(crate) gateway: Arc<dyn Gateway>,
     pub(crate) planned: Arc<PlannedChanges>,
-    pub(crate) in_state: Arc<InState>,
+    pub(crate) in_state: Arc<crate::framework::replacement::InState>,
 }
 
 impl Session {
@@ -51,34 +51,6 @@ impl Session {
             planned: Arc::new(PlannedChanges::default()),
             in_state: Arc::default(),
         }
-    }
-}
-
-/// The objects Terraform showed this session as held in its state (refreshed, or
-/// planned from a prior state), by resource type and `id`. A plan that creates one of
-/// them is the second half of a replacement (`-replace`, `taint`, a replacing change):
-/// Terraform destroys the old object first, so that it already exists is no conflict.
-#[derive(Debug, Default)]
-pub(crate) struct InState {
-    ids: std::sync::Mutex<std::collections::BTreeSet<(String, String)>>,
-}
-
-impl InState {
-    /// Records the object of `state` (its `id`), if it has one.
-    pub(crate) fn record(&self, type_name: &str, state: &crate::codec::Value) {
-        if let Some(id) = state.attr("id").as_str() {
-            self.lock().insert((type_name.to_owned(), id.to_owned()));
-        }
-    }
-
-    /// Whether Terraform holds the object `id` of `type_name` in state.
-    pub(crate) fn holds(&self, type_name: &str, id: &str) -> bool {
-        self.lock().contains(&(type_name.to_owned(), id.to_owned()))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<(String, String)>> {
-        // A poisoned lock only means a panic elsewhere; the set itself is whole.
-        self.ids.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -9,6 +9,7 @@ use super::{decode, IpsecProvider};
 use crate::codec::{encode_dynamic, json, Value};
 use crate::framework::diagnostics::{codec_error, not_configured, path_to_proto, to_proto};
 use crate::framework::plan::plan as generic_plan;
+use crate::framework::replacement::Stamp;
 use crate::framework::validator::validate_attributes;
 use crate::framework::{PlanContext, Resource, Schema};
 use crate::plugin::ConnectionId;
@@ -130,7 +131,7 @@ pub(super) async fn read(
     let Some(session) = provider.session(connection) else {
         return answer(unchanged, not_configured());
     };
-    session.in_state.record(resource.type_name(), &current);
+    session.in_state.refreshed(resource.type_name(), &current);
     match provider
         .cancellable(resource.read(session.gateway.as_ref(), &current))
         .await
@@ -195,20 +196,23 @@ pub(super) async fn plan(
     }
     let mut planned = generic_plan(resource.schema(), &prior, &proposed, &config);
     let session = provider.session(connection);
-    let type_name = resource.type_name();
-    if let Some(session) = &session {
-        session.in_state.record(type_name, &prior);
+    // A destroy (of a deposed object, say) keeps no object of that ID in the state.
+    if let Some(session) = session.as_ref().filter(|_| !proposed.is_null()) {
+        session.in_state.planned(resource.type_name(), &prior);
     }
-    let in_state = |id: &str| {
-        session
-            .as_ref()
-            .is_some_and(|session| session.in_state.holds(type_name, id))
-    };
-    let context = session.as_ref().map(|session| PlanContext {
-        gateway: session.gateway.as_ref(),
-        planned: &session.planned,
-        in_state: &in_state,
-    });
+    // A plan that requires replacement is planned again by Terraform with a null prior
+    // state: the rules against the gateway are judged then, knowing what is replaced.
+    let replacing_next = !prior.is_null() && !planned.requires_replace.is_empty();
+    let context = session
+        .as_ref()
+        .filter(|_| !replacing_next)
+        .map(|session| PlanContext {
+            gateway: session.gateway.as_ref(),
+            planned: &session.planned,
+            in_state: &session.in_state,
+            type_name: resource.type_name(),
+            prior_private: &request.prior_private,
+        });
     // A destroy plans null, with nothing for the resource to add.
     let diags = if planned.state.is_null() {
         Diagnostics::new()
@@ -220,6 +224,12 @@ pub(super) async fn plan(
     };
     let replace = planned.requires_replace.iter().map(path_to_proto).collect();
     match encode_dynamic(&planned.state, &resource.schema().ty()) {
+        // A plan from a prior state names its object in the private data, which
+        // Terraform hands to the create-plan if it replaces the object.
+        Ok(state) if !prior.is_null() => pb::plan_resource_change::Response {
+            planned_private: Stamp::of(&prior).unwrap_or_else(|| request.prior_private.clone()),
+            ..answer(Some(state), replace, diags)
+        },
         Ok(state) => answer(Some(state), replace, diags),
         Err(error) => answer(None, Vec::new(), codec_error("planned state", &error)),
     }

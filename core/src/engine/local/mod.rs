@@ -167,7 +167,7 @@ impl Gateway for LocalGateway {
         }
         self.blocking(|inner| {
             let _lock = inner.lock_for_reading()?;
-            Ok(inner.with_index(|_, index, _| Ok(index))?)
+            inner.with_index(|_, index, _| Ok(index))
         })
         .await
         .map_err(ApplyError::into_gateway_error)
