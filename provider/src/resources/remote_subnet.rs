@@ -113,7 +113,7 @@ impl Resource for RemoteSubnet {
                 let diags = context
                     .judge(prior, &id, ops::REMOTE_SUBNET_EXISTS, preview)
                     .await;
-                context.planned.plan_remote_subnet(&connection, cidr);
+                context.planned.plan_remote_subnet(connection, cidr);
                 diags
             }
             _ => Diagnostics::new(),
