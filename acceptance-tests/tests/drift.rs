@@ -629,7 +629,7 @@ fn start_action_edit_or_removal_is_drift_on_start_action() {
 /// Once the operator removes the line, everything is as before.
 fn garbage_in_swanctl_file_is_an_error_naming_file_and_line() {
     let config = site(connection("dc1"));
-    let error = r"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 9: expected '=' or '\{' after 'this'";
+    let error = r#"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 9: expected '=' or '\{' after "this""#;
     TestCase::new()
         .step(Step::apply(config.clone()))
         .step(

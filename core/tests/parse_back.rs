@@ -117,7 +117,7 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
             "rekey_time = 28800s",
             "dpd_delay = 30s",
             "dpd_delay",
-            "unsupported setting 'dpd_delay'",
+            "unsupported setting \"dpd_delay\"",
         ),
         (
             "rekey_time = 3600s",
@@ -141,7 +141,7 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
             "proposals = aes256-sha256-modp2048",
             "proposals = blowfish-sha256-modp2048",
             "proposals =",
-            "'blowfish'",
+            "\"blowfish\"",
         ),
         (
             "proposals = aes256-sha256-modp2048",
@@ -202,7 +202,7 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
             "    dc1 {\n        version",
             "    dc2 {\n        version",
             "dc2 {",
-            "defines connection 'dc2'",
+            "defines connection \"dc2\"",
         ),
         (
             "connections {",
@@ -282,6 +282,53 @@ fn a_plain_text_secret_that_is_too_short_is_an_error_without_the_key() {
     );
 }
 
+/// A hand edit may put anything into a file, terminal escape sequences and a whole
+/// pasted document included: the error names the line and repeats at most 64
+/// characters of what it found there, with control characters escaped.
+#[test]
+fn hostile_file_content_is_repeated_escaped_and_cut() {
+    let hostile = format!("x\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}{}", "y".repeat(200));
+    let swanctl = render_swanctl(&classic_context()).to_string();
+    let nat = render_nftables(
+        &name("dc1"),
+        classic_context().nat.as_ref().unwrap(),
+        &NatTable::default(),
+    );
+    let errors = [
+        parse_swanctl(
+            &swanctl.replace("rekey_time = 28800s", &format!("{hostile} = 1")),
+            &name("dc1"),
+        ),
+        parse_swanctl(
+            &swanctl.replace("version = 2", &format!("version = {hostile}")),
+            &name("dc1"),
+        ),
+        parse_swanctl(
+            &swanctl.replace("    dc1 {", &format!("    {hostile} {{")),
+            &name("dc1"),
+        ),
+        parse_swanctl(
+            &swanctl.replace("local_ts = 10.1.0.0/16", &format!("local_ts = {hostile}")),
+            &name("dc1"),
+        ),
+    ]
+    .into_iter()
+    .map(|result| result.map(drop).unwrap_err())
+    .chain([
+        parse_nftables(&nat.replace("table inet", &format!("table {hostile}"))).unwrap_err(),
+        parse_nftables(&nat.replace("dnat ip to", &format!("{hostile} ip to"))).unwrap_err(),
+    ]);
+    for error in errors {
+        let message = error.message;
+        assert!(
+            !message.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{message:?}"
+        );
+        assert!(message.contains("\\u{1b}[2J"), "{message:?}");
+        assert!(!message.contains(&"y".repeat(65)), "{message:?}");
+    }
+}
+
 fn hex_of(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }
@@ -317,7 +364,7 @@ fn nat_rules_it_did_not_write_are_errors_at_their_line() {
             4,
             "no comment naming its translation",
         ),
-        ("counter dnat", "drop dnat", 4, "'drop'"),
+        ("counter dnat", "drop dnat", 4, "\"drop\""),
         (
             "comment \"billing-db\" }",
             "comment \"billing db\" }",
@@ -336,8 +383,8 @@ fn nat_rules_it_did_not_write_are_errors_at_their_line() {
             1,
             "did you mean 10.1.255.88/29",
         ),
-        ("hook postrouting", "hook input", 6, "hook 'input'"),
-        ("table inet", "table bridge", 2, "family 'bridge'"),
+        ("hook postrouting", "hook input", 6, "hook \"input\""),
+        ("table inet", "table bridge", 2, "family \"bridge\""),
     ];
     for (from, to, line, message) in cases {
         let text = NAT.replace(from, to);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::strongswan::ViciUri;
 use super::{LocalGateway, StrongswanGateway};
-use crate::diag::{AttributePath, Diagnostics, Problem};
+use crate::diag::{quote, AttributePath, Diagnostics, Problem};
 use crate::gateway::{Gateway, GatewayError};
 use crate::model::NatTable;
 use crate::suggest::did_you_mean;
@@ -44,7 +44,8 @@ pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnost
             Problem::error(
                 "Unknown engine",
                 format!(
-                    "{engine:?} is not an engine; use \"local\" or \"strongswan\".{}",
+                    "{} is not an engine; use \"local\" or \"strongswan\".{}",
+                    quote(engine),
                     did_you_mean(engine, &ENGINES)
                 ),
             ),
@@ -89,7 +90,7 @@ pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnost
             diags.add(
                 Problem::error(
                     "Invalid netns",
-                    format!("{netns:?} is not a network namespace name; use letters, digits, '-', '_' and '.', as `ip netns add` does."),
+                    format!("{} is not a network namespace name; use letters, digits, '-', '_' and '.', as `ip netns add` does.", quote(netns)),
                 ),
                 path,
             );
@@ -131,8 +132,10 @@ pub async fn open(settings: &EngineSettings) -> Result<Arc<dyn Gateway>, Diagnos
                 let raw = settings.vici_uri.as_deref().unwrap_or(ViciUri::DEFAULT);
                 // check_settings accepted the URI, so it parses.
                 let Some(uri) = ViciUri::parse(raw) else {
-                    let problem =
-                        Problem::error("Invalid vici_uri", format!("{raw:?} is not a VICI URI"));
+                    let problem = Problem::error(
+                        "Invalid vici_uri",
+                        format!("{} is not a VICI URI", quote(raw)),
+                    );
                     return Err(problem.at(AttributePath::root("vici_uri")).into());
                 };
                 StrongswanGateway::open(config_dir, nat_table, uri, settings.netns.clone())
@@ -147,7 +150,10 @@ fn check_vici_uri(uri: &str) -> Result<(), Problem> {
     let invalid = |why: &str| {
         Problem::error(
             "Invalid vici_uri",
-            format!("{uri:?} {why}; use unix:///path/to/charon.vici or tcp://host:port."),
+            format!(
+                "{} {why}; use unix:///path/to/charon.vici or tcp://host:port.",
+                quote(uri)
+            ),
         )
     };
     if let Some(path) = uri.strip_prefix("unix://") {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::input::{ConnectionInput, PhaseInput};
 use super::unknowns::Unknowns;
-use crate::diag::{AttributePath, Diagnostics, Problem};
+use crate::diag::{quote, AttributePath, Diagnostics, Problem};
 use crate::model::{
     Authentication, Cidr, Connection, ConnectionName, DhGroup, Encryption, EndpointAddress,
     IkeVersion, Keylife, Phase1, Phase2, PresharedKey, StartAction,
@@ -293,8 +293,9 @@ impl Checker<'_> {
                         "Authentication not allowed with GCM",
                         format!(
                             "phase2.encryption {} is an AEAD cipher that authenticates by itself, so \
-                             phase2.authentication must be omitted (it was set to {raw:?}).",
-                            encryption.map(Encryption::name).unwrap_or_default()
+                             phase2.authentication must be omitted (it was set to {}).",
+                            encryption.map(Encryption::name).unwrap_or_default(),
+                            quote(raw)
                         ),
                     ),
                     auth_path,

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use super::input::NatContextInput;
 use super::unknowns::Unknowns;
-use crate::diag::{AttributePath, Diagnostics, Problem};
+use crate::diag::{quote, AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, ConnectionName, HostAddress, NatContext, Translation, TranslationName};
 
 /// Validates a NAT context on its own: names, addresses, `local_ip` inside
@@ -81,7 +81,7 @@ fn validate_nat_context_with(
                 diags.add(
                     Problem::error(
                         "Duplicate local_ip",
-                        format!("local_ip {local} is already used by translation {other:?}; each translation needs its own local address."),
+                        format!("local_ip {local} is already used by translation {}; each translation needs its own local address.", quote(other)),
                     ),
                     path.attr("local_ip"),
                 );
@@ -92,7 +92,7 @@ fn validate_nat_context_with(
                 diags.add(
                     Problem::error(
                         "Duplicate customer_ip",
-                        format!("customer_ip {customer} is already translated by {other:?}; a customer host can have only one local address."),
+                        format!("customer_ip {customer} is already translated by {}; a customer host can have only one local address.", quote(other)),
                     ),
                     path.attr("customer_ip"),
                 );

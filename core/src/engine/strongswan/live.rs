@@ -83,7 +83,8 @@ fn selectors(
 
 fn unexpected(name: &ConnectionName, what: &str, value: &str) -> GatewayError {
     GatewayError::Engine(format!(
-        "charon reports {what} {value:?} for connection {name}, which this provider does not write; reload the \
-         connection with `terraform apply` or fix it by hand"
+        "charon reports {what} {} for connection {name}, which this provider does not write; reload the \
+         connection with `terraform apply` or fix it by hand",
+        crate::diag::quote(value)
     ))
 }
