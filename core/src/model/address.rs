@@ -40,6 +40,15 @@ impl EndpointAddress {
     pub fn ip(&self) -> IpAddr {
         self.0
     }
+
+    /// Whether the address is link-local (169.254.0.0/16, fe80::/10): valid on one
+    /// network segment only, so never a remote peer.
+    pub fn is_link_local(&self) -> bool {
+        match self.0 {
+            IpAddr::V4(v4) => v4.is_link_local(),
+            IpAddr::V6(v6) => v6.segments()[0] & 0xffc0 == 0xfe80,
+        }
+    }
 }
 
 impl fmt::Display for EndpointAddress {
