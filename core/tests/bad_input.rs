@@ -315,6 +315,18 @@ fn rows() -> Vec<Row> {
         row("neither preshared_key nor preshared_key_wo",
             CreateConnection(|c| c.preshared_key = None),
             "preshared_key", &["preshared_key", "preshared_key_wo", "exactly one"]),
+        row("preshared_key: a NUL character",
+            CreateConnection(|c| c.preshared_key = Some("correct\0horse battery".into())),
+            "preshared_key", &["Invalid pre-shared key", "control character"]),
+        row("preshared_key: an escape sequence",
+            CreateConnection(|c| c.preshared_key = Some("correct \u{1b}[31mhorse".into())),
+            "preshared_key", &["Invalid pre-shared key", "control character"]),
+        row("preshared_key_wo: a line break pasted at the end",
+            CreateConnection(|c| {
+                c.preshared_key = None;
+                c.preshared_key_wo = Some("correct horse battery\r\n".into());
+            }),
+            "preshared_key_wo", &["Invalid pre-shared key", "control character"]),
 
         // ---- ike_version: 1 or 2
         row("ike_version: 3",
@@ -805,6 +817,64 @@ async fn hostile_values_are_repeated_escaped_and_cut() {
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// A key with white space around it (or of white space only) works, but is easily
+/// mistyped on the peer: it is written, with a warning at the key's attribute that
+/// does not show the key.
+#[tokio::test]
+async fn keys_with_surrounding_white_space_are_written_with_a_warning() {
+    let cases: [(&str, fn(&mut ConnectionInput), &str, &str); 3] = [
+        (
+            "leading and trailing",
+            |c| c.preshared_key = Some("  tr0ub4dor&3 key ".into()),
+            "preshared_key",
+            "begins or ends with white space",
+        ),
+        (
+            "only white space",
+            |c| c.preshared_key = Some(" ".repeat(12)),
+            "preshared_key",
+            "only white space",
+        ),
+        (
+            "trailing, write-only",
+            |c| {
+                c.preshared_key = None;
+                c.preshared_key_wo = Some("tr0ub4dor&3 key\u{a0}".into());
+            },
+            "preshared_key_wo",
+            "begins or ends with white space",
+        ),
+    ];
+    for (what, mutate, path, says) in cases {
+        let (_dir, gateway) = baseline_gateway().await;
+        let mut input = dc2();
+        mutate(&mut input);
+        let keys: Vec<String> = input
+            .preshared_key
+            .iter()
+            .chain(&input.preshared_key_wo)
+            .cloned()
+            .collect();
+        let applied = match ops::put_connection(&gateway, &input, Mode::Create).await {
+            Ok(applied) => applied,
+            Err(error) => panic!("{what}: rejected:\n{}", error.into_diagnostics()),
+        };
+        let warnings = &applied.warnings;
+        assert!(
+            warnings
+                .warnings()
+                .any(|d| d.path.to_string() == path && text(d).contains(says)),
+            "{what}: no warning at `{path}` saying {says:?}; got:\n{warnings}"
+        );
+        let shown = format!("{warnings}");
+        assert!(
+            keys.iter()
+                .all(|k| k.trim().is_empty() || !shown.contains(k.trim())),
+            "{what}: a warning shows the key"
+        );
+    }
 }
 
 /// The rows fail because of their mutation, not because the baseline is wrong: each

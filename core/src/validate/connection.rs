@@ -228,8 +228,8 @@ impl Checker<'_> {
             return None;
         }
         match (&input.preshared_key, &input.preshared_key_wo) {
-            (Some(key), None) => self.diags.take(PresharedKey::parse(key), &plain),
-            (None, Some(key)) => self.diags.take(PresharedKey::parse(key), &write_only),
+            (Some(key), None) => self.key(key, &plain),
+            (None, Some(key)) => self.key(key, &write_only),
             (Some(_), Some(_)) => {
                 self.diags.add(
                     Problem::error(
@@ -251,6 +251,15 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// One key at `path`, with a warning about white space at its ends.
+    fn key(&mut self, raw: &str, path: &AttributePath) -> Option<PresharedKey> {
+        let key = self.diags.take(PresharedKey::parse(raw), path)?;
+        if let Some(warning) = key.whitespace_warning() {
+            self.diags.add(warning, path.clone());
+        }
+        Some(key)
     }
 
     /// Encryption, DH group and keylife of either phase, with weakness warnings.

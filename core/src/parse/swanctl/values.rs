@@ -32,7 +32,7 @@ pub(super) fn decode_secret(s: &Setting) -> Result<PresharedKey, ParseError> {
             "base64 ('0s…') secrets are not supported; use 0x… hex or a quoted string",
         ));
     } else {
-        PresharedKey::parse(value)
+        PresharedKey::from_stored(value)
     };
     // The problem's text never contains the key itself.
     result.map_err(|p| problem_at(s.line, p))
