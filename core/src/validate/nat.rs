@@ -63,17 +63,8 @@ fn validate_nat_context_with(
             HostAddress::parse(&raw.customer_ip),
         );
         if let (Some(local), Some(subnet)) = (local_ip, subnet) {
-            if !subnet.contains(local.ip()) {
-                diags.add(
-                    Problem::error(
-                        "local_ip outside static_nat_subnet",
-                        format!(
-                            "local_ip {local} is not inside static_nat_subnet {subnet}; choose an address from {subnet} \
-                             or widen static_nat_subnet."
-                        ),
-                    ),
-                    path.attr("local_ip"),
-                );
+            if let Some(problem) = local_ip_problem(local, subnet) {
+                diags.add(problem, path.attr("local_ip"));
             }
         }
         if let Some(local) = local_ip {
@@ -131,4 +122,33 @@ fn validate_nat_context_with(
         _ => None,
     };
     (connection.zip(nat), diags)
+}
+
+/// What is wrong with `local` as an address of `subnet` (the static NAT subnet), if
+/// anything: it must be one of the subnet's host addresses.
+fn local_ip_problem(local: HostAddress, subnet: Cidr) -> Option<Problem> {
+    if !subnet.contains(local.ip()) {
+        return Some(Problem::error(
+            "local_ip outside static_nat_subnet",
+            format!(
+                "local_ip {local} is not inside static_nat_subnet {subnet}; choose an address from {subnet} \
+                 or widen static_nat_subnet."
+            ),
+        ));
+    }
+    if subnet.is_network_or_broadcast(local.ip()) {
+        let which = if subnet.net().network() == local.ip() {
+            "network address"
+        } else {
+            "broadcast address"
+        };
+        return Some(Problem::error(
+            "local_ip is not a host address of static_nat_subnet",
+            format!(
+                "local_ip {local} is the {which} of static_nat_subnet {subnet}, which no host can use; \
+                 choose another address from {subnet}."
+            ),
+        ));
+    }
+    None
 }
