@@ -420,6 +420,12 @@ fn rows() -> Vec<Row> {
         row("local_subnets: an IPv4-mapped IPv6 network gets its IPv4 form",
             CreateConnection(|c| c.local_subnets = vec!["::ffff:10.2.0.0/112".into()]),
             "local_subnets", &["::ffff:10.2.0.0/112", "IPv4-mapped", "write it in IPv4 form: 10.2.0.0/16"]),
+        row("local_subnets: only IPv6 on IKEv1 while the remote subnets are IPv4",
+            UpdateConnection(|c| {
+                c.ike_version = Some(1);
+                c.local_subnets = vec!["2001:db8:1::/48".into()];
+            }),
+            "local_subnets", &["IKEv1", "192.168.10.0/24", "no IPv4 local subnet"]),
         row("local_subnets: overlapping each other",
             CreateConnection(|c| c.local_subnets = vec!["10.2.0.0/16".into(), "10.2.128.0/17".into()]),
             "local_subnets", &["overlap", "10.2.0.0/16", "10.2.128.0/17"]),

@@ -425,12 +425,110 @@ mod ikev1_children {
     #[test]
     fn a_child_deleted_by_hand_is_an_error_at_the_children_section() {
         let text = render_swanctl(&ikev1_context()).to_string();
-        let start = text.find("            dc1-4 {").unwrap();
+        let start = text
+            .find("            dc1_10-2-0-0-16_192-168-20-0-24 {")
+            .unwrap();
         let end = start + text[start..].find("            }\n").unwrap() + "            }\n".len();
         let edited = format!("{}{}", &text[..start], &text[end..]);
         let error = parse_swanctl(&edited, &name("dc1")).unwrap_err();
         assert!(
             error.message.contains("10.2.0.0/16 to 192.168.20.0/24"),
+            "{}",
+            error.message
+        );
+    }
+
+    /// Files written before children were named by their pair name them by position
+    /// (`dc1-1` …, or `dc1` alone): they read back the same.
+    #[test]
+    fn positional_child_names_of_earlier_versions_read_back_equal() {
+        let original = ikev1_context();
+        let mut text = render_swanctl(&original).to_string();
+        for (n, pair) in [
+            "10-1-0-0-16_192-168-10-0-24",
+            "10-1-0-0-16_192-168-20-0-24",
+            "10-2-0-0-16_192-168-10-0-24",
+            "10-2-0-0-16_192-168-20-0-24",
+        ]
+        .iter()
+        .enumerate()
+        {
+            text = text.replace(&format!("dc1_{pair} {{"), &format!("dc1-{} {{", n + 1));
+        }
+        assert!(text.contains("dc1-4 {"), "{text}");
+        let file = parse_swanctl(&text, original.name()).unwrap();
+        assert_eq!(file.connection, original.connection);
+        assert_eq!(file.remote_subnets, original.remote_subnets);
+
+        let mut input = classic_input();
+        input.ike_version = Some(1);
+        let single = context(&input, &["192.168.10.0/24"], None);
+        let text = render_swanctl(&single).replace("dc1_10-1-0-0-16_192-168-10-0-24 {", "dc1 {");
+        assert_eq!(
+            parse_swanctl(&text, single.name()).unwrap().connection,
+            single.connection
+        );
+    }
+
+    fn dual_stack(remote: &[&str]) -> ipsec_core::model::Context {
+        let mut input = classic_input();
+        input.ike_version = Some(1);
+        input.local_subnets = vec!["10.1.0.0/16".into(), "2001:db8:1::/48".into()];
+        context(&input, remote, None)
+    }
+
+    /// Only pairs of one IP version are written; what reads back is the same.
+    #[test]
+    fn pairs_of_one_ip_version_read_back_equal() {
+        for remote in [
+            &["192.168.10.0/24", "2001:db8:2::/48"][..],
+            &["192.168.10.0/24"][..],
+            &[][..],
+        ] {
+            let original = dual_stack(remote);
+            let text = render_swanctl(&original);
+            assert!(
+                !text.contains("local_ts = 10.1.0.0/16\n                remote_ts = 2001"),
+                "{}",
+                *text
+            );
+            let file = parse_swanctl(&text, original.name()).unwrap();
+            assert_eq!(file.connection, original.connection, "{remote:?}");
+            assert_eq!(file.remote_subnets, original.remote_subnets, "{remote:?}");
+        }
+    }
+
+    /// Earlier versions also wrote the pairs of two IP versions: such a file reads back
+    /// the same, and a missing pair of one version is still an error.
+    #[test]
+    fn children_of_two_ip_versions_from_earlier_versions_read_back_equal() {
+        let original = dual_stack(&["192.168.10.0/24", "2001:db8:2::/48"]);
+        let text = render_swanctl(&original).to_string();
+        let child = |name: &str, local: &str, remote: &str| {
+            format!(
+                "            {name} {{\n                local_ts = {local}\n                remote_ts = {remote}\n                \
+                 esp_proposals = aes256-sha256-modp2048\n                rekey_time = 3600s\n                \
+                 start_action = trap\n                close_action = trap\n            }}\n"
+            )
+        };
+        let old = text.replace(
+            "        children {\n",
+            &format!(
+                "        children {{\n{}{}",
+                child("dc1-2", "10.1.0.0/16", "2001:db8:2::/48"),
+                child("dc1-3", "2001:db8:1::/48", "192.168.10.0/24")
+            ),
+        );
+        let file = parse_swanctl(&old, original.name()).unwrap();
+        assert_eq!(file.connection, original.connection);
+        assert_eq!(file.remote_subnets, original.remote_subnets);
+
+        let start = old.find("            dc1_2001").unwrap();
+        let end = start + old[start..].find("            }\n").unwrap() + "            }\n".len();
+        let missing = format!("{}{}", &old[..start], &old[end..]);
+        let error = parse_swanctl(&missing, original.name()).unwrap_err();
+        assert!(
+            error.message.contains("2001:db8:1::/48 to 2001:db8:2::/48"),
             "{}",
             error.message
         );

@@ -6,6 +6,7 @@
 
 pub mod connection;
 pub mod context;
+pub mod ikev1;
 pub mod input;
 pub mod nat;
 pub mod remote_subnet;
@@ -13,6 +14,7 @@ pub mod unknowns;
 
 pub use connection::{check_connection_config, validate_connection};
 pub use context::{check_context, Focus};
+pub use ikev1::check_ikev1_versions;
 pub use input::{
     ConnectionInput, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
 };

@@ -326,16 +326,7 @@ impl ConnectionReader<'_> {
                      this provider writes them alike",
                 ));
             }
-            for local in &child.local_subnets {
-                let remotes: Vec<Option<Cidr>> = if child.remote_subnets.is_empty() {
-                    vec![None]
-                } else {
-                    child.remote_subnets.iter().copied().map(Some).collect()
-                };
-                for remote in remotes {
-                    pairs.insert((*local, remote));
-                }
-            }
+            pairs.extend(child.pairs());
             merged
                 .local_subnets
                 .extend(child.local_subnets.iter().copied());
@@ -343,23 +334,17 @@ impl ConnectionReader<'_> {
                 .remote_subnets
                 .extend(child.remote_subnets.iter().copied());
         }
-        if parsed.len() > 1 {
-            let remotes: Vec<Option<Cidr>> = if merged.remote_subnets.is_empty() {
-                vec![None]
-            } else {
-                merged.remote_subnets.iter().copied().map(Some).collect()
-            };
-            for local in &merged.local_subnets {
-                for remote in &remotes {
-                    if !pairs.contains(&(*local, *remote)) {
-                        let remote = remote.map_or("dynamic".to_owned(), |r| r.to_string());
-                        return Err(at(
-                            section.line,
-                            format!("no child of this IKEv1 connection tunnels {local} to {remote}; each pair of subnets needs one"),
-                        ));
-                    }
-                }
-            }
+        // Child names do not matter: files of earlier versions name them by position.
+        if let Some((local, remote)) = merged
+            .required_pairs()
+            .into_iter()
+            .find(|pair| !pairs.contains(pair))
+        {
+            let remote = remote.map_or("dynamic".to_owned(), |r| r.to_string());
+            return Err(at(
+                section.line,
+                format!("no child of this IKEv1 connection tunnels {local} to {remote}; each pair of subnets of one IP version needs one"),
+            ));
         }
         Ok(merged)
     }
@@ -392,6 +377,42 @@ struct Child {
     phase2: Phase2,
     pfs: bool,
     start_action: StartAction,
+}
+
+impl Child {
+    /// The (local, remote) pairs this child tunnels; `None` is `dynamic`.
+    fn pairs(&self) -> Vec<(Cidr, Option<Cidr>)> {
+        let remotes: Vec<Option<Cidr>> = if self.remote_subnets.is_empty() {
+            vec![None]
+        } else {
+            self.remote_subnets.iter().copied().map(Some).collect()
+        };
+        self.local_subnets
+            .iter()
+            .flat_map(|l| remotes.iter().map(move |r| (*l, *r)))
+            .collect()
+    }
+
+    /// The pairs an IKEv1 connection with these subnets must tunnel: each local subnet
+    /// to each remote subnet of its IP version, or to `dynamic` when there is no remote
+    /// subnet at all. Others (pairs of two versions, `dynamic` beside remote subnets)
+    /// may be present as well: they are how a subnet without a partner is kept.
+    fn required_pairs(&self) -> Vec<(Cidr, Option<Cidr>)> {
+        if self.remote_subnets.is_empty() {
+            return self.local_subnets.iter().map(|l| (*l, None)).collect();
+        }
+        let same_version =
+            |a: &Cidr, b: &Cidr| a.net().addr().is_ipv4() == b.net().addr().is_ipv4();
+        self.local_subnets
+            .iter()
+            .flat_map(|l| {
+                self.remote_subnets
+                    .iter()
+                    .filter(move |r| same_version(l, r))
+                    .map(move |r| (*l, Some(*r)))
+            })
+            .collect()
+    }
 }
 
 fn unsupported(s: &Setting, place: &str) -> ParseError {
