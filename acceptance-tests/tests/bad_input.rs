@@ -775,7 +775,7 @@ fn rows() -> Vec<Row> {
             "provider_config_dir_under_a_regular_file",
             Plan,
             "config_dir",
-            r"^Invalid provider setting config_dir: /.+/gateway/swanctl cannot be created: Not a directory",
+            r"^Invalid provider setting config_dir: /.+/gateway/swanctl cannot be created: /.+/gateway is a file, not a directory",
             || with_provider("  config_dir = \"@CONFIG_DIR@/swanctl\""),
         )
         // The gateway directory itself becomes a regular file, so nothing can be created

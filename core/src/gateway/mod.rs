@@ -108,6 +108,15 @@ pub enum GatewayError {
         /// What is wrong there; never contains a key.
         message: String,
     },
+    /// A file under the config dir is a symbolic link leading outside it; it is not
+    /// followed, so its target's content is never read or quoted.
+    #[error("{} is a symbolic link to {}, outside config_dir", path.display(), target.display())]
+    OutsideLink {
+        /// The link.
+        path: PathBuf,
+        /// Where it leads.
+        target: PathBuf,
+    },
     /// The engine refused or failed in its own terms.
     #[error("{0}")]
     Engine(String),
@@ -127,6 +136,12 @@ impl GatewayError {
                 ),
             ),
             GatewayError::Io { .. } => Diagnostic::error("Gateway file error", self.to_string()),
+            GatewayError::OutsideLink { .. } => Diagnostic::error(
+                "Gateway file links outside config_dir",
+                format!(
+                    "{self}. The provider does not follow it: replace the link with the file itself, or remove it."
+                ),
+            ),
             GatewayError::Engine(_) => Diagnostic::error("Gateway engine error", self.to_string()),
         }
     }
