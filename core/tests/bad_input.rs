@@ -838,7 +838,14 @@ async fn hostile_values_are_repeated_escaped_and_cut() {
 /// does not show the key.
 #[tokio::test]
 async fn keys_with_surrounding_white_space_are_written_with_a_warning() {
-    let cases: [(&str, fn(&mut ConnectionInput), &str, &str); 3] = [
+    /// What the key is like, how it is set, where the warning goes, what it says.
+    type Case = (
+        &'static str,
+        fn(&mut ConnectionInput),
+        &'static str,
+        &'static str,
+    );
+    let cases: [Case; 3] = [
         (
             "leading and trailing",
             |c| c.preshared_key = Some("  tr0ub4dor&3 key ".into()),

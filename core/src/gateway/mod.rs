@@ -131,8 +131,9 @@ impl GatewayError {
             GatewayError::Parse { path, line, message } => Diagnostic::error(
                 "Unreadable gateway file",
                 format!(
-                    "{}, line {line}: {message}. Fix or remove the hand edit; the provider will not overwrite a file it cannot read.",
-                    path.display()
+                    "{}, line {line}: {} Fix or remove the hand edit; the provider will not overwrite a file it cannot read.",
+                    path.display(),
+                    sentence(message)
                 ),
             ),
             GatewayError::Io { .. } => Diagnostic::error("Gateway file error", self.to_string()),
@@ -144,6 +145,15 @@ impl GatewayError {
             ),
             GatewayError::Engine(_) => Diagnostic::error("Gateway engine error", self.to_string()),
         }
+    }
+}
+
+/// `text` ending as a sentence: with its own `.`, `?` or `!`, else with a `.` added.
+fn sentence(text: &str) -> String {
+    if text.ends_with(['.', '?', '!']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
     }
 }
 
@@ -173,6 +183,32 @@ impl ApplyError {
         match self {
             ApplyError::Rejected(diags) => diags,
             ApplyError::Gateway(error) => error.to_diagnostic().into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_error_reads_as_sentences_whatever_its_message_ends_with() {
+        for message in [
+            "unexpected setting \"x\" in the connection",
+            "10.1.0.5/16 has host bits set; did you mean 10.1.0.0/16?",
+            "1.2.3.4 is not written canonically; write it as 1.2.3.4.",
+        ] {
+            let error = GatewayError::Parse {
+                path: PathBuf::from("/gw/swanctl/conf.d/dc1.conf"),
+                line: 3,
+                message: message.to_owned(),
+            };
+            let detail = error.to_diagnostic().detail;
+            assert!(
+                !["?.", "..", ".?"].iter().any(|p| detail.contains(p)),
+                "{detail}"
+            );
+            assert!(detail.contains(" Fix or remove the hand edit"), "{detail}");
         }
     }
 }

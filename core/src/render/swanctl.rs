@@ -207,7 +207,7 @@ pub fn ikev1_pairs(local: &[Cidr], remote: &[Cidr]) -> BTreeSet<(Cidr, Option<Ci
 /// (`dc1_10-1-0-0-16_192-168-10-0-24`), since strongSwan reads a `.` in a section name
 /// as a path separator. It depends on the pair alone, so it is stable.
 pub fn child_name(connection: &ConnectionName, local: Cidr, remote: Option<Cidr>) -> String {
-    let remote = remote.map_or_else(|| DYNAMIC.to_owned(), |r| network_label(r));
+    let remote = remote.map_or_else(|| DYNAMIC.to_owned(), network_label);
     format!("{connection}_{}_{remote}", network_label(local))
 }
 
