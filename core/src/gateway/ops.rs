@@ -173,7 +173,8 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
 /// The edit that adds `cidr` to the remote subnets of `connection`.
 pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
     Box::new(move |current| {
-        let mut context = current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
+        let mut context =
+            current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
         // A network added to `remote_ts` by hand becomes managed by being declared.
         context.unmanaged_remote_subnets.remove(&cidr);
         if !context.remote_subnets.insert(cidr) {
@@ -194,7 +195,8 @@ pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
 /// The edit that sets the NAT context of `connection`.
 pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit {
     Box::new(move |current| {
-        let mut context = current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
+        let mut context =
+            current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
         match (&context.nat, mode) {
             (Some(_), Mode::Create) => {
                 return Err(Problem::error(
