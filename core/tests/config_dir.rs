@@ -11,7 +11,7 @@ use common::*;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::model::NatTable;
-use ipsec_core::{Gateway, GatewayError};
+use ipsec_core::{ApplyError, Gateway, GatewayError};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -32,6 +32,12 @@ async fn opening_and_reading_a_missing_config_dir_creates_nothing() {
     )
     .await;
     assert!(verdict.is_empty(), "{verdict}");
+    // A rejected change writes nothing, not even the dir.
+    let update = ops::put_connection(&gateway, &classic_input(), Mode::Update).await;
+    assert!(matches!(update, Err(ApplyError::Rejected(_))), "{update:?}");
+    let subnet =
+        ops::create_remote_subnet(&gateway, &subnet("dc1", "192.168.10.0/24".into())).await;
+    assert!(matches!(subnet, Err(ApplyError::Rejected(_))), "{subnet:?}");
     assert!(!root.exists(), "a plan's work created {}", root.display());
 }
 

@@ -150,9 +150,9 @@ impl Gateway for LocalGateway {
         let _guard = self.inner.lock.write().await;
         let name = name.clone();
         self.blocking(move |inner| {
-            let _lock = inner.lock_for_writing()?;
-            let current = inner.read(&name)?;
-            let change = edit(current).map_err(ApplyError::Rejected)?;
+            let Some((_lock, change)) = inner.decide(&name, edit)? else {
+                return Ok(Change::Keep);
+            };
             match &change {
                 Change::Put(context) if context.name() != &name => {
                     return Err(GatewayError::Engine(format!("an edit of {name} tried to store {}", context.name())).into())
@@ -200,6 +200,41 @@ impl Inner {
             &[Path::new(SWANCTL_DIR), Path::new(NFTABLES_DIR)],
         )?;
         Ok(lock)
+    }
+
+    /// Runs `edit` on the context `name` as stored, under the writer lock, and answers
+    /// the change with the lock still held; `None` when it keeps everything as it is.
+    ///
+    /// In a config dir no writer has touched (or none at all), the edit is judged first
+    /// on an unlocked read, so that a change that is rejected or keeps everything
+    /// creates nothing, not even the dir. Only a change to write takes the lock (which
+    /// creates the dir); the context is then read again, and as an edit depends on
+    /// nothing but the context it is given, an unchanged context means an unchanged
+    /// decision. A writer of another process that changed this very context in between
+    /// makes this change fail, to be run again.
+    fn decide(
+        &self,
+        name: &ConnectionName,
+        edit: Edit,
+    ) -> Result<Option<(DirLock, Change)>, ApplyError> {
+        let Some(current) = self.read_untouched(|inner| inner.read(name))? else {
+            let lock = self.lock_for_writing()?;
+            let change = edit(self.read(name)?).map_err(ApplyError::Rejected)?;
+            return Ok(Some((lock, change)));
+        };
+        let change = edit(current.clone()).map_err(ApplyError::Rejected)?;
+        if change == Change::Keep {
+            return Ok(None);
+        }
+        let lock = self.lock_for_writing()?;
+        if self.read(name)? != current {
+            return Err(GatewayError::Engine(format!(
+                "connection {name} was changed by another writer while this change was being prepared; \
+                 nothing was written, run the change again"
+            ))
+            .into());
+        }
+        Ok(Some((lock, change)))
     }
 
     fn create_dirs(&self) -> Result<(), GatewayError> {
