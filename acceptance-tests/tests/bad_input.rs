@@ -229,7 +229,8 @@ fn rows() -> Vec<Row> {
             "peer_address_cidr",
             Validate,
             "peer_address",
-            r#"^Invalid IP address: "203\.0\.113\.0/24" is not an IPv4 or IPv6 address .*: it is a network in CIDR notation, not a single address; did you mean 203\.0\.113\.0\?"#,
+            // A network's own address is never suggested as the peer.
+            r#"^Invalid IP address: "203\.0\.113\.0/24" is not an IPv4 or IPv6 address .*: it is a network in CIDR notation, not a single host address\.$"#,
             || dc1().string("peer_address", "203.0.113.0/24").hcl(),
         ),
         row(
@@ -774,7 +775,7 @@ fn rows() -> Vec<Row> {
             "provider_config_dir_under_a_regular_file",
             Plan,
             "config_dir",
-            r"^Invalid provider setting config_dir: /.+/gateway/swanctl cannot be created: Not a directory",
+            r"^Invalid provider setting config_dir: /.+/gateway/swanctl cannot be created: /.+/gateway is a file, not a directory",
             || with_provider("  config_dir = \"@CONFIG_DIR@/swanctl\""),
         )
         // The gateway directory itself becomes a regular file, so nothing can be created

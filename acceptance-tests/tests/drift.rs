@@ -304,7 +304,7 @@ fn ipv6_peer_address_edit_is_drift_on_peer_address() {
 /// edit it is ordinary drift.
 fn peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line() {
     let config = site(connection("dc1"));
-    let error = r"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 14: remote id '203\.0\.113\.10' differs from the remote address";
+    let error = r#"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 14: remote id "203\.0\.113\.10" differs from the remote address"#;
     TestCase::new()
         .step(Step::apply(config.clone()))
         .step(
@@ -629,7 +629,7 @@ fn start_action_edit_or_removal_is_drift_on_start_action() {
 /// Once the operator removes the line, everything is as before.
 fn garbage_in_swanctl_file_is_an_error_naming_file_and_line() {
     let config = site(connection("dc1"));
-    let error = r"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 9: expected '=' or '\{' after 'this'";
+    let error = r#"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 9: expected '=' or '\{' after "this""#;
     TestCase::new()
         .step(Step::apply(config.clone()))
         .step(
@@ -659,7 +659,7 @@ fn garbage_in_swanctl_file_is_an_error_naming_file_and_line() {
 /// resources, not only the NAT context.
 fn garbage_in_nftables_file_is_an_error_naming_file_and_line() {
     let config = site(connection("dc1"));
-    let error = r"Unreadable gateway file: \S*/nftables/dc1\.nft, line 7: unsupported rule: 'this' is not part of a static NAT rule";
+    let error = r#"Unreadable gateway file: \S*/nftables/dc1\.nft, line 7: unsupported rule: "this" is not part of a static NAT rule"#;
     TestCase::new()
         .step(Step::apply(config.clone()))
         .step(

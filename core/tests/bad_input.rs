@@ -25,7 +25,7 @@ use ipsec_core::model::{Authentication, ConnectionName, DhGroup, Encryption, Nat
 use ipsec_core::validate::{
     ConnectionInput, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
 };
-use ipsec_core::{ApplyError, Diagnostic, Diagnostics, Gateway, Severity};
+use ipsec_core::{diag, ApplyError, Diagnostic, Diagnostics, Gateway, Severity};
 
 // ---------------------------------------------------------------------------------------
 // The valid baseline
@@ -247,7 +247,19 @@ fn rows() -> Vec<Row> {
             "peer_address", &["::1", "loopback"]),
         row("peer_address: IPv4-mapped IPv6 loopback",
             CreateConnection(|c| c.peer_address = "::ffff:127.0.0.1".into()),
-            "peer_address", &["::ffff:127.0.0.1", "IPv4 address written as IPv6", "did you mean 127.0.0.1?"]),
+            "peer_address", &["::ffff:127.0.0.1", "IPv4 address written as IPv6", "write it in IPv4 form: 127.0.0.1"]),
+        row("peer_address: IPv4-mapped IPv6 address gets its IPv4 form",
+            CreateConnection(|c| c.peer_address = "::ffff:198.51.100.20".into()),
+            "peer_address", &["::ffff:198.51.100.20", "IPv4-mapped", "write it in IPv4 form: 198.51.100.20"]),
+        row("peer_address: a network is not suggested as the peer",
+            CreateConnection(|c| c.peer_address = "203.0.113.0/24".into()),
+            "peer_address", &["\"203.0.113.0/24\"", "CIDR", "not a single host address"]),
+        row("peer_address: IPv4 link-local",
+            CreateConnection(|c| c.peer_address = "169.254.10.20".into()),
+            "peer_address", &["169.254.10.20", "link-local"]),
+        row("peer_address: IPv6 link-local",
+            CreateConnection(|c| c.peer_address = "fe80::20".into()),
+            "peer_address", &["fe80::20", "link-local"]),
         row("peer_address: IPv4 unspecified",
             CreateConnection(|c| c.peer_address = "0.0.0.0".into()),
             "peer_address", &["0.0.0.0", "unspecified"]),
@@ -277,6 +289,12 @@ fn rows() -> Vec<Row> {
         row("local_address: a host name",
             CreateConnection(|c| c.local_address = Some("gw.example.net".into())),
             "local_address", &["host names are not supported"]),
+        row("local_address: the same as peer_address",
+            CreateConnection(|c| c.local_address = Some("198.51.100.20".into())),
+            "local_address", &["198.51.100.20", "the same as peer_address"]),
+        row("local_address: IPv4-mapped IPv6 address gets its IPv4 form",
+            CreateConnection(|c| c.local_address = Some("::ffff:192.0.2.1".into())),
+            "local_address", &["IPv4-mapped", "write it in IPv4 form: 192.0.2.1"]),
 
         // ---- preshared_key / preshared_key_wo: 8-255 characters, exactly one of them
         row("preshared_key: 7 characters",
@@ -297,6 +315,18 @@ fn rows() -> Vec<Row> {
         row("neither preshared_key nor preshared_key_wo",
             CreateConnection(|c| c.preshared_key = None),
             "preshared_key", &["preshared_key", "preshared_key_wo", "exactly one"]),
+        row("preshared_key: a NUL character",
+            CreateConnection(|c| c.preshared_key = Some("correct\0horse battery".into())),
+            "preshared_key", &["Invalid pre-shared key", "control character"]),
+        row("preshared_key: an escape sequence",
+            CreateConnection(|c| c.preshared_key = Some("correct \u{1b}[31mhorse".into())),
+            "preshared_key", &["Invalid pre-shared key", "control character"]),
+        row("preshared_key_wo: a line break pasted at the end",
+            CreateConnection(|c| {
+                c.preshared_key = None;
+                c.preshared_key_wo = Some("correct horse battery\r\n".into());
+            }),
+            "preshared_key_wo", &["Invalid pre-shared key", "control character"]),
 
         // ---- ike_version: 1 or 2
         row("ike_version: 3",
@@ -314,6 +344,12 @@ fn rows() -> Vec<Row> {
         row("phase1.encryption: wrong case",
             CreateConnection(|c| c.phase1.encryption = Some("aes256".into())),
             "phase1.encryption", &["\"aes256\"", "Did you mean AES256?"]),
+        row("phase1.encryption: GCM with IKEv1",
+            CreateConnection(|c| {
+                c.ike_version = Some(1);
+                c.phase1.encryption = Some("AES256GCM16".into());
+            }),
+            "phase1.encryption", &["AES256GCM16", "IKEv1", "ike_version = 2", "AES256"]),
         row("phase2.encryption: unknown",
             CreateConnection(|c| c.phase2.encryption = Some("blowfish".into())),
             "phase2.encryption", &["\"blowfish\"", "not a supported encryption algorithm", "3DES"]),
@@ -381,6 +417,15 @@ fn rows() -> Vec<Row> {
         row("local_subnets: a single address gets a /32 suggested",
             CreateConnection(|c| c.local_subnets = vec!["10.2.0.1".into()]),
             "local_subnets", &["\"10.2.0.1\"", "did you mean 10.2.0.1/32?"]),
+        row("local_subnets: an IPv4-mapped IPv6 network gets its IPv4 form",
+            CreateConnection(|c| c.local_subnets = vec!["::ffff:10.2.0.0/112".into()]),
+            "local_subnets", &["::ffff:10.2.0.0/112", "IPv4-mapped", "write it in IPv4 form: 10.2.0.0/16"]),
+        row("local_subnets: only IPv6 on IKEv1 while the remote subnets are IPv4",
+            UpdateConnection(|c| {
+                c.ike_version = Some(1);
+                c.local_subnets = vec!["2001:db8:1::/48".into()];
+            }),
+            "local_subnets", &["IKEv1", "192.168.10.0/24", "no IPv4 local subnet"]),
         row("local_subnets: overlapping each other",
             CreateConnection(|c| c.local_subnets = vec!["10.2.0.0/16".into(), "10.2.128.0/17".into()]),
             "local_subnets", &["overlap", "10.2.0.0/16", "10.2.128.0/17"]),
@@ -401,6 +446,14 @@ fn rows() -> Vec<Row> {
             CreateConnection(|c| c.description = Some("x".repeat(4097))),
             "description", &["4097 characters", "4096"]),
 
+        // ---- what diagnostics repeat of a value: escaped, at most 64 characters
+        row("name: a long value is repeated only in part",
+            CreateConnection(|c| c.name = "X".repeat(300)),
+            "name", &["300 characters", "\"XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX…\""]),
+        row("name: an escape sequence is shown escaped",
+            CreateConnection(|c| c.name = "dc\u{1b}[2J\u{202e}".into()),
+            "name", &["\"dc\\u{1b}[2J\\u{202e}\""]),
+
         // ---- ipsec_remote_subnet: canonical CIDR, no overlaps, an existing connection
         row("remote subnet: host bits set get the network suggested",
             CreateRemoteSubnet(|s| s.cidr = "192.168.30.5/24".into()),
@@ -411,6 +464,9 @@ fn rows() -> Vec<Row> {
         row("remote subnet: not a CIDR",
             CreateRemoteSubnet(|s| s.cidr = "customer-lan".into()),
             "cidr", &["\"customer-lan\"", "CIDR notation"]),
+        row("remote subnet: an IPv4-mapped IPv6 network gets its IPv4 form",
+            CreateRemoteSubnet(|s| s.cidr = "::ffff:192.168.30.0/120".into()),
+            "cidr", &["::ffff:192.168.30.0/120", "IPv4-mapped", "write it in IPv4 form: 192.168.30.0/24"]),
         row("remote subnet: overlaps the local subnet 10.1.0.0/16",
             CreateRemoteSubnet(|s| s.cidr = "10.1.128.0/17".into()),
             "cidr", &["10.1.128.0/17", "overlaps local subnet 10.1.0.0/16"]),
@@ -438,6 +494,25 @@ fn rows() -> Vec<Row> {
             UpdateNat(|n| billing_db(n).local_ip = "10.1.255.100".into()),
             r#"translations["billing-db"].local_ip"#,
             &["10.1.255.100", "not inside static_nat_subnet 10.1.255.88/29"]),
+        row("NAT: local_ip is the network address of static_nat_subnet",
+            UpdateNat(|n| billing_db(n).local_ip = "10.1.255.88".into()),
+            r#"translations["billing-db"].local_ip"#,
+            &["10.1.255.88", "network address", "static_nat_subnet 10.1.255.88/29"]),
+        row("NAT: local_ip is the broadcast address of static_nat_subnet",
+            UpdateNat(|n| billing_db(n).local_ip = "10.1.255.95".into()),
+            r#"translations["billing-db"].local_ip"#,
+            &["10.1.255.95", "broadcast address", "static_nat_subnet 10.1.255.88/29"]),
+        row("NAT: local_ip IPv4-mapped gets its IPv4 form",
+            UpdateNat(|n| billing_db(n).local_ip = "::ffff:10.1.255.92".into()),
+            r#"translations["billing-db"].local_ip"#,
+            &["IPv4-mapped", "write it in IPv4 form: 10.1.255.92"]),
+        row("NAT: customer_ip IPv4-mapped gets its IPv4 form",
+            UpdateNat(|n| billing_db(n).customer_ip = "::ffff:192.168.10.15".into()),
+            r#"translations["billing-db"].customer_ip"#,
+            &["IPv4-mapped", "write it in IPv4 form: 192.168.10.15"]),
+        row("NAT: static_nat_subnet IPv4-mapped gets its IPv4 form",
+            UpdateNat(|n| n.static_nat_subnet = "::ffff:10.1.255.88/125".into()),
+            "static_nat_subnet", &["IPv4-mapped", "write it in IPv4 form: 10.1.255.88/29"]),
         row("NAT: local_ip used by two translations",
             UpdateNat(|n| {
                 n.translations.insert("crm".into(), translation("10.1.255.92", "192.168.20.7"));
@@ -585,6 +660,17 @@ fn listing(diags: &Diagnostics) -> String {
         .join("\n")
 }
 
+/// The diagnostics of `op` run against a fresh baseline (of an accepted change: its
+/// warnings; of a gateway failure: none).
+async fn rejection(op: Op) -> Diagnostics {
+    let (_dir, gateway) = baseline_gateway().await;
+    match op.run(&gateway).await.0 {
+        Err(ApplyError::Rejected(diags)) => diags,
+        Err(ApplyError::Gateway(_)) => Diagnostics::new(),
+        Ok(applied) => applied.warnings,
+    }
+}
+
 /// Runs `op` against a fresh baseline and checks it is rejected with `expected` errors
 /// (path, key words) and leaves the config dir as it was. Answers what went wrong.
 async fn check_rejected(op: Op, expected: &[(&str, &[&str])]) -> Result<(), String> {
@@ -671,6 +757,145 @@ fn the_table_covers_at_least_45_distinct_bad_inputs() {
         rows.iter().all(|r| !r.says.is_empty()),
         "every row names key words"
     );
+}
+
+/// Every diagnostic of the table reads as prose: no sentence ends twice ("did you mean
+/// 203.0.113.0?." once did).
+#[tokio::test]
+async fn no_diagnostic_has_doubled_punctuation() {
+    let mut found = Vec::new();
+    for row in rows() {
+        let diags = rejection(row.op).await;
+        for d in diags.iter() {
+            for text in [&d.summary, &d.detail] {
+                if ["?.", "..", ".?"].iter().any(|p| text.contains(p)) {
+                    found.push(format!("- {}: {text}", row.what));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "doubled punctuation:\n{}",
+        found.join("\n")
+    );
+}
+
+/// A value a user pasted by mistake — a whole file, a terminal escape sequence — is
+/// repeated in a diagnostic only in part (64 characters) and with its control
+/// characters escaped, whichever attribute it was given to.
+#[tokio::test]
+async fn hostile_values_are_repeated_escaped_and_cut() {
+    fn hostile() -> String {
+        format!(
+            "{}\u{1b}[2J\r\u{7}\u{202e}{}",
+            "a".repeat(40),
+            "b".repeat(200)
+        )
+    }
+    let ops = [
+        CreateConnection(|c| c.name = hostile()),
+        CreateConnection(|c| c.peer_address = hostile()),
+        CreateConnection(|c| c.local_address = Some(hostile())),
+        CreateConnection(|c| c.local_subnets = vec![hostile()]),
+        CreateConnection(|c| c.start_action = Some(hostile())),
+        CreateConnection(|c| c.phase1.encryption = Some(hostile())),
+        CreateConnection(|c| c.phase2.authentication = Some(hostile())),
+        CreateConnection(|c| {
+            c.phase2.encryption = Some("AES256GCM16".into());
+            c.phase2.authentication = Some(hostile());
+        }),
+        CreateRemoteSubnet(|s| s.cidr = hostile()),
+        CreateRemoteSubnet(|s| s.connection = hostile()),
+        UpdateNat(|n| n.static_nat_subnet = hostile()),
+        UpdateNat(|n| billing_db(n).local_ip = hostile()),
+        UpdateNat(|n| billing_db(n).customer_ip = hostile()),
+    ];
+    let too_long = "b".repeat(diag::ECHO_MAX_CHARS + 1);
+    let mut found = Vec::new();
+    for (i, op) in ops.into_iter().enumerate() {
+        let diags = rejection(op).await;
+        if !diags.has_error() {
+            found.push(format!("- op {i} was not rejected"));
+        }
+        for d in diags.iter() {
+            let text = text(d);
+            if text.chars().any(|c| c.is_control() || c == '\u{202e}') {
+                found.push(format!("- op {i} shows a control character: {text:?}"));
+            }
+            if text.contains(&too_long) {
+                found.push(format!(
+                    "- op {i} repeats more than 64 characters: {text:?}"
+                ));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// A key with white space around it (or of white space only) works, but is easily
+/// mistyped on the peer: it is written, with a warning at the key's attribute that
+/// does not show the key.
+#[tokio::test]
+async fn keys_with_surrounding_white_space_are_written_with_a_warning() {
+    /// What the key is like, how it is set, where the warning goes, what it says.
+    type Case = (
+        &'static str,
+        fn(&mut ConnectionInput),
+        &'static str,
+        &'static str,
+    );
+    let cases: [Case; 3] = [
+        (
+            "leading and trailing",
+            |c| c.preshared_key = Some("  tr0ub4dor&3 key ".into()),
+            "preshared_key",
+            "begins or ends with white space",
+        ),
+        (
+            "only white space",
+            |c| c.preshared_key = Some(" ".repeat(12)),
+            "preshared_key",
+            "only white space",
+        ),
+        (
+            "trailing, write-only",
+            |c| {
+                c.preshared_key = None;
+                c.preshared_key_wo = Some("tr0ub4dor&3 key\u{a0}".into());
+            },
+            "preshared_key_wo",
+            "begins or ends with white space",
+        ),
+    ];
+    for (what, mutate, path, says) in cases {
+        let (_dir, gateway) = baseline_gateway().await;
+        let mut input = dc2();
+        mutate(&mut input);
+        let keys: Vec<String> = input
+            .preshared_key
+            .iter()
+            .chain(&input.preshared_key_wo)
+            .cloned()
+            .collect();
+        let applied = match ops::put_connection(&gateway, &input, Mode::Create).await {
+            Ok(applied) => applied,
+            Err(error) => panic!("{what}: rejected:\n{}", error.into_diagnostics()),
+        };
+        let warnings = &applied.warnings;
+        assert!(
+            warnings
+                .warnings()
+                .any(|d| d.path.to_string() == path && text(d).contains(says)),
+            "{what}: no warning at `{path}` saying {says:?}; got:\n{warnings}"
+        );
+        let shown = format!("{warnings}");
+        assert!(
+            keys.iter()
+                .all(|k| k.trim().is_empty() || !shown.contains(k.trim())),
+            "{what}: a warning shows the key"
+        );
+    }
 }
 
 /// The rows fail because of their mutation, not because the baseline is wrong: each

@@ -136,3 +136,13 @@ fn ikev1_with_several_subnets_has_a_child_per_pair() {
     input.local_subnets = vec!["10.1.0.0/16".into(), "10.2.0.0/16".into()];
     insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24", "192.168.20.0/24"]));
 }
+
+/// An IKEv1 child pairs subnets of one IP version only (a pair of IPv4 and IPv6 cannot
+/// carry traffic), and is named by its pair, so that a new subnet renames no child.
+#[test]
+fn ikev1_writes_only_pairs_of_one_ip_version() {
+    let mut input = classic_input();
+    input.ike_version = Some(1);
+    input.local_subnets = vec!["10.1.0.0/16".into(), "2001:db8:1::/48".into()];
+    insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24", "2001:db8:2::/48"]));
+}

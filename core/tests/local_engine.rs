@@ -137,6 +137,55 @@ async fn child_adds_subnets() {
     }
 }
 
+/// Child side of the first-writers test: creates ten connections of its own in a
+/// config dir that may not exist yet.
+#[tokio::test]
+async fn child_creates_connections() {
+    if !in_child() {
+        return;
+    }
+    let dir = std::env::var("IPSEC_TEST_DIR").unwrap();
+    let id: u8 = std::env::var("IPSEC_TEST_ID").unwrap().parse().unwrap();
+    let gateway = open_local(Path::new(&dir));
+    for i in 0..10u8 {
+        let mut own = classic_input();
+        own.name = format!("proc{id}-{i}");
+        own.local_subnets = vec![format!("10.{}.{i}.0/24", 100 + id)];
+        ops::put_connection(&gateway, &own, Mode::Create)
+            .await
+            .unwrap();
+    }
+}
+
+/// The config dir is created by the first change: two processes that both find it
+/// missing and write at once lose nothing.
+#[tokio::test]
+async fn two_processes_creating_the_config_dir_at_once_lose_nothing() {
+    if in_child() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("gateway");
+    let root_env = root.display().to_string();
+    let children: Vec<_> = (1..=2)
+        .map(|id| {
+            child(
+                "child_creates_connections",
+                &[
+                    ("IPSEC_TEST_DIR", root_env.clone()),
+                    ("IPSEC_TEST_ID", id.to_string()),
+                ],
+            )
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success(), "a writer process failed");
+    }
+    assert_eq!(open_local(&root).list().await.unwrap().len(), 20);
+}
+
 #[tokio::test]
 async fn two_processes_writing_one_config_dir_lose_nothing() {
     if in_child() {
@@ -272,6 +321,7 @@ async fn write_bypassing_the_lock(dir: &Path, context: &ipsec_core::model::Conte
     let staging = tempfile::tempdir().unwrap();
     open_local(staging.path()).put(context).await.unwrap();
     for sub in ["swanctl/conf.d", "nftables"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
         for entry in std::fs::read_dir(staging.path().join(sub)).unwrap() {
             let entry = entry.unwrap();
             std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name())).unwrap();

@@ -117,7 +117,7 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
             "rekey_time = 28800s",
             "dpd_delay = 30s",
             "dpd_delay",
-            "unsupported setting 'dpd_delay'",
+            "unsupported setting \"dpd_delay\"",
         ),
         (
             "rekey_time = 3600s",
@@ -141,7 +141,7 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
             "proposals = aes256-sha256-modp2048",
             "proposals = blowfish-sha256-modp2048",
             "proposals =",
-            "'blowfish'",
+            "\"blowfish\"",
         ),
         (
             "proposals = aes256-sha256-modp2048",
@@ -202,7 +202,7 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
             "    dc1 {\n        version",
             "    dc2 {\n        version",
             "dc2 {",
-            "defines connection 'dc2'",
+            "defines connection \"dc2\"",
         ),
         (
             "connections {",
@@ -282,6 +282,53 @@ fn a_plain_text_secret_that_is_too_short_is_an_error_without_the_key() {
     );
 }
 
+/// A hand edit may put anything into a file, terminal escape sequences and a whole
+/// pasted document included: the error names the line and repeats at most 64
+/// characters of what it found there, with control characters escaped.
+#[test]
+fn hostile_file_content_is_repeated_escaped_and_cut() {
+    let hostile = format!("x\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}{}", "y".repeat(200));
+    let swanctl = render_swanctl(&classic_context()).to_string();
+    let nat = render_nftables(
+        &name("dc1"),
+        classic_context().nat.as_ref().unwrap(),
+        &NatTable::default(),
+    );
+    let errors = [
+        parse_swanctl(
+            &swanctl.replace("rekey_time = 28800s", &format!("{hostile} = 1")),
+            &name("dc1"),
+        ),
+        parse_swanctl(
+            &swanctl.replace("version = 2", &format!("version = {hostile}")),
+            &name("dc1"),
+        ),
+        parse_swanctl(
+            &swanctl.replace("    dc1 {", &format!("    {hostile} {{")),
+            &name("dc1"),
+        ),
+        parse_swanctl(
+            &swanctl.replace("local_ts = 10.1.0.0/16", &format!("local_ts = {hostile}")),
+            &name("dc1"),
+        ),
+    ]
+    .into_iter()
+    .map(|result| result.map(drop).unwrap_err())
+    .chain([
+        parse_nftables(&nat.replace("table inet", &format!("table {hostile}"))).unwrap_err(),
+        parse_nftables(&nat.replace("dnat ip to", &format!("{hostile} ip to"))).unwrap_err(),
+    ]);
+    for error in errors {
+        let message = error.message;
+        assert!(
+            !message.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{message:?}"
+        );
+        assert!(message.contains("\\u{1b}[2J"), "{message:?}");
+        assert!(!message.contains(&"y".repeat(65)), "{message:?}");
+    }
+}
+
 fn hex_of(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }
@@ -317,7 +364,7 @@ fn nat_rules_it_did_not_write_are_errors_at_their_line() {
             4,
             "no comment naming its translation",
         ),
-        ("counter dnat", "drop dnat", 4, "'drop'"),
+        ("counter dnat", "drop dnat", 4, "\"drop\""),
         (
             "comment \"billing-db\" }",
             "comment \"billing db\" }",
@@ -336,8 +383,8 @@ fn nat_rules_it_did_not_write_are_errors_at_their_line() {
             1,
             "did you mean 10.1.255.88/29",
         ),
-        ("hook postrouting", "hook input", 6, "hook 'input'"),
-        ("table inet", "table bridge", 2, "family 'bridge'"),
+        ("hook postrouting", "hook input", 6, "hook \"input\""),
+        ("table inet", "table bridge", 2, "family \"bridge\""),
     ];
     for (from, to, line, message) in cases {
         let text = NAT.replace(from, to);
@@ -378,12 +425,110 @@ mod ikev1_children {
     #[test]
     fn a_child_deleted_by_hand_is_an_error_at_the_children_section() {
         let text = render_swanctl(&ikev1_context()).to_string();
-        let start = text.find("            dc1-4 {").unwrap();
+        let start = text
+            .find("            dc1_10-2-0-0-16_192-168-20-0-24 {")
+            .unwrap();
         let end = start + text[start..].find("            }\n").unwrap() + "            }\n".len();
         let edited = format!("{}{}", &text[..start], &text[end..]);
         let error = parse_swanctl(&edited, &name("dc1")).unwrap_err();
         assert!(
             error.message.contains("10.2.0.0/16 to 192.168.20.0/24"),
+            "{}",
+            error.message
+        );
+    }
+
+    /// Files written before children were named by their pair name them by position
+    /// (`dc1-1` …, or `dc1` alone): they read back the same.
+    #[test]
+    fn positional_child_names_of_earlier_versions_read_back_equal() {
+        let original = ikev1_context();
+        let mut text = render_swanctl(&original).to_string();
+        for (n, pair) in [
+            "10-1-0-0-16_192-168-10-0-24",
+            "10-1-0-0-16_192-168-20-0-24",
+            "10-2-0-0-16_192-168-10-0-24",
+            "10-2-0-0-16_192-168-20-0-24",
+        ]
+        .iter()
+        .enumerate()
+        {
+            text = text.replace(&format!("dc1_{pair} {{"), &format!("dc1-{} {{", n + 1));
+        }
+        assert!(text.contains("dc1-4 {"), "{text}");
+        let file = parse_swanctl(&text, original.name()).unwrap();
+        assert_eq!(file.connection, original.connection);
+        assert_eq!(file.remote_subnets, original.remote_subnets);
+
+        let mut input = classic_input();
+        input.ike_version = Some(1);
+        let single = context(&input, &["192.168.10.0/24"], None);
+        let text = render_swanctl(&single).replace("dc1_10-1-0-0-16_192-168-10-0-24 {", "dc1 {");
+        assert_eq!(
+            parse_swanctl(&text, single.name()).unwrap().connection,
+            single.connection
+        );
+    }
+
+    fn dual_stack(remote: &[&str]) -> ipsec_core::model::Context {
+        let mut input = classic_input();
+        input.ike_version = Some(1);
+        input.local_subnets = vec!["10.1.0.0/16".into(), "2001:db8:1::/48".into()];
+        context(&input, remote, None)
+    }
+
+    /// Only pairs of one IP version are written; what reads back is the same.
+    #[test]
+    fn pairs_of_one_ip_version_read_back_equal() {
+        for remote in [
+            &["192.168.10.0/24", "2001:db8:2::/48"][..],
+            &["192.168.10.0/24"][..],
+            &[][..],
+        ] {
+            let original = dual_stack(remote);
+            let text = render_swanctl(&original);
+            assert!(
+                !text.contains("local_ts = 10.1.0.0/16\n                remote_ts = 2001"),
+                "{}",
+                *text
+            );
+            let file = parse_swanctl(&text, original.name()).unwrap();
+            assert_eq!(file.connection, original.connection, "{remote:?}");
+            assert_eq!(file.remote_subnets, original.remote_subnets, "{remote:?}");
+        }
+    }
+
+    /// Earlier versions also wrote the pairs of two IP versions: such a file reads back
+    /// the same, and a missing pair of one version is still an error.
+    #[test]
+    fn children_of_two_ip_versions_from_earlier_versions_read_back_equal() {
+        let original = dual_stack(&["192.168.10.0/24", "2001:db8:2::/48"]);
+        let text = render_swanctl(&original).to_string();
+        let child = |name: &str, local: &str, remote: &str| {
+            format!(
+                "            {name} {{\n                local_ts = {local}\n                remote_ts = {remote}\n                \
+                 esp_proposals = aes256-sha256-modp2048\n                rekey_time = 3600s\n                \
+                 start_action = trap\n                close_action = trap\n            }}\n"
+            )
+        };
+        let old = text.replace(
+            "        children {\n",
+            &format!(
+                "        children {{\n{}{}",
+                child("dc1-2", "10.1.0.0/16", "2001:db8:2::/48"),
+                child("dc1-3", "2001:db8:1::/48", "192.168.10.0/24")
+            ),
+        );
+        let file = parse_swanctl(&old, original.name()).unwrap();
+        assert_eq!(file.connection, original.connection);
+        assert_eq!(file.remote_subnets, original.remote_subnets);
+
+        let start = old.find("            dc1_2001").unwrap();
+        let end = start + old[start..].find("            }\n").unwrap() + "            }\n".len();
+        let missing = format!("{}{}", &old[..start], &old[end..]);
+        let error = parse_swanctl(&missing, original.name()).unwrap_err();
+        assert!(
+            error.message.contains("2001:db8:1::/48 to 2001:db8:2::/48"),
             "{}",
             error.message
         );

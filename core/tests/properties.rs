@@ -34,7 +34,8 @@ fn endpoint(v6: bool) -> impl Strategy<Value = EndpointAddress> {
     })
 }
 
-/// Any text of 8-255 characters drawn from every Unicode plane, hostile ones included.
+/// Any text of 8-255 characters drawn from every Unicode plane, hostile ones included
+/// (users may not give control characters any more, but older files may hold them).
 fn any_key() -> impl Strategy<Value = PresharedKey> {
     prop::collection::vec(
         prop_oneof![
@@ -43,7 +44,7 @@ fn any_key() -> impl Strategy<Value = PresharedKey> {
         ],
         8..=255,
     )
-    .prop_map(|chars| PresharedKey::parse(&chars.into_iter().collect::<String>()).unwrap())
+    .prop_map(|chars| PresharedKey::from_stored(&chars.into_iter().collect::<String>()).unwrap())
 }
 
 fn hostile_text() -> impl Strategy<Value = String> {

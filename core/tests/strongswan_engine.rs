@@ -269,3 +269,44 @@ async fn a_new_connection_without_nat_clears_leftover_chains_and_adds_no_table()
         .unwrap_or_default();
     assert!(!table.contains("dc2_"), "{table}");
 }
+
+/// An IKEv1 connection runs one child per pair of subnets of one IP version, named by
+/// the pair: charon loads exactly those, and the live view reads them back as the
+/// connection's subnets.
+#[tokio::test]
+async fn an_ikev1_connection_runs_a_child_per_pair_of_one_ip_version() {
+    if skip_system_tests() {
+        return;
+    }
+    let setup = setup().await;
+    let mut input = classic_input();
+    input.ike_version = Some(1);
+    input.local_subnets = vec!["10.1.0.0/16".into(), "2001:db8:1::/48".into()];
+    ops::put_connection(&setup.gateway, &input, Mode::Create)
+        .await
+        .unwrap();
+    for cidr in ["192.168.10.0/24", "2001:db8:2::/48"] {
+        let input = RemoteSubnetInput {
+            connection: "dc1".into(),
+            cidr: cidr.into(),
+        };
+        ops::create_remote_subnet(&setup.gateway, &input)
+            .await
+            .unwrap();
+    }
+    let conns = setup.charon.swanctl(&["--list-conns"]);
+    assert!(
+        conns.contains("dc1_10-1-0-0-16_192-168-10-0-24: TUNNEL"),
+        "{conns}"
+    );
+    assert!(
+        conns.contains("dc1_2001-db8-1---48_2001-db8-2---48: TUNNEL"),
+        "{conns}"
+    );
+    assert_eq!(conns.matches(": TUNNEL").count(), 2, "{conns}");
+    let expected = context(&input, &["192.168.10.0/24", "2001:db8:2::/48"], None);
+    assert_eq!(
+        setup.gateway.get(&name("dc1")).await.unwrap(),
+        Some(expected)
+    );
+}

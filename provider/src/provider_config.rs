@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use ipsec_core::engine::{self, settings::check_settings, EngineSettings};
+use ipsec_core::engine::{self, settings::check_settings, EngineSettings, Origin};
 use ipsec_core::{AttributePath, Diagnostics, Gateway, Problem};
 
 use crate::codec::Value;
@@ -79,16 +79,80 @@ pub async fn configure(config: &Value) -> Result<Arc<dyn Gateway>, Diagnostics> 
 }
 
 fn settings(config: &Value) -> EngineSettings {
-    let setting = |name: &str, env: Option<&str>| match config.attr(name) {
+    settings_with_env(config, |var| std::env::var(var).ok())
+}
+
+/// The settings of `config`, taking a null `config_dir` or `vici_uri` from `env` (and
+/// recording that it did, so that diagnostics name the variable).
+fn settings_with_env(config: &Value, env: impl Fn(&str) -> Option<String>) -> EngineSettings {
+    let configured = |name: &str| match config.attr(name) {
         Value::String(text) => Some(text.clone()),
-        Value::Null => env.and_then(|var| std::env::var(var).ok()),
         _ => None,
     };
+    let with_fallback = |name: &str, var: &'static str| match config.attr(name) {
+        Value::Null => match env(var) {
+            Some(value) => (Some(value), Origin::Environment(var)),
+            None => (None, Origin::Configuration),
+        },
+        _ => (configured(name), Origin::Configuration),
+    };
+    let (config_dir, config_dir_origin) = with_fallback("config_dir", CONFIG_DIR_ENV);
+    let (vici_uri, vici_uri_origin) = with_fallback("vici_uri", VICI_URI_ENV);
     EngineSettings {
-        engine: setting("engine", None),
-        config_dir: setting("config_dir", Some(CONFIG_DIR_ENV)),
-        vici_uri: setting("vici_uri", Some(VICI_URI_ENV)),
-        nat_table: setting("nat_table", None),
-        netns: setting("netns", None),
+        engine: configured("engine"),
+        config_dir,
+        vici_uri,
+        nat_table: configured("nat_table"),
+        netns: configured("netns"),
+        config_dir_origin,
+        vici_uri_origin,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// A provider block; attributes not given are null.
+    fn block(attributes: &[(&str, Value)]) -> Value {
+        let set: BTreeMap<String, Value> = attributes
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect();
+        Value::Object(set)
+    }
+
+    #[test]
+    fn settings_from_the_environment_remember_their_variable() {
+        let env = |var: &str| (var == CONFIG_DIR_ENV).then(|| "/srv/gw".to_owned());
+        let from_env = settings_with_env(&block(&[]), env);
+        assert_eq!(from_env.config_dir.as_deref(), Some("/srv/gw"));
+        assert_eq!(
+            from_env.config_dir_origin,
+            Origin::Environment(CONFIG_DIR_ENV)
+        );
+        assert_eq!(from_env.vici_uri, None);
+        assert_eq!(from_env.vici_uri_origin, Origin::Configuration);
+
+        let configured = block(&[("config_dir", Value::String("gw".into()))]);
+        let set = settings_with_env(&configured, env);
+        assert_eq!(set.config_dir.as_deref(), Some("gw"));
+        assert_eq!(set.config_dir_origin, Origin::Configuration);
+    }
+
+    #[test]
+    fn an_empty_config_dir_from_the_environment_names_the_variable() {
+        let settings =
+            settings_with_env(&block(&[]), |var| (var == CONFIG_DIR_ENV).then(String::new));
+        let diags = check_settings(&settings, &ipsec_core::validate::Unknowns::none());
+        let error = diags.errors().next().expect("an error");
+        assert_eq!(error.path.to_string(), "config_dir");
+        assert!(
+            error.detail.contains("IPSEC_CONFIG_DIR"),
+            "{}",
+            error.detail
+        );
     }
 }

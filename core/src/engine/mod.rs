@@ -6,5 +6,5 @@ pub mod settings;
 pub mod strongswan;
 
 pub use local::LocalGateway;
-pub use settings::{open, EngineSettings};
+pub use settings::{open, EngineSettings, Origin};
 pub use strongswan::StrongswanGateway;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::strongswan::ViciUri;
 use super::{LocalGateway, StrongswanGateway};
-use crate::diag::{AttributePath, Diagnostics, Problem};
+use crate::diag::{quote, AttributePath, Diagnostics, Problem};
 use crate::gateway::{Gateway, GatewayError};
 use crate::model::NatTable;
 use crate::suggest::did_you_mean;
@@ -16,6 +16,18 @@ pub const ENGINES: [&str; 2] = ["local", "strongswan"];
 
 /// The `config_dir` used when none is configured.
 pub const DEFAULT_CONFIG_DIR: &str = ".ipsec-gateway";
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// The provider block (or, when it is null there, the default).
+    #[default]
+    Configuration,
+    /// The environment variable of this name, read because the provider block left the
+    /// setting null: a diagnostic about the value names it, since the configuration
+    /// does not show the value.
+    Environment(&'static str),
+}
 
 /// The engine settings as configured (environment fallbacks already applied); `None`
 /// means not set.
@@ -31,10 +43,43 @@ pub struct EngineSettings {
     pub nat_table: Option<String>,
     /// `netns`: the network namespace whose nftables gets the NAT (strongswan only).
     pub netns: Option<String>,
+    /// Where `config_dir` came from.
+    pub config_dir_origin: Origin,
+    /// Where `vici_uri` came from.
+    pub vici_uri_origin: Origin,
+}
+
+impl EngineSettings {
+    /// `diags` with every diagnostic about a setting taken from the environment saying
+    /// which variable it came from.
+    pub fn name_origins(&self, diags: Diagnostics) -> Diagnostics {
+        diags
+            .into_iter()
+            .map(|mut diagnostic| {
+                let origin = [
+                    ("config_dir", self.config_dir_origin),
+                    ("vici_uri", self.vici_uri_origin),
+                ]
+                .into_iter()
+                .find(|(setting, _)| diagnostic.path == AttributePath::root(setting));
+                if let Some((setting, Origin::Environment(variable))) = origin {
+                    diagnostic.detail = format!(
+                        "{setting} comes from the environment variable {variable}: {}",
+                        diagnostic.detail
+                    );
+                }
+                diagnostic
+            })
+            .collect()
+    }
 }
 
 /// Checks the settings; values in `unknown` are not judged.
 pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnostics {
+    settings.name_origins(check_values(settings, unknown))
+}
+
+fn check_values(settings: &EngineSettings, unknown: &Unknowns) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let engine_path = AttributePath::root("engine");
     let engine = settings.engine.as_deref().unwrap_or(ENGINES[0]);
@@ -44,7 +89,8 @@ pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnost
             Problem::error(
                 "Unknown engine",
                 format!(
-                    "{engine:?} is not an engine; use \"local\" or \"strongswan\".{}",
+                    "{} is not an engine; use \"local\" or \"strongswan\".{}",
+                    quote(engine),
                     did_you_mean(engine, &ENGINES)
                 ),
             ),
@@ -89,7 +135,7 @@ pub fn check_settings(settings: &EngineSettings, unknown: &Unknowns) -> Diagnost
             diags.add(
                 Problem::error(
                     "Invalid netns",
-                    format!("{netns:?} is not a network namespace name; use letters, digits, '-', '_' and '.', as `ip netns add` does."),
+                    format!("{} is not a network namespace name; use letters, digits, '-', '_' and '.', as `ip netns add` does.", quote(netns)),
                 ),
                 path,
             );
@@ -131,23 +177,29 @@ pub async fn open(settings: &EngineSettings) -> Result<Arc<dyn Gateway>, Diagnos
                 let raw = settings.vici_uri.as_deref().unwrap_or(ViciUri::DEFAULT);
                 // check_settings accepted the URI, so it parses.
                 let Some(uri) = ViciUri::parse(raw) else {
-                    let problem =
-                        Problem::error("Invalid vici_uri", format!("{raw:?} is not a VICI URI"));
-                    return Err(problem.at(AttributePath::root("vici_uri")).into());
+                    let problem = Problem::error(
+                        "Invalid vici_uri",
+                        format!("{} is not a VICI URI", quote(raw)),
+                    );
+                    let diags = problem.at(AttributePath::root("vici_uri")).into();
+                    return Err(settings.name_origins(diags));
                 };
                 StrongswanGateway::open(config_dir, nat_table, uri, settings.netns.clone())
                     .await
                     .map(|gateway| Arc::new(gateway) as Arc<dyn Gateway>)
             }
         };
-    opened.map_err(|error| error.to_diagnostic().into())
+    opened.map_err(|error| settings.name_origins(error.to_diagnostic().into()))
 }
 
 fn check_vici_uri(uri: &str) -> Result<(), Problem> {
     let invalid = |why: &str| {
         Problem::error(
             "Invalid vici_uri",
-            format!("{uri:?} {why}; use unix:///path/to/charon.vici or tcp://host:port."),
+            format!(
+                "{} {why}; use unix:///path/to/charon.vici or tcp://host:port.",
+                quote(uri)
+            ),
         )
     };
     if let Some(path) = uri.strip_prefix("unix://") {
@@ -249,12 +301,64 @@ mod tests {
 
     #[tokio::test]
     async fn an_unusable_config_dir_is_an_error_at_config_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
         let mut local = settings("local");
-        local.config_dir = Some("/proc/no-such-dir/gateway".into());
+        local.config_dir = Some(file.join("gateway").display().to_string());
         let diags = open(&local).await.err().unwrap();
-        assert_eq!(
-            diags.errors().next().unwrap().path.to_string(),
-            "config_dir"
+        let error = diags.errors().next().unwrap();
+        assert_eq!(error.path.to_string(), "config_dir");
+        assert!(!error.detail.contains("environment"), "{}", error.detail);
+    }
+
+    #[tokio::test]
+    async fn a_bad_value_from_the_environment_names_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let mut local = settings("local");
+        local.config_dir = Some(file.display().to_string());
+        local.config_dir_origin = Origin::Environment("IPSEC_CONFIG_DIR");
+        let diags = open(&local).await.err().unwrap();
+        let error = diags.errors().next().unwrap();
+        assert_eq!(error.path.to_string(), "config_dir");
+        assert!(
+            error
+                .detail
+                .starts_with("config_dir comes from the environment variable IPSEC_CONFIG_DIR: ")
+                && error.detail.contains("is a file, not a directory"),
+            "{}",
+            error.detail
+        );
+
+        local.config_dir = Some(String::new());
+        let diags = check_settings(&local, &Unknowns::none());
+        assert!(diags
+            .errors()
+            .next()
+            .unwrap()
+            .detail
+            .contains("IPSEC_CONFIG_DIR"));
+
+        let mut strongswan = settings("strongswan");
+        strongswan.config_dir = Some(dir.path().display().to_string());
+        strongswan.vici_uri = Some("http://charon:4502".into());
+        strongswan.vici_uri_origin = Origin::Environment("IPSEC_VICI_URI");
+        let diags = check_settings(&strongswan, &Unknowns::none());
+        let error = diags.errors().next().unwrap();
+        assert_eq!(error.path.to_string(), "vici_uri");
+        assert!(error.detail.contains("IPSEC_VICI_URI"), "{}", error.detail);
+        strongswan.vici_uri = Some(format!("unix://{}/no-charon.vici", dir.path().display()));
+        let diags = open(&strongswan).await.err().unwrap();
+        assert!(
+            diags
+                .errors()
+                .next()
+                .unwrap()
+                .detail
+                .contains("IPSEC_VICI_URI"),
+            "{diags}"
         );
     }
 }

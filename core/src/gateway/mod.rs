@@ -124,6 +124,15 @@ pub enum GatewayError {
         /// What is wrong there; never contains a key.
         message: String,
     },
+    /// A file under the config dir is a symbolic link leading outside it; it is not
+    /// followed, so its target's content is never read or quoted.
+    #[error("{} is a symbolic link to {}, outside config_dir", path.display(), target.display())]
+    OutsideLink {
+        /// The link.
+        path: PathBuf,
+        /// Where it leads.
+        target: PathBuf,
+    },
     /// The engine refused or failed in its own terms.
     #[error("{0}")]
     Engine(String),
@@ -138,13 +147,29 @@ impl GatewayError {
             GatewayError::Parse { path, line, message } => Diagnostic::error(
                 "Unreadable gateway file",
                 format!(
-                    "{}, line {line}: {message}. Fix or remove the hand edit; the provider will not overwrite a file it cannot read.",
-                    path.display()
+                    "{}, line {line}: {} Fix or remove the hand edit; the provider will not overwrite a file it cannot read.",
+                    path.display(),
+                    sentence(message)
                 ),
             ),
             GatewayError::Io { .. } => Diagnostic::error("Gateway file error", self.to_string()),
+            GatewayError::OutsideLink { .. } => Diagnostic::error(
+                "Gateway file links outside config_dir",
+                format!(
+                    "{self}. The provider does not follow it: replace the link with the file itself, or remove it."
+                ),
+            ),
             GatewayError::Engine(_) => Diagnostic::error("Gateway engine error", self.to_string()),
         }
+    }
+}
+
+/// `text` ending as a sentence: with its own `.`, `?` or `!`, else with a `.` added.
+fn sentence(text: &str) -> String {
+    if text.ends_with(['.', '?', '!']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
     }
 }
 
@@ -174,6 +199,32 @@ impl ApplyError {
         match self {
             ApplyError::Rejected(diags) => diags,
             ApplyError::Gateway(error) => error.to_diagnostic().into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_error_reads_as_sentences_whatever_its_message_ends_with() {
+        for message in [
+            "unexpected setting \"x\" in the connection",
+            "10.1.0.5/16 has host bits set; did you mean 10.1.0.0/16?",
+            "1.2.3.4 is not written canonically; write it as 1.2.3.4.",
+        ] {
+            let error = GatewayError::Parse {
+                path: PathBuf::from("/gw/swanctl/conf.d/dc1.conf"),
+                line: 3,
+                message: message.to_owned(),
+            };
+            let detail = error.to_diagnostic().detail;
+            assert!(
+                !["?.", "..", ".?"].iter().any(|p| detail.contains(p)),
+                "{detail}"
+            );
+            assert!(detail.contains(" Fix or remove the hand edit"), "{detail}");
         }
     }
 }

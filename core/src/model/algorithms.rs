@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::diag::Problem;
+use crate::diag::{quote, Problem};
 use crate::suggest::did_you_mean_preferring;
 
 /// Builds an algorithm enum from one table, so the three spellings cannot drift apart.
@@ -51,7 +51,8 @@ macro_rules! algorithm_enum {
                     _ => Err(Problem::error(
                         concat!("Unsupported ", $what),
                         format!(
-                            "{raw:?} is not a supported {}. Accepted values: {}.{}",
+                            "{} is not a supported {}. Accepted values: {}.{}",
+                            quote(raw),
                             $what,
                             Self::NAMES.join(", "),
                             did_you_mean_preferring(raw, Self::NAMES, &Self::strong_names())

@@ -6,7 +6,7 @@ use std::fmt;
 use super::{
     Authentication, Cidr, ConnectionName, DhGroup, Encryption, EndpointAddress, PresharedKey,
 };
-use crate::diag::Problem;
+use crate::diag::{quote, Problem};
 use crate::suggest::did_you_mean;
 
 /// A validated connection. Every field holds an accepted value; see
@@ -178,8 +178,9 @@ impl StartAction {
             _ => Err(Problem::error(
                 "Unsupported start action",
                 format!(
-                    "{raw:?} is not a start action. Accepted values: none (respond only), trap \
+                    "{} is not a start action. Accepted values: none (respond only), trap \
                      (negotiate on traffic), start (initiate at once).{}",
+                    quote(raw),
                     did_you_mean(raw, Self::NAMES)
                 ),
             )),

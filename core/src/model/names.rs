@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::diag::Problem;
+use crate::diag::{quote, Problem};
 
 /// A connection's name: `^[a-z][a-z0-9_-]{0,62}$`. Used as the Terraform ID, the file
 /// name, the swanctl section name and the nftables chain prefix.
@@ -44,19 +44,23 @@ impl ConnectionName {
                 .filter(|c| !valid_rest(*c))
                 .take(5)
                 .collect();
-            format!("it contains characters that are not allowed: {bad:?}")
+            format!(
+                "it contains characters that are not allowed: {}",
+                quote(&bad)
+            )
         };
         let lower = raw.to_ascii_lowercase().replace(['.', ' '], "-");
         let hint = if is_valid(&lower) {
-            format!(" Did you mean {lower:?}?")
+            format!(" Did you mean {}?", quote(&lower))
         } else {
             String::new()
         };
         Err(Problem::error(
             "Invalid connection name",
             format!(
-                "{raw:?} is not a valid connection name: {why}. A name is 1-63 characters of \
-                 lowercase letters, digits, '_' and '-', starting with a letter.{hint}"
+                "{} is not a valid connection name: {why}. A name is 1-63 characters of \
+                 lowercase letters, digits, '_' and '-', starting with a letter.{hint}",
+                quote(raw)
             ),
         ))
     }
@@ -97,13 +101,17 @@ impl TranslationName {
             )
         } else {
             let bad: String = raw.chars().filter(|c| !valid(*c)).take(5).collect();
-            format!("it contains characters that are not allowed: {bad:?}")
+            format!(
+                "it contains characters that are not allowed: {}",
+                quote(&bad)
+            )
         };
         Err(Problem::error(
             "Invalid translation name",
             format!(
-                "{raw:?} is not a valid translation name: {why}. A name is 1-64 characters of \
-                 letters, digits, '.', '_' and '-'."
+                "{} is not a valid translation name: {why}. A name is 1-64 characters of \
+                 letters, digits, '.', '_' and '-'.",
+                quote(raw)
             ),
         ))
     }
@@ -139,9 +147,10 @@ impl NatTable {
         Err(Problem::error(
             "Invalid nftables table name",
             format!(
-                "{raw:?} is not a valid table name: use 1-64 letters, digits and '_', starting \
-                 with a letter, such as {:?}.",
-                Self::DEFAULT
+                "{} is not a valid table name: use 1-64 letters, digits and '_', starting \
+                 with a letter, such as {}.",
+                quote(raw),
+                quote(Self::DEFAULT)
             ),
         ))
     }

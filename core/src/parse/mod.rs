@@ -8,11 +8,14 @@ mod swanctl;
 pub use nftables::parse_nftables;
 pub use swanctl::{parse_swanctl, SwanctlFile};
 
-/// A parse error at `line`.
+/// A parse error at `line`. File content in `message` must come through
+/// [`crate::diag::quote`]; control characters are escaped here all the same, since the
+/// message reaches a user's terminal.
 pub(crate) fn at(line: usize, message: impl Into<String>) -> ParseError {
+    let message = message.into();
     ParseError {
         line,
-        message: message.into(),
+        message: crate::diag::escape(&message).into_owned(),
     }
 }
 

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use super::settings::Metadata;
 use super::{at, ParseError};
+use crate::diag::quote;
 use crate::model::{Cidr, HostAddress, NatContext, Translation, TranslationName};
 
 /// Parses a NAT fragment.
@@ -84,8 +85,7 @@ impl Token {
 
     fn describe(&self) -> String {
         match &self.kind {
-            Kind::Word(w) => format!("'{w}'"),
-            Kind::Quoted(q) => format!("{q:?}"),
+            Kind::Word(w) | Kind::Quoted(w) => quote(w),
             Kind::Open => "'{'".to_owned(),
             Kind::Close => "'}'".to_owned(),
             Kind::End => "the end of the statement".to_owned(),
@@ -229,10 +229,14 @@ impl Parser {
         if !matches!(family.as_str(), "inet" | "ip" | "ip6") {
             return Err(at(
                 line,
-                format!("table family '{family}' cannot hold this NAT; use inet, ip or ip6"),
+                format!(
+                    "table family {} cannot hold this NAT; use inet, ip or ip6",
+                    quote(&family)
+                ),
             ));
         }
         let (name, _) = self.expect_word("a table name")?;
+        let name = quote(&name);
         self.expect_open(&format!("table {name}"))?;
         loop {
             match self.next_significant() {
@@ -261,6 +265,7 @@ impl Parser {
 
     fn chain(&mut self, dnat: &mut RuleMap, snat: &mut RuleMap) -> Result<(), ParseError> {
         let (name, line) = self.expect_word("a chain name")?;
+        let name = quote(&name);
         self.expect_open(&format!("chain {name}"))?;
         let mut hook = None;
         let mut rules: Vec<(Vec<Token>, usize)> = Vec::new();
@@ -303,7 +308,10 @@ impl Parser {
             if let Some((_, _, first)) = map.insert(name.clone(), entry) {
                 return Err(at(
                     line,
-                    format!("translation '{name}' already has a rule in this hook at line {first}"),
+                    format!(
+                        "translation {} already has a rule in this hook at line {first}",
+                        quote(name.as_str())
+                    ),
                 ));
             }
         }
@@ -342,7 +350,8 @@ fn parse_type(statement: &[Token]) -> Result<Hook, ParseError> {
             other => Err(at(
                 line,
                 format!(
-                    "hook '{other}' is not used by this NAT; expected prerouting or postrouting"
+                    "hook {} is not used by this NAT; expected prerouting or postrouting",
+                    quote(other)
                 ),
             )),
         },

@@ -8,6 +8,7 @@
 //! (`name : other {`) are rejected, since a read-back must be self-contained.
 
 use super::ParseError;
+use crate::diag::quote;
 use crate::render::METADATA_PREFIX;
 
 /// A `key = value` line.
@@ -120,10 +121,7 @@ impl Parser {
     }
 
     fn error(&self, line: usize, message: impl Into<String>) -> ParseError {
-        ParseError {
-            line,
-            message: message.into(),
-        }
+        super::at(line, message)
     }
 
     /// Skips white space, newlines and comments, recording metadata comments.
@@ -186,8 +184,8 @@ impl Parser {
                     return Err(self.error(
                         line,
                         format!(
-                            "section '{}' opened here is never closed with '}}'",
-                            section.name
+                            "section {} opened here is never closed with '}}'",
+                            quote(&section.name)
                         ),
                     ))
                 }
@@ -215,7 +213,10 @@ impl Parser {
         }
         if name.is_empty() {
             let c = self.peek().unwrap_or(' ');
-            return Err(self.error(line, format!("expected a name, found {c:?}")));
+            return Err(self.error(
+                line,
+                format!("expected a name, found {}", quote(&c.to_string())),
+            ));
         }
         if name == "include" {
             return Err(self.error(
@@ -250,16 +251,23 @@ impl Parser {
                     parent.merge(section);
                     Ok(())
                 } else {
-                    Err(self.error(line, format!("expected '=' or '{{' after '{name}'")))
+                    Err(self.error(line, format!("expected '=' or '{{' after {}", quote(&name))))
                 }
             }
             Some(':') => Err(self.error(
                 line,
-                format!("section references ('{name} : …') are not supported in a managed file"),
+                format!(
+                    "section references ({} : …) are not supported in a managed file",
+                    quote(&name)
+                ),
             )),
             Some(c) => Err(self.error(
                 line,
-                format!("expected '=' or '{{' after '{name}', found {c:?}"),
+                format!(
+                    "expected '=' or '{{' after {}, found {}",
+                    quote(&name),
+                    quote(&c.to_string())
+                ),
             )),
         }
     }
@@ -295,9 +303,10 @@ impl Parser {
             self.skip_inline_blank();
             return match self.peek() {
                 None | Some('\n' | '}') => Ok(value),
-                Some(c) => {
-                    Err(self.error(self.line, format!("unexpected {c:?} after a quoted value")))
-                }
+                Some(c) => Err(self.error(
+                    self.line,
+                    format!("unexpected {} after a quoted value", quote(&c.to_string())),
+                )),
             };
         }
         let mut value = String::new();

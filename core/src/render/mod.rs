@@ -13,7 +13,10 @@ mod swanctl;
 
 pub use metadata::{escape_text, METADATA_PREFIX};
 pub use nftables::{chain_names, render_nftables, rule_specs, NatRuleSpec};
-pub use swanctl::{children, close_action, esp_proposal, ike_proposal, render_swanctl, ChildSpec};
+pub use swanctl::{
+    child_name, children, close_action, esp_proposal, ike_proposal, ikev1_pairs, is_child_of,
+    render_swanctl, ChildSpec,
+};
 
 /// The first line of every generated file.
 pub const HEADER: &str = "# Managed by terraform-provider-ipsec. Edits made here by hand show up as drift in `terraform plan`.";

@@ -1,12 +1,15 @@
 //! `swanctl/conf.d/<name>.conf`: the connection, its children and its secret.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use zeroize::Zeroizing;
 
 use super::metadata::{escape_text, METADATA_PREFIX};
 use super::HEADER;
-use crate::model::{Cidr, Context, DhGroup, IkeVersion, Phase1, Phase2, StartAction};
+use crate::model::{
+    Cidr, ConnectionName, Context, DhGroup, IkeVersion, Phase1, Phase2, StartAction,
+};
 
 /// Renders the swanctl.conf file of `context`. The text holds the pre-shared key (as
 /// hex), so it is wiped from memory when dropped.
@@ -150,37 +153,93 @@ pub struct ChildSpec {
 /// The children of a connection. IKEv2 negotiates every subnet in one CHILD_SA, so
 /// there is one child named like the connection. IKEv1 quick mode negotiates only one
 /// pair of selectors per CHILD_SA (charon proposes just the first of each list), so an
-/// IKEv1 connection with several subnets gets one child per (local, remote) pair,
-/// named `<name>-1`, `<name>-2`, … in the order of the sorted pairs.
+/// IKEv1 connection gets one child per pair of [`ikev1_pairs`], named by its pair
+/// ([`child_name`]) so that adding or removing a subnet never renames another child.
 pub fn children(context: &Context) -> Vec<ChildSpec> {
     let c = &context.connection;
-    let name = c.name.as_str();
     let local: Vec<Cidr> = c.local_subnets.iter().copied().collect();
     let remote: Vec<Cidr> = context.remote_traffic_selectors().into_iter().collect();
-    let pairs = local.len() * remote.len().max(1);
-    if c.ike_version == IkeVersion::V2 || pairs <= 1 {
+    if c.ike_version == IkeVersion::V2 {
         return vec![ChildSpec {
-            name: name.to_owned(),
+            name: c.name.to_string(),
             local,
             remote,
         }];
     }
-    let remotes: Vec<Option<Cidr>> = if remote.is_empty() {
-        vec![None]
-    } else {
-        remote.into_iter().map(Some).collect()
-    };
-    let mut children = Vec::with_capacity(pairs);
-    for l in &local {
-        for r in &remotes {
-            children.push(ChildSpec {
-                name: format!("{name}-{}", children.len() + 1),
-                local: vec![*l],
-                remote: r.iter().copied().collect(),
-            });
+    ikev1_pairs(&local, &remote)
+        .into_iter()
+        .map(|(l, r)| ChildSpec {
+            name: child_name(&c.name, l, r),
+            local: vec![l],
+            remote: r.into_iter().collect(),
+        })
+        .collect()
+}
+
+/// The (local, remote) pairs of an IKEv1 connection's children, sorted: every pair of
+/// subnets of one IP version, since a pair of two versions cannot carry traffic. A local
+/// subnet with no remote subnet of its version is paired with `None` (strongSwan's
+/// `dynamic`: the peer), as every local subnet is before the connection has remote
+/// subnets. A remote subnet with no local subnet of its version, which validation
+/// refuses and only a hand edit brings, is paired with every local subnet, so that the
+/// file still records it.
+pub fn ikev1_pairs(local: &[Cidr], remote: &[Cidr]) -> BTreeSet<(Cidr, Option<Cidr>)> {
+    let same_version = |a: &Cidr, b: &Cidr| a.net().addr().is_ipv4() == b.net().addr().is_ipv4();
+    let mut pairs = BTreeSet::new();
+    for l in local {
+        let mut partners = remote.iter().filter(|r| same_version(l, r)).peekable();
+        if partners.peek().is_none() {
+            pairs.insert((*l, None));
         }
+        pairs.extend(partners.map(|r| (*l, Some(*r))));
     }
-    children
+    for r in remote
+        .iter()
+        .filter(|r| !local.iter().any(|l| same_version(l, r)))
+    {
+        pairs.extend(local.iter().map(|l| (*l, Some(*r))));
+    }
+    pairs
+}
+
+/// The name of the IKEv1 child that tunnels `local` to `remote` (`None`: `dynamic`):
+/// `<connection>_<local>_<remote>`, each network written with `-` for `.`, `:` and `/`
+/// (`dc1_10-1-0-0-16_192-168-10-0-24`), since strongSwan reads a `.` in a section name
+/// as a path separator. It depends on the pair alone, so it is stable.
+pub fn child_name(connection: &ConnectionName, local: Cidr, remote: Option<Cidr>) -> String {
+    let remote = remote.map_or_else(|| DYNAMIC.to_owned(), network_label);
+    format!("{connection}_{}_{remote}", network_label(local))
+}
+
+/// Whether `child` names a child of `connection` as this provider writes them: the
+/// connection's own name (IKEv2), a pair ([`child_name`]), or `<connection>-<n>`, the
+/// positional names of earlier versions, which files and a running charon may still hold.
+pub fn is_child_of(connection: &ConnectionName, child: &str) -> bool {
+    let Some(rest) = child.strip_prefix(connection.as_str()) else {
+        return false;
+    };
+    let label = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c) || c == '-')
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    if let Some(n) = rest.strip_prefix('-') {
+        return !n.is_empty() && n.chars().all(|c| c.is_ascii_digit());
+    }
+    match rest.strip_prefix('_').and_then(|pair| pair.split_once('_')) {
+        Some((local, remote)) => label(local) && (label(remote) || remote == DYNAMIC),
+        None => false,
+    }
+}
+
+/// How a child name writes an absent remote subnet.
+const DYNAMIC: &str = "dynamic";
+
+fn network_label(cidr: Cidr) -> String {
+    cidr.to_string().replace(['.', ':', '/'], "-")
 }
 
 /// What charon does when the peer closes a CHILD_SA: a connection that keeps itself up
@@ -195,4 +254,83 @@ pub fn close_action(start_action: StartAction) -> Option<&'static str> {
 
 fn join<'a>(cidrs: impl Iterator<Item = &'a Cidr>) -> String {
     cidrs.map(Cidr::to_string).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidrs(list: &[&str]) -> Vec<Cidr> {
+        list.iter().map(|c| Cidr::parse(c).unwrap()).collect()
+    }
+
+    fn name(s: &str) -> ConnectionName {
+        ConnectionName::parse(s).unwrap()
+    }
+
+    #[test]
+    fn ikev1_pairs_are_of_one_ip_version() {
+        let local = cidrs(&["10.1.0.0/16", "2001:db8:1::/48"]);
+        let remote = cidrs(&["192.168.10.0/24", "2001:db8:2::/48"]);
+        let pairs: Vec<_> = ikev1_pairs(&local, &remote).into_iter().collect();
+        assert_eq!(
+            pairs,
+            [(local[0], Some(remote[0])), (local[1], Some(remote[1]))]
+        );
+    }
+
+    #[test]
+    fn ikev1_subnets_without_a_partner_stay_on_record() {
+        let local = cidrs(&["10.1.0.0/16", "2001:db8:1::/48"]);
+        let v4 = cidrs(&["192.168.10.0/24"]);
+        let pairs: Vec<_> = ikev1_pairs(&local, &v4).into_iter().collect();
+        assert_eq!(pairs, [(local[0], Some(v4[0])), (local[1], None)]);
+        let v6 = cidrs(&["2001:db8:2::/48"]);
+        let pairs: Vec<_> = ikev1_pairs(&local[..1], &v6).into_iter().collect();
+        assert_eq!(pairs, [(local[0], None), (local[0], Some(v6[0]))]);
+        let pairs: Vec<_> = ikev1_pairs(&local, &[]).into_iter().collect();
+        assert_eq!(pairs, [(local[0], None), (local[1], None)]);
+    }
+
+    #[test]
+    fn child_names_are_stable_section_names_recognised_as_the_connections() {
+        let [l, r6] = [cidrs(&["10.1.0.0/16"])[0], cidrs(&["2001:db8::/32"])[0]];
+        let dc1 = name("dc1");
+        assert_eq!(child_name(&dc1, l, None), "dc1_10-1-0-0-16_dynamic");
+        let mixed = child_name(&dc1, l, Some(r6));
+        assert_eq!(mixed, "dc1_10-1-0-0-16_2001-db8---32");
+        for child in [
+            "dc1",
+            "dc1-1",
+            "dc1-12",
+            mixed.as_str(),
+            "dc1_10-1-0-0-16_dynamic",
+        ] {
+            assert!(is_child_of(&dc1, child), "{child}");
+            assert!(
+                child
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c)),
+                "{child}"
+            );
+        }
+        for other in [
+            "dc2",
+            "dc1-",
+            "dc1-x",
+            "dc10",
+            "dc1_x_y",
+            "dc1_10-1-0-0-16",
+            "dc1__dynamic",
+        ] {
+            assert!(!is_child_of(&dc1, other), "{other}");
+        }
+        // The longest possible name still fits VICI's 255-byte keys.
+        let longest = child_name(
+            &name(&"a".repeat(63)),
+            cidrs(&["ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"])[0],
+            Some(cidrs(&["ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/128"])[0]),
+        );
+        assert!(longest.len() <= 255, "{}", longest.len());
+    }
 }

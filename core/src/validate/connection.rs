@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::input::{ConnectionInput, PhaseInput};
 use super::unknowns::Unknowns;
-use crate::diag::{AttributePath, Diagnostics, Problem};
+use crate::diag::{quote, AttributePath, Diagnostics, Problem};
 use crate::model::{
     Authentication, Cidr, Connection, ConnectionName, DhGroup, Encryption, EndpointAddress,
     IkeVersion, Keylife, Phase1, Phase2, PresharedKey, StartAction,
@@ -41,38 +41,7 @@ fn validate_connection_with(
         ConnectionName::parse,
         None,
     );
-    let peer_address = c.parse(
-        &root("peer_address"),
-        Some(input.peer_address.as_str()),
-        EndpointAddress::parse,
-        None,
-    );
-    let local_address = match &input.local_address {
-        Some(raw) => c
-            .parse(
-                &root("local_address"),
-                Some(raw.as_str()),
-                EndpointAddress::parse,
-                None,
-            )
-            .map(Some),
-        None if c.known(&root("local_address")) => Some(None),
-        None => None,
-    };
-    if let (Some(peer), Some(Some(local))) = (peer_address, local_address) {
-        if peer.ip().is_ipv4() != local.ip().is_ipv4() {
-            c.diags.add(
-                Problem::error(
-                    "Address family mismatch",
-                    format!(
-                        "local_address {local} and peer_address {peer} are of different IP versions; \
-                         both endpoints of a tunnel must be IPv4 or both IPv6."
-                    ),
-                ),
-                root("local_address"),
-            );
-        }
-    }
+    let (peer_address, local_address) = c.endpoints(input);
     let preshared_key = c.preshared_key(input);
     let ike_version = c.parse(
         &root("ike_version"),
@@ -80,7 +49,7 @@ fn validate_connection_with(
         IkeVersion::from_number,
         Some(IkeVersion::V2),
     );
-    let phase1 = c.phase1(&input.phase1);
+    let phase1 = c.phase1(&input.phase1, ike_version);
     let pfs = c
         .known(&root("perfect_forward_secrecy"))
         .then(|| input.perfect_forward_secrecy.unwrap_or(true));
@@ -129,6 +98,29 @@ fn validate_connection_with(
     (connection, diags)
 }
 
+/// What is wrong with `local` as the other end of a tunnel to `peer`, if anything.
+fn endpoint_pair_problem(peer: EndpointAddress, local: EndpointAddress) -> Option<Problem> {
+    if peer.ip().is_ipv4() != local.ip().is_ipv4() {
+        Some(Problem::error(
+            "Address family mismatch",
+            format!(
+                "local_address {local} and peer_address {peer} are of different IP versions; \
+                 both endpoints of a tunnel must be IPv4 or both IPv6."
+            ),
+        ))
+    } else if peer == local {
+        Some(Problem::error(
+            "Tunnel to itself",
+            format!(
+                "local_address {local} is the same as peer_address; a tunnel needs two endpoints. \
+                 Give this gateway's own address as local_address (or omit it), and the remote one as peer_address."
+            ),
+        ))
+    } else {
+        None
+    }
+}
+
 /// Collects diagnostics and skips what is not known yet. Every method answers `None`
 /// for a value that is unknown or invalid (the latter with a diagnostic recorded).
 struct Checker<'a> {
@@ -170,6 +162,52 @@ impl Checker<'_> {
         }
     }
 
+    /// `peer_address` and `local_address` (`Some(None)`: any), each on its own and
+    /// against each other.
+    fn endpoints(
+        &mut self,
+        input: &ConnectionInput,
+    ) -> (Option<EndpointAddress>, Option<Option<EndpointAddress>>) {
+        let peer_path = AttributePath::root("peer_address");
+        let local_path = AttributePath::root("local_address");
+        let peer = self.parse(
+            &peer_path,
+            Some(input.peer_address.as_str()),
+            EndpointAddress::parse,
+            None,
+        );
+        if let Some(peer) = peer.filter(EndpointAddress::is_link_local) {
+            self.diags.add(
+                Problem::error(
+                    "Link-local peer address",
+                    format!(
+                        "{peer} is a link-local address (169.254.0.0/16, fe80::/10), which is reachable only on \
+                         one network segment and cannot be a VPN peer; give the peer's routable address."
+                    ),
+                ),
+                peer_path,
+            );
+        }
+        let local = match &input.local_address {
+            Some(raw) => self
+                .parse(
+                    &local_path,
+                    Some(raw.as_str()),
+                    EndpointAddress::parse,
+                    None,
+                )
+                .map(Some),
+            None if self.known(&local_path) => Some(None),
+            None => None,
+        };
+        if let (Some(peer), Some(Some(local))) = (peer, local) {
+            if let Some(problem) = endpoint_pair_problem(peer, local) {
+                self.diags.add(problem, local_path);
+            }
+        }
+        (peer, local)
+    }
+
     fn preshared_key(&mut self, input: &ConnectionInput) -> Option<PresharedKey> {
         let plain = AttributePath::root("preshared_key");
         let write_only = AttributePath::root("preshared_key_wo");
@@ -190,8 +228,8 @@ impl Checker<'_> {
             return None;
         }
         match (&input.preshared_key, &input.preshared_key_wo) {
-            (Some(key), None) => self.diags.take(PresharedKey::parse(key), &plain),
-            (None, Some(key)) => self.diags.take(PresharedKey::parse(key), &write_only),
+            (Some(key), None) => self.key(key, &plain),
+            (None, Some(key)) => self.key(key, &write_only),
             (Some(_), Some(_)) => {
                 self.diags.add(
                     Problem::error(
@@ -213,6 +251,15 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// One key at `path`, with a warning about white space at its ends.
+    fn key(&mut self, raw: &str, path: &AttributePath) -> Option<PresharedKey> {
+        let key = self.diags.take(PresharedKey::parse(raw), path)?;
+        if let Some(warning) = key.whitespace_warning() {
+            self.diags.add(warning, path.clone());
+        }
+        Some(key)
     }
 
     /// Encryption, DH group and keylife of either phase, with weakness warnings.
@@ -247,11 +294,27 @@ impl Checker<'_> {
         (encryption, dh_group, keylife)
     }
 
-    fn phase1(&mut self, input: &PhaseInput) -> Option<Phase1> {
+    fn phase1(&mut self, input: &PhaseInput, ike_version: Option<IkeVersion>) -> Option<Phase1> {
         let path = AttributePath::root("phase1");
         let d = Phase1::DEFAULT;
         let (encryption, dh_group, keylife) =
             self.phase_common(input, (d.encryption, d.dh_group, d.keylife), &path);
+        if let (Some(IkeVersion::V1), Some(cipher)) = (ike_version, encryption) {
+            if cipher.is_aead() {
+                // charon's IKEv1 has no AEAD in phase 1: the peer answers NO_PROPOSAL_CHOSEN.
+                self.diags.add(
+                    Problem::error(
+                        "GCM needs IKEv2 in phase 1",
+                        format!(
+                            "phase1.encryption {cipher} is an AEAD cipher, which IKEv1 cannot negotiate for the \
+                             IKE SA (the peer answers NO_PROPOSAL_CHOSEN). Use ike_version = 2, or a CBC \
+                             cipher such as AES256 with ike_version = 1."
+                        ),
+                    ),
+                    path.attr("encryption"),
+                );
+            }
+        }
         let auth_path = path.attr("authentication");
         let authentication = self.parse(
             &auth_path,
@@ -293,8 +356,9 @@ impl Checker<'_> {
                         "Authentication not allowed with GCM",
                         format!(
                             "phase2.encryption {} is an AEAD cipher that authenticates by itself, so \
-                             phase2.authentication must be omitted (it was set to {raw:?}).",
-                            encryption.map(Encryption::name).unwrap_or_default()
+                             phase2.authentication must be omitted (it was set to {}).",
+                            encryption.map(Encryption::name).unwrap_or_default(),
+                            quote(raw)
                         ),
                     ),
                     auth_path,

@@ -22,7 +22,7 @@ pub enum Focus {
 
 /// Checks the rules that span objects of `context`, reporting those that involve `focus`.
 pub fn check_context(context: &Context, focus: Focus) -> Diagnostics {
-    let mut diags = Diagnostics::new();
+    let mut diags = super::ikev1::check_ikev1_versions(context, focus);
     let local = &context.connection.local_subnets;
     let remote = &context.remote_subnets;
 

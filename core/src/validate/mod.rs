@@ -8,6 +8,7 @@
 pub mod connection;
 pub mod context;
 pub mod gateway;
+pub mod ikev1;
 pub mod input;
 pub mod nat;
 pub mod remote_subnet;
@@ -16,6 +17,7 @@ pub mod unknowns;
 pub use connection::{check_connection_config, validate_connection};
 pub use context::{check_context, check_remote_subnet_removal, Focus};
 pub use gateway::check_gateway;
+pub use ikev1::check_ikev1_versions;
 pub use input::{
     ConnectionInput, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
 };

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use super::input::NatContextInput;
 use super::unknowns::Unknowns;
-use crate::diag::{AttributePath, Diagnostics, Problem};
+use crate::diag::{quote, AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, ConnectionName, HostAddress, NatContext, Translation, TranslationName};
 
 /// Validates a NAT context on its own: names, addresses, `local_ip` inside
@@ -63,17 +63,8 @@ fn validate_nat_context_with(
             HostAddress::parse(&raw.customer_ip),
         );
         if let (Some(local), Some(subnet)) = (local_ip, subnet) {
-            if !subnet.contains(local.ip()) {
-                diags.add(
-                    Problem::error(
-                        "local_ip outside static_nat_subnet",
-                        format!(
-                            "local_ip {local} is not inside static_nat_subnet {subnet}; choose an address from {subnet} \
-                             or widen static_nat_subnet."
-                        ),
-                    ),
-                    path.attr("local_ip"),
-                );
+            if let Some(problem) = local_ip_problem(local, subnet) {
+                diags.add(problem, path.attr("local_ip"));
             }
         }
         if let Some(local) = local_ip {
@@ -81,7 +72,7 @@ fn validate_nat_context_with(
                 diags.add(
                     Problem::error(
                         "Duplicate local_ip",
-                        format!("local_ip {local} is already used by translation {other:?}; each translation needs its own local address."),
+                        format!("local_ip {local} is already used by translation {}; each translation needs its own local address.", quote(other)),
                     ),
                     path.attr("local_ip"),
                 );
@@ -92,7 +83,7 @@ fn validate_nat_context_with(
                 diags.add(
                     Problem::error(
                         "Duplicate customer_ip",
-                        format!("customer_ip {customer} is already translated by {other:?}; a customer host can have only one local address."),
+                        format!("customer_ip {customer} is already translated by {}; a customer host can have only one local address.", quote(other)),
                     ),
                     path.attr("customer_ip"),
                 );
@@ -131,4 +122,33 @@ fn validate_nat_context_with(
         _ => None,
     };
     (connection.zip(nat), diags)
+}
+
+/// What is wrong with `local` as an address of `subnet` (the static NAT subnet), if
+/// anything: it must be one of the subnet's host addresses.
+fn local_ip_problem(local: HostAddress, subnet: Cidr) -> Option<Problem> {
+    if !subnet.contains(local.ip()) {
+        return Some(Problem::error(
+            "local_ip outside static_nat_subnet",
+            format!(
+                "local_ip {local} is not inside static_nat_subnet {subnet}; choose an address from {subnet} \
+                 or widen static_nat_subnet."
+            ),
+        ));
+    }
+    if subnet.is_network_or_broadcast(local.ip()) {
+        let which = if subnet.net().network() == local.ip() {
+            "network address"
+        } else {
+            "broadcast address"
+        };
+        return Some(Problem::error(
+            "local_ip is not a host address of static_nat_subnet",
+            format!(
+                "local_ip {local} is the {which} of static_nat_subnet {subnet}, which no host can use; \
+                 choose another address from {subnet}."
+            ),
+        ));
+    }
+    None
 }

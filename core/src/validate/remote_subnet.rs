@@ -43,7 +43,7 @@ pub fn parse_remote_subnet_id(id: &str) -> (Option<(ConnectionName, Cidr)>, Diag
     let Some((connection, cidr)) = id.split_once('/') else {
         let problem = crate::diag::Problem::error(
             "Invalid remote subnet ID",
-            format!("{id:?} is not a remote subnet ID; the form is <connection>/<cidr>, such as dc1/192.168.10.0/24."),
+            format!("{} is not a remote subnet ID; the form is <connection>/<cidr>, such as dc1/192.168.10.0/24.", crate::diag::quote(id)),
         );
         return (None, problem.at(AttributePath::empty()).into());
     };

@@ -1,6 +1,6 @@
 //! `core`'s diagnostics in tfplugin6 form, and the provider's own.
 
-use ipsec_core::diag::PathStep;
+use ipsec_core::diag::{escape, PathStep};
 use ipsec_core::{AttributePath, Diagnostic, Diagnostics, Severity};
 
 use crate::codec::CodecError;
@@ -11,15 +11,16 @@ pub fn to_proto(diags: &Diagnostics) -> Vec<pb::Diagnostic> {
     diags.iter().map(diagnostic_to_proto).collect()
 }
 
-/// Converts one diagnostic; an empty path means the resource as a whole.
+/// Converts one diagnostic; an empty path means the resource as a whole. The text is
+/// escaped once more on its way to the user's terminal, whoever built it.
 pub fn diagnostic_to_proto(diag: &Diagnostic) -> pb::Diagnostic {
     pb::Diagnostic {
         severity: match diag.severity {
             Severity::Error => pb::diagnostic::Severity::Error,
             Severity::Warning => pb::diagnostic::Severity::Warning,
         } as i32,
-        summary: diag.summary.clone(),
-        detail: detail_with_path(diag),
+        summary: escape(&diag.summary).into_owned(),
+        detail: escape(&detail_with_path(diag)).into_owned(),
         attribute: (!diag.path.is_empty()).then(|| path_to_proto(&diag.path)),
     }
 }
@@ -102,6 +103,18 @@ mod tests {
         assert_eq!(path_from_proto(&path_to_proto(&path)), path);
         let path = AttributePath::root("list").index(3);
         assert_eq!(path_from_proto(&path_to_proto(&path)), path);
+    }
+
+    #[test]
+    fn control_characters_never_reach_terraform() {
+        let diag = Diagnostic {
+            summary: "raw\u{1b}[2J".to_owned(),
+            detail: "over\rwritten".to_owned(),
+            ..Diagnostic::error("", "")
+        };
+        let proto = diagnostic_to_proto(&diag);
+        assert_eq!(proto.summary, "raw\\u{1b}[2J");
+        assert_eq!(proto.detail, "over\\rwritten");
     }
 
     #[test]

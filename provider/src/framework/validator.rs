@@ -2,6 +2,7 @@
 //! and `ValidateProviderConfig`. They skip null and unknown values, which are not
 //! judged until known. IPsec rules are not here: they live in `core`.
 
+use ipsec_core::diag::quote;
 use ipsec_core::{AttributePath, Diagnostics, Problem};
 
 use crate::codec::{Number, Value};
@@ -33,13 +34,13 @@ impl Validator {
             {
                 let list = allowed
                     .iter()
-                    .map(|a| format!("\"{a}\""))
+                    .map(|a| quote(a))
                     .collect::<Vec<_>>()
                     .join(", ");
                 diags.add(
                     Problem::error(
                         "Unsupported value",
-                        format!("\"{given}\" is not supported; use one of {list}."),
+                        format!("{} is not supported; use one of {list}.", quote(given)),
                     ),
                     path.clone(),
                 )

@@ -3,6 +3,11 @@
 //! Two `terraform apply` runs on one config dir are two provider processes; the lock file
 //! serializes them. Within one process, [`super::LocalGateway`] also holds an async lock
 //! first, so that waiting tasks do not each occupy a blocking thread.
+//!
+//! Only a writer creates the lock file (after creating the config dir itself), before it
+//! changes anything, and nothing removes it: a config dir without one has never been
+//! changed by a writer, which is what lets a reader read it without a lock and without
+//! creating anything (see `LocalGateway`'s reads).
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
@@ -31,14 +36,15 @@ pub enum LockKind {
 }
 
 impl DirLock {
-    /// Blocks until the lock of `dir` is held.
+    /// Blocks until the lock of `dir` is held, creating the lock file if needed (`dir`
+    /// must exist).
     pub fn acquire(dir: &Path, kind: LockKind) -> Result<Self, GatewayError> {
         let operation = match kind {
             LockKind::Shared => FlockOperation::LockShared,
             LockKind::Exclusive => FlockOperation::LockExclusive,
         };
         // A blocking flock does not report EWOULDBLOCK; should a kernel do so, it is an error.
-        Self::take(dir, operation)?.ok_or_else(|| GatewayError::Io {
+        Self::take(dir, operation, true)?.ok_or_else(|| GatewayError::Io {
             action: "lock",
             path: dir.join(LOCK_FILE),
             source: std::io::ErrorKind::WouldBlock.into(),
@@ -46,28 +52,38 @@ impl DirLock {
     }
 
     /// The lock of `dir` if it can be held without waiting; `None` while another
-    /// holder excludes `kind`.
+    /// holder excludes `kind`, or when there is no lock file (this creates none).
     pub fn try_acquire(dir: &Path, kind: LockKind) -> Result<Option<Self>, GatewayError> {
         let operation = match kind {
             LockKind::Shared => FlockOperation::NonBlockingLockShared,
             LockKind::Exclusive => FlockOperation::NonBlockingLockExclusive,
         };
-        Self::take(dir, operation)
+        Self::take(dir, operation, false)
     }
 
-    fn take(dir: &Path, operation: FlockOperation) -> Result<Option<Self>, GatewayError> {
+    fn take(
+        dir: &Path,
+        operation: FlockOperation,
+        create: bool,
+    ) -> Result<Option<Self>, GatewayError> {
         let path = dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
+        let file = match OpenOptions::new()
+            .create(create)
             .truncate(false)
             .write(true)
             .mode(0o600)
             .open(&path)
-            .map_err(|source| GatewayError::Io {
-                action: "open lock file",
-                path: path.clone(),
-                source,
-            })?;
+        {
+            Ok(file) => file,
+            Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(GatewayError::Io {
+                    action: "open lock file",
+                    path,
+                    source,
+                })
+            }
+        };
         match flock(&file, operation) {
             Ok(()) => Ok(Some(Self { _file: file })),
             Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),

@@ -4,7 +4,12 @@
 //! Layout (SPEC.md): `swanctl/conf.d/<name>.conf` (mode 0600, holds the key) and
 //! `nftables/<name>.nft` (mode 0640, only when the connection has a NAT context). Every
 //! change is committed atomically by [`journal`] under the [`lock`] of the dir.
+//!
+//! Opening and reading create nothing (`terraform plan` runs them): a missing config
+//! dir holds no connections, and the first change creates it and its subdirs (mode
+//! 0700), then its lock file.
 
+pub mod config_dir;
 pub mod index;
 pub mod journal;
 pub mod lock;
@@ -20,7 +25,7 @@ use zeroize::Zeroizing;
 
 use self::index::{ContextFiles, StoredIndex};
 use self::journal::{commit, recover, FileOp, JOURNAL};
-use self::lock::{DirLock, LockKind};
+use self::lock::{DirLock, LockKind, LOCK_FILE};
 use crate::gateway::detached::Detached;
 use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::model::{ConnectionName, Context, NatTable};
@@ -54,23 +59,13 @@ struct Inner {
 }
 
 impl LocalGateway {
-    /// Opens (creating it, mode 0700, if needed) the config dir `config_dir`. An unusable
-    /// dir is a [`GatewayError::Config`] naming `config_dir`.
+    /// Opens the config dir `config_dir`, creating nothing: a missing dir is created
+    /// (mode 0700) by the first change. A dir that could not serve — a file, or a dir
+    /// this process cannot write (for a missing one: its nearest existing ancestor) — is
+    /// a [`GatewayError::Config`] naming `config_dir`, before any plan relies on it.
     pub fn open(config_dir: impl AsRef<Path>, nat_table: NatTable) -> Result<Self, GatewayError> {
         let root = config_dir.as_ref().to_path_buf();
-        let unusable = |what: &str, error: &dyn std::fmt::Display| GatewayError::Config {
-            setting: "config_dir",
-            message: format!("{} {what}: {error}", root.display()),
-        };
-        for dir in [SWANCTL_DIR, NFTABLES_DIR] {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(root.join(dir))
-                .map_err(|e| unusable("cannot be created", &e))?;
-        }
-        // Taking the lock once proves the dir is writable before any plan relies on it.
-        DirLock::acquire(&root, LockKind::Shared).map_err(|e| unusable("is not writable", &e))?;
+        config_dir::check_usable(&root)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 root,
@@ -131,6 +126,9 @@ impl Gateway for LocalGateway {
         // files, cheaper to read here than to hand to a blocking thread and back. Only a
         // writer of another process holding the dir (or a journal to recover) makes the
         // read wait, and that wait belongs on a blocking thread.
+        if let Some(found) = self.inner.read_untouched(|inner| inner.read(name))? {
+            return Ok(found);
+        }
         if let Some(_lock) = self.inner.try_lock_for_reading()? {
             return self.inner.read(name);
         }
@@ -145,6 +143,9 @@ impl Gateway for LocalGateway {
 
     async fn list(&self) -> Result<Vec<ConnectionName>, GatewayError> {
         let _guard = self.inner.lock.read().await;
+        if let Some(names) = self.inner.read_untouched(Inner::list)? {
+            return Ok(names);
+        }
         self.blocking(|inner| {
             let _lock = inner.lock_for_reading()?;
             Ok(inner.list()?)
@@ -159,6 +160,14 @@ impl Gateway for LocalGateway {
 
     async fn index(&self) -> Result<GatewayIndex, GatewayError> {
         let _guard = self.inner.lock.read().await;
+        let index = |inner: &Inner| {
+            inner
+                .with_index(|_, index, _| Ok(index))
+                .map_err(ApplyError::into_gateway_error)
+        };
+        if let Some(index) = self.inner.read_untouched(index)? {
+            return Ok(index);
+        }
         if let Some(_lock) = self.inner.try_lock_for_reading()? {
             return self
                 .inner
@@ -177,14 +186,13 @@ impl Gateway for LocalGateway {
         let _guard = self.inner.lock.write().await;
         let name = name.clone();
         self.blocking(move |inner| {
-            let _lock = inner.lock_for_writing()?;
-            let current = inner.read(&name)?;
-            let change = inner.with_index(|stored, index, changed| {
-                let change = edit(current, &index).map_err(ApplyError::Rejected)?;
-                inner.store(&name, &change)?;
-                inner.remember(stored, &name, &change, changed);
-                Ok(change)
-            })?;
+            let Some((_lock, change)) = inner.decide(&name, edit)? else {
+                return Ok(Change::Keep);
+            };
+            inner.store(&name, &change)?;
+            let mut stored = inner.stored_index();
+            let stored = stored.get_or_insert_with(|| StoredIndex::load(&inner.root));
+            inner.remember(stored, &name, &change, true);
             tracing::debug!(engine = "local", connection = %name, change = change_kind(&change), "modified context");
             Ok(change)
         })
@@ -194,6 +202,10 @@ impl Gateway for LocalGateway {
     /// Deletes without parsing, so that a file broken by hand can still be destroyed.
     async fn delete(&self, name: &ConnectionName) -> Result<bool, GatewayError> {
         let _guard = self.inner.lock.write().await;
+        if !self.inner.root.exists() {
+            // Nothing to delete, and nothing to create for it.
+            return Ok(false);
+        }
         let name = name.clone();
         self.blocking(move |inner| {
             let _lock = inner.lock_for_writing()?;
@@ -277,13 +289,91 @@ impl Inner {
         }
     }
 
+    /// The writer lock, after creating the config dir and its subdirs if needed: only a
+    /// writer creates anything, and creating a dir twice is harmless, so two first
+    /// writers need no lock until the lock file can exist.
     fn lock_for_writing(&self) -> Result<DirLock, GatewayError> {
+        self.create_dirs()?;
         let lock = DirLock::acquire(&self.root, LockKind::Exclusive)?;
         recover(
             &self.root,
             &[Path::new(SWANCTL_DIR), Path::new(NFTABLES_DIR)],
         )?;
         Ok(lock)
+    }
+
+    /// Runs `edit` on the context `name` as stored, under the writer lock, and answers
+    /// the change with the lock still held; `None` when it keeps everything as it is.
+    ///
+    /// In a config dir no writer has touched (or none at all), the edit is judged first
+    /// on an unlocked read, so that a change that is rejected or keeps everything
+    /// creates nothing, not even the dir. Only a change to write takes the lock (which
+    /// creates the dir); the context is then read again, and as an edit depends on
+    /// nothing but the context it is given, an unchanged context means an unchanged
+    /// decision. A writer of another process that changed this very context in between
+    /// makes this change fail, to be run again.
+    fn decide(
+        &self,
+        name: &ConnectionName,
+        edit: Edit,
+    ) -> Result<Option<(DirLock, Change)>, ApplyError> {
+        let judge = |current: Option<Context>, edit: Edit| {
+            self.with_index(|_, index, _| edit(current, &index).map_err(ApplyError::Rejected))
+        };
+        let Some(current) = self.read_untouched(|inner| inner.read(name))? else {
+            let lock = self.lock_for_writing()?;
+            let change = judge(self.read(name)?, edit)?;
+            return Ok(Some((lock, change)));
+        };
+        let change = judge(current.clone(), edit)?;
+        if change == Change::Keep {
+            return Ok(None);
+        }
+        let lock = self.lock_for_writing()?;
+        if self.read(name)? != current {
+            return Err(GatewayError::Engine(format!(
+                "connection {name} was changed by another writer while this change was being prepared; \
+                 nothing was written, run the change again"
+            ))
+            .into());
+        }
+        Ok(Some((lock, change)))
+    }
+
+    fn create_dirs(&self) -> Result<(), GatewayError> {
+        for dir in [SWANCTL_DIR, NFTABLES_DIR] {
+            let path = self.root.join(dir);
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&path)
+                .map_err(|source| GatewayError::Io {
+                    action: "create",
+                    path,
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// `read` done without a lock and without creating anything, when no writer has ever
+    /// changed the config dir (it has no lock file, which a writer creates before
+    /// anything else and nobody removes; a missing dir has none either). `None` when a
+    /// writer has, or began to during the read: the caller reads under the lock.
+    fn read_untouched<T>(
+        &self,
+        read: impl Fn(&Self) -> Result<T, GatewayError>,
+    ) -> Result<Option<T>, GatewayError> {
+        let lock_file = self.root.join(LOCK_FILE);
+        let untouched = || matches!(fs::symlink_metadata(&lock_file), Err(e) if e.kind() == io::ErrorKind::NotFound);
+        if !untouched() {
+            return Ok(None);
+        }
+        let result = read(self);
+        if !untouched() {
+            return Ok(None);
+        }
+        result.map(Some)
     }
 
     /// The shared lock if it can be held now and there is no journal to recover;
@@ -306,13 +396,13 @@ impl Inner {
 
     fn read(&self, name: &ConnectionName) -> Result<Option<Context>, GatewayError> {
         let swanctl = swanctl_file(name);
-        let Some(text) = read_text(&self.root.join(&swanctl))? else {
+        let Some(text) = self.read_text(&swanctl)? else {
             return Ok(None);
         };
         let file =
             parse_swanctl(&text, name).map_err(|e| parse_error(&self.root.join(&swanctl), e))?;
         let nftables = nftables_file(name);
-        let nat = match read_text(&self.root.join(&nftables))? {
+        let nat = match self.read_text(&nftables)? {
             Some(text) => Some(
                 parse_nftables(&text).map_err(|e| parse_error(&self.root.join(&nftables), e))?,
             ),
@@ -385,13 +475,28 @@ impl Inner {
         }
     }
 
+    /// The file at `relative` under the config dir; `None` if there is none. A link
+    /// leading outside the config dir is refused unread.
+    fn read_text(&self, relative: &Path) -> Result<Option<Zeroizing<String>>, GatewayError> {
+        let path = self.root.join(relative);
+        config_dir::check_not_outside_link(&self.root, &path)?;
+        read_text(&path)
+    }
+
     fn list(&self) -> Result<Vec<ConnectionName>, GatewayError> {
         let dir = self.root.join(SWANCTL_DIR);
-        let entries = fs::read_dir(&dir).map_err(|source| GatewayError::Io {
-            action: "list",
-            path: dir.clone(),
-            source,
-        })?;
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            // Not created yet: no connections.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(GatewayError::Io {
+                    action: "list",
+                    path: dir,
+                    source,
+                })
+            }
+        };
         let mut names = Vec::new();
         for entry in entries.flatten() {
             let file_name = entry.file_name();

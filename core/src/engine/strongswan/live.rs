@@ -7,6 +7,7 @@ use super::nft::Nft;
 use super::vici::Vici;
 use crate::gateway::GatewayError;
 use crate::model::{Cidr, ConnectionName, Context, EndpointAddress};
+use crate::render::is_child_of;
 
 /// The context `name` as the gateway runs it: `None` when charon does not have the
 /// connection (or its child) loaded, whatever the files say.
@@ -22,8 +23,8 @@ pub(super) async fn view(
     let Some(conn) = vici.list_conn(name.as_str()).await? else {
         return Ok(None);
     };
-    // One child, or for IKEv1 one per pair of subnets (`<name>-1`, …): their
-    // selectors together are the connection's subnets.
+    // One child, or for IKEv1 one per pair of subnets: their selectors together are
+    // the connection's subnets.
     let children: Vec<_> = conn
         .children
         .iter()
@@ -61,14 +62,6 @@ pub(super) async fn view(
     Ok(Some(context))
 }
 
-fn is_child_of(name: &ConnectionName, child: &str) -> bool {
-    child == name.as_str()
-        || child
-            .strip_prefix(name.as_str())
-            .and_then(|rest| rest.strip_prefix('-'))
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-}
-
 fn selectors(
     name: &ConnectionName,
     what: &str,
@@ -83,7 +76,8 @@ fn selectors(
 
 fn unexpected(name: &ConnectionName, what: &str, value: &str) -> GatewayError {
     GatewayError::Engine(format!(
-        "charon reports {what} {value:?} for connection {name}, which this provider does not write; reload the \
-         connection with `terraform apply` or fix it by hand"
+        "charon reports {what} {} for connection {name}, which this provider does not write; reload the \
+         connection with `terraform apply` or fix it by hand",
+        crate::diag::quote(value)
     ))
 }

@@ -28,7 +28,7 @@ pub use self::vici::ViciUri;
 use super::LocalGateway;
 use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::model::{ConnectionName, Context, NatTable, StartAction};
-use crate::render::children;
+use crate::render::{children, is_child_of};
 
 /// The `strongswan` engine.
 #[derive(Debug)]
@@ -94,6 +94,16 @@ impl StrongswanGateway {
         let name = context.name();
         let key = context.connection.preshared_key.expose();
         let messages = load_messages(context)?;
+        let renegotiate = previous
+            .and_then(|previous| renegotiation(previous, context))
+            .filter(|_| context.connection.start_action != StartAction::Start);
+        // The children charon runs, by the names it runs them under, asked before the
+        // new configuration replaces them: a file of an earlier version named IKEv1
+        // children by position, not by their pair of subnets.
+        let running = match renegotiate {
+            Some(Renegotiate::Child) => self.running_children(name).await?,
+            _ => BTreeSet::new(),
+        };
         self.vici
             .load_shared(&secret_id(name), key, &messages.owners)
             .await?;
@@ -107,18 +117,18 @@ impl StrongswanGateway {
         if context.nat.is_some() || had_nat {
             self.nft.replace(name, context.nat.as_ref()).await?;
         }
-        if context.connection.start_action == StartAction::Start {
-            return Ok(());
-        }
-        match previous.and_then(|previous| renegotiation(previous, context)) {
+        match renegotiate {
             Some(Renegotiate::Ike) => self.vici.terminate(name.as_str(), None, false).await?,
             Some(Renegotiate::Child) => {
                 // The previous children too: an IKEv1 connection may have had other ones.
                 let old = previous.map(children).unwrap_or_default();
-                let new = children(context);
-                let names: BTreeSet<&str> =
-                    old.iter().chain(&new).map(|c| c.name.as_str()).collect();
-                for child in names {
+                let mut names: BTreeSet<String> = old
+                    .into_iter()
+                    .chain(children(context))
+                    .map(|c| c.name)
+                    .collect();
+                names.extend(running);
+                for child in &names {
                     self.vici
                         .terminate(name.as_str(), Some(child), false)
                         .await?;
@@ -127,6 +137,22 @@ impl StrongswanGateway {
             None => {}
         }
         Ok(())
+    }
+
+    /// The names of the children of `name` that charon has loaded now.
+    async fn running_children(
+        &self,
+        name: &ConnectionName,
+    ) -> Result<BTreeSet<String>, GatewayError> {
+        let conn = self.vici.list_conn(name.as_str()).await?;
+        Ok(conn
+            .map(|conn| {
+                conn.children
+                    .into_keys()
+                    .filter(|child| is_child_of(name, child))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     /// Removes the connection `name` from charon and nftables. Its SAs are closed

@@ -15,6 +15,7 @@ use self::proposal::{esp_proposal, ike_proposal};
 use self::values::{decode_secret, keylife, single_address, traffic_selectors};
 use super::settings::{parse_settings, Metadata, Section, Setting};
 use super::{at, problem_at, ParseError};
+use crate::diag::quote;
 use crate::model::{
     Cidr, Connection, ConnectionName, DhGroup, EndpointAddress, IkeVersion, Keylife, Phase2,
     PresharedKey, StartAction,
@@ -40,7 +41,10 @@ pub fn parse_swanctl(text: &str, expected: &ConnectionName) -> Result<SwanctlFil
     if let Some(setting) = root.settings.first() {
         return Err(at(
             setting.line,
-            format!("unexpected setting '{}' outside any section", setting.key),
+            format!(
+                "unexpected setting {} outside any section",
+                quote(&setting.key)
+            ),
         ));
     }
     let mut connections = None;
@@ -52,7 +56,10 @@ pub fn parse_swanctl(text: &str, expected: &ConnectionName) -> Result<SwanctlFil
             other => {
                 return Err(at(
                     section.line,
-                    format!("unsupported section '{other}'; a managed file holds only 'connections' and 'secrets'"),
+                    format!(
+                    "unsupported section {}; a managed file holds only 'connections' and 'secrets'",
+                    quote(other)
+                ),
                 ))
             }
         }
@@ -68,8 +75,8 @@ pub fn parse_swanctl(text: &str, expected: &ConnectionName) -> Result<SwanctlFil
         return Err(at(
             conn.line,
             format!(
-                "the file of connection '{expected}' defines connection '{}'; rename one of them",
-                conn.name
+                "the file of connection '{expected}' defines connection {}; rename one of them",
+                quote(&conn.name)
             ),
         ));
     }
@@ -104,10 +111,9 @@ impl ConnectionReader<'_> {
         for s in &conn.settings {
             match s.key.as_str() {
                 "version" => {
-                    let number = s
-                        .value
-                        .parse::<i64>()
-                        .map_err(|_| at(s.line, format!("version '{}' is not 1 or 2", s.value)))?;
+                    let number = s.value.parse::<i64>().map_err(|_| {
+                        at(s.line, format!("version {} is not 1 or 2", quote(&s.value)))
+                    })?;
                     version =
                         Some(IkeVersion::from_number(number).map_err(|p| problem_at(s.line, p))?);
                 }
@@ -144,7 +150,10 @@ impl ConnectionReader<'_> {
                 other => {
                     return Err(at(
                         section.line,
-                        format!("unsupported section '{other}' in connection '{name}'"),
+                        format!(
+                            "unsupported section {} in connection '{name}'",
+                            quote(other)
+                        ),
                     ))
                 }
             }
@@ -208,8 +217,9 @@ impl ConnectionReader<'_> {
             return Err(at(
                 section.line,
                 format!(
-                    "unsupported section '{}' in child '{}'",
-                    section.name, child.name
+                    "unsupported section {} in child {}",
+                    quote(&section.name),
+                    quote(&child.name)
                 ),
             ));
         }
@@ -244,8 +254,8 @@ impl ConnectionReader<'_> {
                 return Err(at(
                     s.line,
                     format!(
-                        "close_action '{}' is not one of none, clear, trap, start",
-                        s.value
+                        "close_action {} is not one of none, clear, trap, start",
+                        quote(&s.value)
                     ),
                 ));
             }
@@ -253,7 +263,7 @@ impl ConnectionReader<'_> {
         let local_subnets = local_subnets.ok_or_else(|| {
             at(
                 child.line,
-                format!("child '{}' has no local_ts", child.name),
+                format!("child {} has no local_ts", quote(&child.name)),
             )
         })?;
         let keylife = rekey.unwrap_or(STRONGSWAN_CHILD_REKEY);
@@ -280,7 +290,11 @@ impl ConnectionReader<'_> {
         if let Some(s) = section.settings.first() {
             return Err(at(
                 s.line,
-                format!("unexpected setting '{}' in '{}'", s.key, section.name),
+                format!(
+                    "unexpected setting {} in {}",
+                    quote(&s.key),
+                    quote(&section.name)
+                ),
             ));
         }
         let mut parsed = Vec::with_capacity(section.sections.len());
@@ -290,7 +304,7 @@ impl ConnectionReader<'_> {
         let Some(first) = parsed.first() else {
             return Err(at(
                 section.line,
-                format!("'{}' holds no child", section.name),
+                format!("{} holds no child", quote(&section.name)),
             ));
         };
         let mut merged = Child {
@@ -312,16 +326,7 @@ impl ConnectionReader<'_> {
                      this provider writes them alike",
                 ));
             }
-            for local in &child.local_subnets {
-                let remotes: Vec<Option<Cidr>> = if child.remote_subnets.is_empty() {
-                    vec![None]
-                } else {
-                    child.remote_subnets.iter().copied().map(Some).collect()
-                };
-                for remote in remotes {
-                    pairs.insert((*local, remote));
-                }
-            }
+            pairs.extend(child.pairs());
             merged
                 .local_subnets
                 .extend(child.local_subnets.iter().copied());
@@ -329,23 +334,17 @@ impl ConnectionReader<'_> {
                 .remote_subnets
                 .extend(child.remote_subnets.iter().copied());
         }
-        if parsed.len() > 1 {
-            let remotes: Vec<Option<Cidr>> = if merged.remote_subnets.is_empty() {
-                vec![None]
-            } else {
-                merged.remote_subnets.iter().copied().map(Some).collect()
-            };
-            for local in &merged.local_subnets {
-                for remote in &remotes {
-                    if !pairs.contains(&(*local, *remote)) {
-                        let remote = remote.map_or("dynamic".to_owned(), |r| r.to_string());
-                        return Err(at(
-                            section.line,
-                            format!("no child of this IKEv1 connection tunnels {local} to {remote}; each pair of subnets needs one"),
-                        ));
-                    }
-                }
-            }
+        // Child names do not matter: files of earlier versions name them by position.
+        if let Some((local, remote)) = merged
+            .required_pairs()
+            .into_iter()
+            .find(|pair| !pairs.contains(pair))
+        {
+            let remote = remote.map_or("dynamic".to_owned(), |r| r.to_string());
+            return Err(at(
+                section.line,
+                format!("no child of this IKEv1 connection tunnels {local} to {remote}; each pair of subnets of one IP version needs one"),
+            ));
         }
         Ok(merged)
     }
@@ -360,7 +359,7 @@ impl ConnectionReader<'_> {
                 let number = m.value.parse::<i64>().map_err(|_| {
                     at(
                         m.line,
-                        format!("@phase2_dh_group '{}' is not a number", m.value),
+                        format!("@phase2_dh_group {} is not a number", quote(&m.value)),
                     )
                 })?;
                 DhGroup::from_number(number).map_err(|p| problem_at(m.line, p))
@@ -380,13 +379,49 @@ struct Child {
     start_action: StartAction,
 }
 
+impl Child {
+    /// The (local, remote) pairs this child tunnels; `None` is `dynamic`.
+    fn pairs(&self) -> Vec<(Cidr, Option<Cidr>)> {
+        let remotes: Vec<Option<Cidr>> = if self.remote_subnets.is_empty() {
+            vec![None]
+        } else {
+            self.remote_subnets.iter().copied().map(Some).collect()
+        };
+        self.local_subnets
+            .iter()
+            .flat_map(|l| remotes.iter().map(move |r| (*l, *r)))
+            .collect()
+    }
+
+    /// The pairs an IKEv1 connection with these subnets must tunnel: each local subnet
+    /// to each remote subnet of its IP version, or to `dynamic` when there is no remote
+    /// subnet at all. Others (pairs of two versions, `dynamic` beside remote subnets)
+    /// may be present as well: they are how a subnet without a partner is kept.
+    fn required_pairs(&self) -> Vec<(Cidr, Option<Cidr>)> {
+        if self.remote_subnets.is_empty() {
+            return self.local_subnets.iter().map(|l| (*l, None)).collect();
+        }
+        let same_version =
+            |a: &Cidr, b: &Cidr| a.net().addr().is_ipv4() == b.net().addr().is_ipv4();
+        self.local_subnets
+            .iter()
+            .flat_map(|l| {
+                self.remote_subnets
+                    .iter()
+                    .filter(move |r| same_version(l, r))
+                    .map(move |r| (*l, Some(*r)))
+            })
+            .collect()
+    }
+}
+
 fn unsupported(s: &Setting, place: &str) -> ParseError {
     at(
         s.line,
         format!(
-            "unsupported setting '{}' in the {place}; terraform-provider-ipsec cannot represent it, so remove it \
+            "unsupported setting {} in the {place}; terraform-provider-ipsec cannot represent it, so remove it \
              (or manage this connection by hand)",
-            s.key
+            quote(&s.key)
         ),
     )
 }
@@ -395,20 +430,24 @@ fn only_one<'a>(section: &'a Section, what: &str) -> Result<&'a Section, ParseEr
     if let Some(s) = section.settings.first() {
         return Err(at(
             s.line,
-            format!("unexpected setting '{}' in '{}'", s.key, section.name),
+            format!(
+                "unexpected setting {} in {}",
+                quote(&s.key),
+                quote(&section.name)
+            ),
         ));
     }
     match section.sections.as_slice() {
         [one] => Ok(one),
         [] => Err(at(
             section.line,
-            format!("'{}' holds no {what}", section.name),
+            format!("{} holds no {what}", quote(&section.name)),
         )),
         [_, second, ..] => Err(at(
             second.line,
             format!(
-                "'{}' holds more than one {what}; a managed file holds exactly one",
-                section.name
+                "{} holds more than one {what}; a managed file holds exactly one",
+                quote(&section.name)
             ),
         )),
     }
@@ -420,26 +459,32 @@ fn auth_section(section: &Section, address: Option<EndpointAddress>) -> Result<b
     if let Some(sub) = section.sections.first() {
         return Err(at(
             sub.line,
-            format!("unsupported section '{}' in '{}'", sub.name, section.name),
+            format!(
+                "unsupported section {} in {}",
+                quote(&sub.name),
+                quote(&section.name)
+            ),
         ));
     }
     let mut psk = false;
     for s in &section.settings {
         match s.key.as_str() {
             "auth" if s.value == "psk" => psk = true,
-            "auth" => return Err(at(s.line, format!("auth = {} is not supported; managed connections use psk", s.value))),
+            "auth" => return Err(at(s.line, format!("auth = {} is not supported; managed connections use psk", quote(&s.value)))),
             "id" if s.value == "%any" => {}
             "id" if address.is_some_and(|a| a.to_string() == s.value) => {}
             "id" => {
                 return Err(at(
                     s.line,
                     format!(
-                        "{} id '{}' differs from the {} address; managed connections identify endpoints by address",
-                        section.name, s.value, section.name
+                        "{} id {} differs from the {} address; managed connections identify endpoints by address",
+                        section.name,
+                        quote(&s.value),
+                        section.name
                     ),
                 ))
             }
-            _ => return Err(unsupported(s, &format!("'{}' section", section.name))),
+            _ => return Err(unsupported(s, &format!("{} section", quote(&section.name)))),
         }
     }
     Ok(psk)
@@ -460,9 +505,9 @@ fn missing(section: &Section, setting: &str, default: &str) -> ParseError {
     at(
         section.line,
         format!(
-            "'{}' has no {setting}, so strongSwan would use {default}, which terraform-provider-ipsec \
+            "{} has no {setting}, so strongSwan would use {default}, which terraform-provider-ipsec \
              cannot represent; restore the setting",
-            section.name
+            quote(&section.name)
         ),
     )
 }
@@ -476,7 +521,7 @@ fn secret(
     if let Some(s) = secrets.settings.first() {
         return Err(at(
             s.line,
-            format!("unexpected setting '{}' in 'secrets'", s.key),
+            format!("unexpected setting {} in 'secrets'", quote(&s.key)),
         ));
     }
     let ike: Vec<&Section> = secrets
@@ -488,8 +533,8 @@ fn secret(
         return Err(at(
             other.line,
             format!(
-                "unsupported secret '{}'; a managed file holds one 'ike' secret",
-                other.name
+                "unsupported secret {}; a managed file holds one 'ike' secret",
+                quote(&other.name)
             ),
         ));
     }
@@ -518,8 +563,8 @@ fn secret(
                 return Err(at(
                     s.line,
                     format!(
-                        "secret id '{}' is neither the peer's nor the local address",
-                        s.value
+                        "secret id {} is neither the peer's nor the local address",
+                        quote(&s.value)
                     ),
                 ));
             }
@@ -530,7 +575,7 @@ fn secret(
     key.ok_or_else(|| {
         at(
             section.line,
-            format!("secret '{}' has no 'secret' value", section.name),
+            format!("secret {} has no 'secret' value", quote(&section.name)),
         )
     })
 }
@@ -546,7 +591,10 @@ fn recorded_subnets(recorded: &Metadata) -> Result<BTreeSet<Cidr>, ParseError> {
             Cidr::parse(item).map_err(|_| {
                 at(
                     recorded.line,
-                    format!("@remote_subnets lists '{item}', which is not a network"),
+                    format!(
+                        "@remote_subnets lists {}, which is not a network",
+                        quote(item)
+                    ),
                 )
             })
         })

@@ -1,5 +1,6 @@
 //! IKE and ESP proposals (`aes256-sha256-modp2048`) read back into phase parameters.
 
+use crate::diag::quote;
 use crate::model::{Authentication, DhGroup, Encryption, Keylife, Phase1, Phase2};
 use crate::parse::settings::Setting;
 use crate::parse::{at, ParseError};
@@ -50,7 +51,8 @@ fn tokens(s: &Setting, esp: bool) -> Result<Tokens, ParseError> {
             return Err(at(
                 s.line,
                 format!(
-                    "'{token}' in {} is not an algorithm this provider supports",
+                    "{} in {} is not an algorithm this provider supports",
+                    quote(token),
                     s.key
                 ),
             ));

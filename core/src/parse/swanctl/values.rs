@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use crate::diag::quote;
 use crate::model::{Cidr, EndpointAddress, Keylife, PresharedKey};
 use crate::parse::settings::Setting;
 use crate::parse::{at, problem_at, ParseError};
@@ -31,7 +32,7 @@ pub(super) fn decode_secret(s: &Setting) -> Result<PresharedKey, ParseError> {
             "base64 ('0s…') secrets are not supported; use 0x… hex or a quoted string",
         ));
     } else {
-        PresharedKey::parse(value)
+        PresharedKey::from_stored(value)
     };
     // The problem's text never contains the key itself.
     result.map_err(|p| problem_at(s.line, p))
@@ -52,8 +53,9 @@ pub(super) fn keylife(s: &Setting) -> Result<Keylife, ParseError> {
             return Err(at(
                 s.line,
                 format!(
-                    "{} '{}' is not a duration such as 3600s, 60m, 8h or 1d",
-                    s.key, s.value
+                    "{} {} is not a duration such as 3600s, 60m, 8h or 1d",
+                    s.key,
+                    quote(&s.value)
                 ),
             ))
         }
@@ -62,8 +64,9 @@ pub(super) fn keylife(s: &Setting) -> Result<Keylife, ParseError> {
         at(
             s.line,
             format!(
-                "{} '{}' is not a duration such as 3600s, 60m, 8h or 1d",
-                s.key, s.value
+                "{} {} is not a duration such as 3600s, 60m, 8h or 1d",
+                s.key,
+                quote(&s.value)
             ),
         )
     })?;
@@ -80,7 +83,7 @@ pub(super) fn traffic_selectors(s: &Setting) -> Result<BTreeSet<Cidr>, ParseErro
             Err(_) => item.to_owned(),
         };
         if item.contains('[') {
-            return Err(at(s.line, format!("traffic selector '{item}' restricts protocol or port; managed selectors are whole networks")));
+            return Err(at(s.line, format!("traffic selector {} restricts protocol or port; managed selectors are whole networks", quote(item))));
         }
         out.insert(Cidr::parse(&spelled).map_err(|p| problem_at(s.line, p))?);
     }
