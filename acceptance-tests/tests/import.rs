@@ -126,8 +126,9 @@ fn created_site() -> Step {
         .check("ipsec_remote_subnet.v6", "id", "dc2/fd00:20::/64")
         .check_gateway(|gw| {
             let dc2 = gw.swanctl("dc2");
+            // IKEv1: one child per pair of networks of one IP version, named by the pair.
             assert!(
-                dc2.contains("dc2-2 {"),
+                dc2.contains("dc2_fd00-3---64_fd00-20---64 {"),
                 "dc2 should have a child per pair:\n{dc2}"
             );
         })

@@ -67,10 +67,9 @@ fn site() -> String {
     .concat()
 }
 
-/// The resources replaced together in each step: a remote subnet that a translation
-/// uses can only be replaced with the NAT context (its delete waits for the
-/// translation's), every other resource alone.
-const REPLACED: [&[&str]; 4] = [&[DC1], &[SUBNET_B], &[NAT], &[SUBNET, NAT]];
+/// The resources replaced in each step: each alone (the remote subnet a translation
+/// uses, too), and the subnet together with the NAT context.
+const REPLACED: [&[&str]; 5] = [&[DC1], &[SUBNET], &[SUBNET_B], &[NAT], &[SUBNET, NAT]];
 
 fn site_intact(gateway: &acceptance_tests::Gateway) {
     let swanctl = gateway.swanctl("dc1");
@@ -259,10 +258,20 @@ fn a_subnet_a_translation_uses_goes_only_with_the_translation() {
     .concat();
     TestCase::new()
         .step(Step::apply(with_nat))
+        // Refused at plan, whichever of the two plans Terraform makes first...
         .step(Step::fails(
-            Phase::Apply,
-            subnet_gone,
-            r#"translation\s+"billing-db""#,
+            Phase::Plan,
+            subnet_gone.clone(),
+            r"192\.168\.10\.15",
+        ))
+        // ...and when the NAT context depends on its subnets, so that it is planned last.
+        .step(Step::fails(
+            Phase::Plan,
+            subnet_gone.replace(
+                "  translations = {",
+                "  depends_on = [ipsec_remote_subnet.dc1_b]\n  translations = {",
+            ),
+            r"192\.168\.10\.15",
         ))
         .step(
             Step::apply(both_gone)

@@ -10,7 +10,10 @@ use common::*;
 use ipsec_core::engine::local::index::INDEX_FILE;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, patiently, Mode};
-use ipsec_core::model::{Cidr, NatTable};
+use ipsec_core::gateway::planned::{
+    preview_planned, preview_remote_subnet_removal, PlannedChanges,
+};
+use ipsec_core::model::{Cidr, NatContext, NatTable};
 use ipsec_core::validate::{ConnectionInput, NatContextInput, RemoteSubnetInput, TranslationInput};
 use ipsec_core::{ApplyError, Diagnostics, Gateway};
 
@@ -255,71 +258,109 @@ async fn connections_may_share_remote_networks_but_not_both_directions() {
     assert_ne!(before, before_d);
 }
 
+/// The plan of dc1's NAT context as `nat`: recorded, and judged.
+async fn plan_nat(
+    gateway: &LocalGateway,
+    planned: &PlannedChanges,
+    nat: &NatContext,
+) -> Diagnostics {
+    planned.plan_nat(&name("dc1"), Some(nat.clone()));
+    preview_planned(gateway, planned, &name("dc1"), None, || {
+        ops::nat_edit(name("dc1"), nat.clone(), Mode::Update)
+    })
+    .await
+}
+
+/// The plan of dc1's NAT context when its translations stay as they are.
+async fn plan_nat_unchanged(gateway: &LocalGateway, planned: &PlannedChanges) -> Diagnostics {
+    plan_nat(gateway, planned, &classic_context().nat.unwrap()).await
+}
+
 #[tokio::test]
-async fn a_remote_subnet_a_translation_uses_cannot_go_before_the_translation() {
+async fn a_remote_subnet_a_translation_uses_cannot_be_planned_away_alone() {
     let (dir, gateway) = gateway();
     gateway.put(&classic_context()).await.unwrap();
     let before = snapshot(dir.path());
     let used = Cidr::parse("192.168.10.0/24").unwrap();
 
-    let diags = rejected(ops::delete_remote_subnet(&gateway, &name("dc1"), used).await);
+    // The NAT context planned first, unchanged: the subnet's removal is refused.
+    let planned = PlannedChanges::default();
+    assert!(plan_nat_unchanged(&gateway, &planned).await.is_empty());
+    let diags = preview_remote_subnet_removal(&gateway, &planned, &name("dc1"), used).await;
     assert_error(
         &diags,
         "cidr",
         &["\"billing-db\"", "192.168.10.15", "192.168.10.0/24"],
     );
-    assert_eq!(snapshot(dir.path()), before);
 
-    // A subnet no translation uses goes at once.
+    // The removal planned first (the NAT context depends on its subnets): the NAT
+    // context's plan refuses the translation that lost its subnet.
+    let planned = PlannedChanges::default();
+    let diags = preview_remote_subnet_removal(&gateway, &planned, &name("dc1"), used).await;
+    assert!(diags.is_empty(), "{diags}");
+    let diags = plan_nat_unchanged(&gateway, &planned).await;
+    assert_error(
+        &diags,
+        "translations[\"billing-db\"].customer_ip",
+        &["192.168.10.15"],
+    );
+
+    // A subnet no translation uses may go.
     let unused = Cidr::parse("192.168.20.0/24").unwrap();
-    assert!(ops::delete_remote_subnet(&gateway, &name("dc1"), unused)
-        .await
-        .unwrap());
-    // Once the NAT context is gone, so can the subnet.
-    ops::delete_nat_context(&gateway, &name("dc1"))
-        .await
-        .unwrap();
-    assert!(ops::delete_remote_subnet(&gateway, &name("dc1"), used)
-        .await
-        .unwrap());
+    let diags = preview_remote_subnet_removal(&gateway, &planned, &name("dc1"), unused).await;
+    assert!(diags.is_empty(), "{diags}");
+    assert_eq!(snapshot(dir.path()), before, "a plan writes nothing");
 }
 
 #[tokio::test]
-async fn removing_a_subnet_and_its_translation_in_one_apply_works_in_either_order() {
+async fn removing_a_subnet_and_its_translation_in_one_run_plans_in_either_order() {
     let (_dir, gateway) = gateway();
     gateway.put(&classic_context()).await.unwrap();
     let used = Cidr::parse("192.168.10.0/24").unwrap();
-    // Terraform starts both deletes at once when nothing orders them: the subnet's
-    // delete waits for the translation's.
     let dc1 = name("dc1");
-    let subnet = patiently(Duration::from_secs(10), || {
-        ops::delete_remote_subnet(&gateway, &dc1, used)
-    });
-    let translation = async {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        ops::delete_nat_context(&gateway, &name("dc1")).await
-    };
-    let (subnet, translation) = tokio::join!(subnet, translation);
-    assert!(translation.unwrap());
-    assert!(subnet.unwrap());
-    let stored = gateway.get(&name("dc1")).await.unwrap().unwrap();
+    let mut without = classic_context().nat.unwrap();
+    without.translations.clear();
+
+    let nat_first = PlannedChanges::default();
+    assert!(plan_nat(&gateway, &nat_first, &without).await.is_empty());
+    let diags = preview_remote_subnet_removal(&gateway, &nat_first, &dc1, used).await;
+    assert!(diags.is_empty(), "{diags}");
+
+    let removal_first = PlannedChanges::default();
+    let diags = preview_remote_subnet_removal(&gateway, &removal_first, &dc1, used).await;
+    assert!(diags.is_empty(), "{diags}");
+    assert!(plan_nat(&gateway, &removal_first, &without)
+        .await
+        .is_empty());
+
+    // The NAT context destroyed.
+    let destroyed = PlannedChanges::default();
+    destroyed.plan_nat(&dc1, None);
+    let diags = preview_remote_subnet_removal(&gateway, &destroyed, &dc1, used).await;
+    assert!(diags.is_empty(), "{diags}");
+
+    // At apply Terraform removes the subnet first, then changes the NAT context.
+    assert!(ops::delete_remote_subnet(&gateway, &dc1, used)
+        .await
+        .unwrap());
+    assert!(ops::delete_nat_context(&gateway, &dc1).await.unwrap());
+    let stored = gateway.get(&dc1).await.unwrap().unwrap();
     assert!(!stored.remote_subnets.contains(&used) && stored.nat.is_none());
 }
 
 #[tokio::test]
 async fn patience_has_an_end_and_keeps_the_reason() {
     let (_dir, gateway) = gateway();
-    gateway.put(&classic_context()).await.unwrap();
-    let used = Cidr::parse("192.168.10.0/24").unwrap();
-    let dc1 = name("dc1");
+    let subnet = remote("dc1", "192.168.10.0/24");
     let diags = rejected(
         patiently(Duration::from_millis(300), || {
-            ops::delete_remote_subnet(&gateway, &dc1, used)
+            ops::create_remote_subnet(&gateway, &subnet)
         })
         .await,
     );
-    assert_error(&diags, "cidr", &["\"billing-db\""]);
+    assert_error(&diags, "connection_name", &["\"dc1\""]);
     // A rejection no other change can cure is not retried.
+    gateway.put(&classic_context()).await.unwrap();
     let started = std::time::Instant::now();
     let bad = connection("dc1", "203.0.113.10", &["10.1.0.0/16"]);
     rejected(
@@ -329,6 +370,22 @@ async fn patience_has_an_end_and_keeps_the_reason() {
         .await,
     );
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_remote_subnet_applied_before_its_connection_waits_for_it() {
+    let (_dir, gateway) = gateway();
+    let input = remote("dc1", "192.168.10.0/24");
+    let subnet = patiently(Duration::from_secs(10), || {
+        ops::create_remote_subnet(&gateway, &input)
+    });
+    let connection = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        ops::put_connection(&gateway, &classic_input(), Mode::Create).await
+    };
+    let (subnet, connection) = tokio::join!(subnet, connection);
+    connection.unwrap();
+    subnet.unwrap();
 }
 
 #[tokio::test]

@@ -150,6 +150,7 @@ async fn child_creates_connections() {
     for i in 0..10u8 {
         let mut own = classic_input();
         own.name = format!("proc{id}-{i}");
+        own.peer_address = format!("203.0.{id}.{}", 10 + i);
         own.local_subnets = vec![format!("10.{}.{i}.0/24", 100 + id)];
         ops::put_connection(&gateway, &own, Mode::Create)
             .await

@@ -486,11 +486,12 @@ fn files(dir: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
     out
 }
 
-/// The connection and NAT files under a `config_dir` (the engine's lock file left out).
+/// The connection and NAT files under a `config_dir` (the engine's lock file and
+/// gateway index left out).
 fn config_files(dir: &Path) -> Vec<String> {
     files(dir)
         .into_keys()
-        .filter(|name| name != ".lock")
+        .filter(|name| name != ".lock" && name != ipsec_core::engine::local::index::INDEX_FILE)
         .collect()
 }
 

@@ -13,11 +13,10 @@ use std::time::{Duration, Instant};
 use super::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::diag::{AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, Connection, ConnectionName, Context, NatContext};
-use crate::validate::context::{CUSTOMER_OUTSIDE, SUBNET_IN_USE};
+use crate::validate::context::CUSTOMER_OUTSIDE;
 use crate::validate::{
-    check_context, check_gateway, check_remote_subnet_removal, validate_connection,
-    validate_nat_context, validate_remote_subnet, ConnectionInput, Focus, NatContextInput,
-    RemoteSubnetInput,
+    check_context, check_gateway, validate_connection, validate_nat_context,
+    validate_remote_subnet, ConnectionInput, Focus, NatContextInput, RemoteSubnetInput,
 };
 
 /// The summary of a change that needs a connection the gateway does not have.
@@ -108,8 +107,12 @@ pub async fn create_remote_subnet(
     applied(change, warnings)
 }
 
-/// Removes a remote subnet; answers whether it existed. Refused while a NAT
-/// translation's `customer_ip` lies in it and in no other remote subnet.
+/// Removes a remote subnet; answers whether it existed.
+///
+/// A NAT translation whose `customer_ip` needs the subnet is judged at plan
+/// ([`super::planned::preview_remote_subnet_removal`]): Terraform applies the subnet's
+/// destroy before the update of the NAT context that drops the translation, so here
+/// the subnet goes even if a translation still names it for a moment.
 pub async fn delete_remote_subnet(
     gateway: &dyn Gateway,
     connection: &ConnectionName,
@@ -121,10 +124,6 @@ pub async fn delete_remote_subnet(
         };
         if !context.remote_subnets.remove(&cidr) {
             return Ok(Change::Keep);
-        }
-        let diags = check_remote_subnet_removal(&context, cidr);
-        if diags.has_error() {
-            return Err(diags);
         }
         Ok(Change::Put(Box::new(context)))
     });
@@ -194,7 +193,7 @@ pub async fn read_with_index(
 
 /// Runs `operation` again while it is refused only for something another change of the
 /// same apply may be about to provide (its connection, a remote subnet for a
-/// translation) or remove (a translation still using a subnet), for at most `patience`.
+/// translation), for at most `patience`.
 ///
 /// Terraform applies resources that do not reference each other in any order, at once;
 /// a user who names a connection by a literal string, or forgets a `depends_on`, would
@@ -226,9 +225,9 @@ where
 /// Whether every error in `diags` is one that a concurrent change can resolve.
 pub fn waits_for_another_change(diags: &Diagnostics) -> bool {
     diags.has_error()
-        && diags.errors().all(|d| {
-            [MISSING_CONNECTION, CUSTOMER_OUTSIDE, SUBNET_IN_USE].contains(&d.summary.as_str())
-        })
+        && diags
+            .errors()
+            .all(|d| [MISSING_CONNECTION, CUSTOMER_OUTSIDE].contains(&d.summary.as_str()))
 }
 
 /// `edit`, judged as if the gateway did not hold what `strip` removes from the context

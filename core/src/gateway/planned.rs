@@ -4,9 +4,9 @@
 //! Terraform plans a resource after the resources it depends on, in one provider
 //! process. Without this, adding a remote subnet and a NAT translation into it in one
 //! run would fail at plan ("customer_ip outside every remote subnet"), although the
-//! apply, in dependency order, succeeds. Only creations and the planned connection are
-//! recorded: they can only make a plan-time check see more of what apply will see.
-//! Apply always checks again against what is stored, under the lock.
+//! apply, in dependency order, succeeds. Creations, the planned connection, removals of
+//! remote subnets and the planned NAT context are recorded. Apply checks again against
+//! what is stored, under the lock.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -18,7 +18,8 @@ use super::index::Summary;
 use super::ops::{read_with_index, waits_for_another_change};
 use super::{Edit, Gateway, GatewayIndex};
 use crate::diag::Diagnostics;
-use crate::model::{Cidr, Connection, ConnectionName, Context};
+use crate::model::{Cidr, Connection, ConnectionName, Context, NatContext};
+use crate::validate::check_remote_subnet_removal;
 
 /// How long a plan-time check that misses its connection or a remote subnet waits for
 /// a concurrent plan of the same run to provide it. Terraform plans resources that do
@@ -38,6 +39,10 @@ pub struct PlannedChanges {
 struct Planned {
     connection: Option<Connection>,
     remote_subnets: BTreeSet<Cidr>,
+    /// Remote subnets whose removal is planned.
+    removed_subnets: BTreeSet<Cidr>,
+    /// The NAT context as planned: `Some(None)` when it is destroyed.
+    nat: Option<Option<NatContext>>,
 }
 
 impl PlannedChanges {
@@ -55,6 +60,27 @@ impl PlannedChanges {
             planned.remote_subnets.insert(cidr);
         });
         self.recorded.notify_waiters();
+    }
+
+    /// Records the NAT context of `connection` as a plan leaves it (`None`: destroyed).
+    pub fn plan_nat(&self, connection: &ConnectionName, nat: Option<NatContext>) {
+        self.with(connection, |planned| planned.nat = Some(nat));
+        self.recorded.notify_waiters();
+    }
+
+    /// Records that a plan removes remote subnet `cidr` of `connection`, and answers the
+    /// NAT context as planned so far (`None` if its plan has not come yet).
+    pub fn plan_remote_subnet_removal(
+        &self,
+        connection: &ConnectionName,
+        cidr: Cidr,
+    ) -> Option<Option<NatContext>> {
+        let mut nat = None;
+        self.with(connection, |planned| {
+            planned.removed_subnets.insert(cidr);
+            nat = planned.nat.clone();
+        });
+        nat
     }
 
     /// `current` (what the gateway holds) with the planned connection and remote
@@ -83,6 +109,9 @@ impl PlannedChanges {
                 .iter()
                 .filter(|cidr| Some(**cidr) != except),
         );
+        context
+            .remote_subnets
+            .retain(|cidr| !planned.removed_subnets.contains(cidr));
         Some(context)
     }
 
@@ -104,6 +133,9 @@ impl PlannedChanges {
             summary
                 .remote_subnets
                 .extend(planned.remote_subnets.iter().copied());
+            summary
+                .remote_subnets
+                .retain(|cidr| !planned.removed_subnets.contains(cidr));
             index.set(name.clone(), summary);
         }
         index
@@ -166,4 +198,32 @@ pub async fn preview_connection(
             .unwrap_or_default(),
         Err(error) => error.to_diagnostic().into(),
     }
+}
+
+/// The diagnostics of removing remote subnet `cidr` of `connection`, planned now,
+/// which it records for the other plans of the run. The removal is refused while a NAT
+/// translation's `customer_ip` needs the subnet: here when the NAT context's plan came
+/// first, or at that plan (its `customer_ip`) when it comes later, as it does when the
+/// NAT context depends on its subnets. Nothing waits, so neither order stalls the other.
+///
+/// Judged at plan, not at apply: Terraform applies a dependency's destroy before the
+/// update of what depends on it, so at apply the subnet goes first, and the
+/// translation's change follows.
+pub async fn preview_remote_subnet_removal(
+    gateway: &dyn Gateway,
+    planned: &PlannedChanges,
+    connection: &ConnectionName,
+    cidr: Cidr,
+) -> Diagnostics {
+    let Some(nat) = planned.plan_remote_subnet_removal(connection, cidr) else {
+        return Diagnostics::new();
+    };
+    let mut context = match gateway.get(connection).await {
+        Ok(Some(context)) => context,
+        Ok(None) => return Diagnostics::new(),
+        Err(error) => return error.to_diagnostic().into(),
+    };
+    context.remote_subnets.remove(&cidr);
+    context.nat = nat;
+    check_remote_subnet_removal(&context, cidr)
 }

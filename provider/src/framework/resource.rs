@@ -117,6 +117,12 @@ pub trait Resource: Send + Sync {
         config: &Value,
     ) -> Diagnostics;
 
+    /// Checks the plan of a destroy against the gateway and records it for the other
+    /// plans of the run (rules that span resources); nothing by default.
+    async fn plan_destroy(&self, _context: Option<PlanContext<'_>>, _prior: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
     /// Creates the object; answers the new state.
     async fn create(
         &self,

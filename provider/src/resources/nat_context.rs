@@ -96,6 +96,8 @@ impl Resource for NatContextResource {
         let (Some((name, nat)), _) = validate_nat_context(&input(config)) else {
             return Diagnostics::new();
         };
+        // What a removal of a remote subnet planned in this run waits for.
+        context.planned.plan_nat(&name, Some(nat.clone()));
         let mode = if prior.is_null() || prior.attr("connection_name") != &connection {
             Mode::Create
         } else {
@@ -127,6 +129,15 @@ impl Resource for NatContextResource {
         context
             .judge(prior, name.as_str(), ops::NAT_CONTEXT_EXISTS, preview)
             .await
+    }
+
+    async fn plan_destroy(&self, context: Option<PlanContext<'_>>, prior: &Value) -> Diagnostics {
+        let name =
+            ConnectionName::parse(prior.attr("connection_name").as_str().unwrap_or_default());
+        if let (Some(context), Ok(name)) = (context, name) {
+            context.planned.plan_nat(&name, None);
+        }
+        Diagnostics::new()
     }
 
     async fn create(

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use ipsec_core::gateway::ops;
-use ipsec_core::gateway::planned::preview_planned;
+use ipsec_core::gateway::planned::{preview_planned, preview_remote_subnet_removal};
 use ipsec_core::model::{Cidr, ConnectionName};
 use ipsec_core::validate::{
     check_remote_subnet_config, parse_remote_subnet_id, remote_subnet_id, validate_remote_subnet,
@@ -118,6 +118,19 @@ impl Resource for RemoteSubnet {
             }
             _ => Diagnostics::new(),
         }
+    }
+
+    async fn plan_destroy(&self, context: Option<PlanContext<'_>>, prior: &Value) -> Diagnostics {
+        let (Some(context), (Some((connection, cidr)), _)) =
+            (context, validate_remote_subnet(&input(prior)))
+        else {
+            return Diagnostics::new();
+        };
+        let diags =
+            preview_remote_subnet_removal(context.gateway, context.planned, &connection, cidr)
+                .await;
+        // A removed resource has no configuration for an attribute to point into.
+        resource_level(diags)
     }
 
     async fn create(
@@ -241,6 +254,18 @@ fn state(connection: &ConnectionName, cidr: &Cidr) -> Value {
         .map(|(name, value)| (name.to_owned(), value))
         .collect(),
     )
+}
+
+/// `diags` attached to the resource as a whole.
+fn resource_level(diags: Diagnostics) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for diag in diags.iter() {
+        out.push(Diagnostic {
+            path: ipsec_core::AttributePath::empty(),
+            ..diag.clone()
+        });
+    }
+    out
 }
 
 /// Problems with an import ID belong to the ID, not to an attribute.

@@ -213,9 +213,16 @@ pub(super) async fn plan(
             type_name: resource.type_name(),
             prior_private: &request.prior_private,
         });
-    // A destroy plans null, with nothing for the resource to add.
+    // A destroy plans null, with nothing for the resource to add but its checks.
     let diags = if planned.state.is_null() {
-        Diagnostics::new()
+        if prior.is_null() {
+            Diagnostics::new()
+        } else {
+            provider
+                .cancellable(resource.plan_destroy(context, &prior))
+                .await
+                .unwrap_or_else(|stopped| stopped)
+        }
     } else {
         provider
             .cancellable(resource.modify_plan(context, &prior, &mut planned.state, &config))

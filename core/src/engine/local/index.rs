@@ -64,10 +64,21 @@ impl StoredIndex {
             .unwrap_or_default()
     }
 
-    /// Writes the index file (temporary file and rename, mode 0600).
+    /// Writes the index file (temporary file and rename, mode 0600); an empty index
+    /// removes it, so that a gateway with no connection holds no file of this engine.
     pub fn save(&mut self, root: &Path) -> Result<(), GatewayError> {
         self.format = FORMAT;
         let path = root.join(INDEX_FILE);
+        if self.entries.is_empty() {
+            return match fs::remove_file(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(GatewayError::Io {
+                    action: "remove",
+                    path,
+                    source: e,
+                }),
+                _ => Ok(()),
+            };
+        }
         let temporary = root.join(format!("{INDEX_FILE}.tmp"));
         let io = |action, source| GatewayError::Io {
             action,
