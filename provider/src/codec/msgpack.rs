@@ -3,7 +3,7 @@
 //! Null is msgpack nil; an unknown value is an extension (type 0, or 12 when Terraform
 //! refined it; any extension type reads as unknown). Objects are maps keyed by
 //! attribute name; a dynamic value is a two-element array of its type's JSON and the
-//! value.
+//! value. Numbers are written as decimal strings (see `number_to_msgpack`).
 
 use std::collections::BTreeMap;
 
@@ -156,8 +156,7 @@ fn to_msgpack(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Msgpac
         (Value::Null, _) => Msgpack::Nil,
         (Value::Unknown, _) => Msgpack::Ext(UNKNOWN_EXTENSION, vec![0]),
         (Value::Bool(flag), Type::Bool) => Msgpack::Boolean(*flag),
-        (Value::Number(Number::Int(n)), Type::Number) => Msgpack::from(*n),
-        (Value::Number(Number::Float(x)), Type::Number) => Msgpack::F64(*x),
+        (Value::Number(number), Type::Number) => number_to_msgpack(*number),
         (Value::String(text), Type::String) => Msgpack::from(text.as_str()),
         (Value::List(items), Type::List(element)) | (Value::Set(items), Type::Set(element)) => {
             let mut out = Vec::with_capacity(items.len());
@@ -201,6 +200,27 @@ fn to_msgpack(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Msgpac
         }
         (other, _) => return Err(mismatch(path, kind_of_value(other))),
     })
+}
+
+/// A number as a decimal string, the form `cty` itself writes for a number that fits
+/// neither an int64 nor a float64, and which Terraform reads with `cty.ParseNumberVal`,
+/// exactly as it reads a number from the state file or from the configuration: the
+/// same 512-bit `big.Float`. An msgpack int (or float) would become a 64-bit (or
+/// 53-bit) one instead: the same number, but not the same Go value. Terraform 1.11
+/// decides that `plan -refresh-only` has something to apply by comparing the refreshed
+/// objects with the previous run's (decoded from the state file's JSON) with
+/// `reflect.DeepEqual`, cached decoded values included, so a single integer attribute
+/// answered as an msgpack int made every `plan -refresh-only -detailed-exitcode` exit
+/// 2 with "No changes". A float that is not finite has no decimal form (and cannot be a
+/// Terraform number); it keeps the float encoding.
+fn number_to_msgpack(number: Number) -> Msgpack {
+    match number {
+        Number::Int(n) => Msgpack::from(n.to_string().as_str()),
+        // Rust prints a finite f64 as the shortest decimal that reads back as the same
+        // f64, without an exponent: what cty's JSON encoding writes for it too.
+        Number::Float(x) if x.is_finite() => Msgpack::from(x.to_string().as_str()),
+        Number::Float(x) => Msgpack::F64(x),
+    }
 }
 
 fn parse_number(text: &str) -> Option<Value> {
@@ -343,6 +363,30 @@ mod tests {
             let mut bytes = Vec::new();
             rmpv::encode::write_value(&mut bytes, &raw).unwrap();
             assert_eq!(decode(&bytes, &Type::Number).unwrap(), Value::int(3600));
+        }
+    }
+
+    /// Terraform must read each number as it reads the same number from the state
+    /// file's JSON: from a decimal string (see `number_to_msgpack`).
+    #[test]
+    fn numbers_are_written_as_decimal_strings() {
+        for (number, text) in [
+            (Number::Int(3600), "3600"),
+            (Number::Int(0), "0"),
+            (Number::Int(-14), "-14"),
+            (Number::Int(i64::MAX), "9223372036854775807"),
+            (Number::Float(0.5), "0.5"),
+            (Number::Float(0.1), "0.1"),
+            (Number::Float(1e21), "1000000000000000000000"),
+        ] {
+            let bytes = encode(&Value::Number(number), &Type::Number).unwrap();
+            let mut expected = Vec::new();
+            rmpv::encode::write_value(&mut expected, &Msgpack::from(text)).unwrap();
+            assert_eq!(bytes, expected, "{number:?}");
+            assert_eq!(
+                decode(&bytes, &Type::Number).unwrap(),
+                Value::Number(number)
+            );
         }
     }
 
