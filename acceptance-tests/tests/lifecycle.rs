@@ -562,7 +562,7 @@ fn nat_table_setting_names_the_nftables_table() {
         nat_config("10.1.255.88/29", &[("db", "10.1.255.92", "192.168.10.15")])
     );
     TestCase::new()
-        .step(Step::apply(config).check_gateway(|gateway| {
+        .step(Step::apply(config.clone()).check_gateway(|gateway| {
             let nft = gateway.nft("dc1");
             assert!(nft.contains("table inet edge_nat {"), "{nft}");
             let mode = std::fs::metadata(gateway.root().join("nftables/dc1.nft"))
@@ -572,5 +572,16 @@ fn nat_table_setting_names_the_nftables_table() {
                 & 0o777;
             assert_eq!(mode, 0o640);
         }))
+        // A changed nat_table moves the rules: the plan shows it, apply rewrites them.
+        .step(
+            Step::apply(config.replace("\"edge_nat\"", "\"vpn_nat\""))
+                .expect("ipsec_nat_context.dc1", Action::Update)
+                .check("ipsec_nat_context.dc1", "nat_table", "vpn_nat")
+                .check_gateway(|gateway| {
+                    let nft = gateway.nft("dc1");
+                    assert!(nft.contains("table inet vpn_nat {"), "{nft}");
+                    assert!(!nft.contains("edge_nat"), "{nft}");
+                }),
+        )
         .run();
 }

@@ -310,3 +310,57 @@ async fn an_ikev1_connection_runs_a_child_per_pair_of_one_ip_version() {
         Some(expected)
     );
 }
+
+/// A changed `nat_table`: the live view still finds the NAT in the table it was written
+/// to, and the next change of the NAT context moves both chains into the new table,
+/// leaving none in the old one.
+#[tokio::test]
+async fn a_changed_nat_table_moves_the_chains() {
+    if skip_system_tests() {
+        return;
+    }
+    let setup = setup().await;
+    create_classic(&setup.gateway).await;
+    let moved = StrongswanGateway::open(
+        &setup.config,
+        NatTable::parse("vpn_nat").unwrap(),
+        ViciUri::parse(&setup.charon.vici_uri()).unwrap(),
+        Some(setup.charon.netns().to_owned()),
+    )
+    .await
+    .unwrap();
+    // Before the change, what runs is read where it is: no NAT lost, no drift.
+    assert_eq!(
+        moved.get(&name("dc1")).await.unwrap(),
+        Some(classic_context())
+    );
+    assert_eq!(
+        moved.stored_nat_table(&name("dc1")).await.unwrap(),
+        Some(NatTable::default())
+    );
+
+    ops::put_nat_context(&moved, &classic_nat_input("dc1"), Mode::Update)
+        .await
+        .unwrap();
+    let new = setup
+        .charon
+        .nft(&["list", "table", "inet", "vpn_nat"])
+        .unwrap();
+    assert!(
+        new.contains("dc1_prerouting") && new.contains("dc1_postrouting"),
+        "{new}"
+    );
+    let old = setup
+        .charon
+        .nft(&["list", "table", "inet", "ipsec_nat"])
+        .unwrap_or_default();
+    assert!(!old.contains("dc1_"), "{old}");
+    assert_eq!(
+        moved.stored_nat_table(&name("dc1")).await.unwrap(),
+        Some(NatTable::parse("vpn_nat").unwrap())
+    );
+    assert_eq!(
+        moved.get(&name("dc1")).await.unwrap(),
+        Some(classic_context())
+    );
+}

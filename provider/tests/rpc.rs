@@ -466,7 +466,10 @@ async fn a_terraform_without_write_only_support_cannot_plan_a_write_only_key() {
 
 /// A gateway whose every call hangs, like a charon that stopped answering.
 #[derive(Default)]
-struct HangingGateway((), ipsec_core::gateway::detached::Detached);
+struct HangingGateway(
+    ipsec_core::model::NatTable,
+    ipsec_core::gateway::detached::Detached,
+);
 
 #[async_trait::async_trait]
 impl ipsec_core::Gateway for HangingGateway {
@@ -493,6 +496,17 @@ impl ipsec_core::Gateway for HangingGateway {
 
     fn detached(&self) -> &ipsec_core::gateway::detached::Detached {
         &self.1
+    }
+
+    fn nat_table(&self) -> &ipsec_core::model::NatTable {
+        &self.0
+    }
+
+    async fn stored_nat_table(
+        &self,
+        _: &ipsec_core::model::ConnectionName,
+    ) -> Result<Option<ipsec_core::model::NatTable>, ipsec_core::GatewayError> {
+        std::future::pending().await
     }
 
     async fn modify(

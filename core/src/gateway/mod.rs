@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use crate::diag::{AttributePath, Diagnostic, Diagnostics, Problem};
-use crate::model::{ConnectionName, Context};
+use crate::model::{ConnectionName, Context, NatTable};
 
 pub mod detached;
 pub mod index;
@@ -55,6 +55,16 @@ pub trait Gateway: Send + Sync {
     /// The remote subnets and NAT of connections this process deleted, for a
     /// replacement to take back.
     fn detached(&self) -> &detached::Detached;
+
+    /// The nftables table this engine writes NAT to (the provider's `nat_table`).
+    fn nat_table(&self) -> &NatTable;
+
+    /// The table that holds the stored NAT of connection `name`, which differs from
+    /// [`Gateway::nat_table`] after the setting changed; `None` without NAT.
+    async fn stored_nat_table(
+        &self,
+        name: &ConnectionName,
+    ) -> Result<Option<NatTable>, GatewayError>;
 
     /// Reads the context `name`, applies `edit` and stores the result, all under the
     /// engine's writer lock so that concurrent edits of one context serialize.

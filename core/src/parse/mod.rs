@@ -5,7 +5,7 @@ mod nftables;
 pub mod settings;
 mod swanctl;
 
-pub use nftables::parse_nftables;
+pub use nftables::{parse_nftables, parse_nftables_file};
 pub use swanctl::{parse_swanctl, SwanctlFile};
 
 /// A parse error at `line`. File content in `message` must come through

@@ -17,8 +17,17 @@ use crate::model::{Cidr, HostAddress, NatContext, Translation, TranslationName};
 
 /// Parses a NAT fragment.
 pub fn parse_nftables(text: &str) -> Result<NatContext, ParseError> {
+    parse_nftables_file(text).map(|(nat, _)| nat)
+}
+
+/// Parses a NAT fragment, answering also the name of the (first) table that holds it.
+pub fn parse_nftables_file(text: &str) -> Result<(NatContext, Option<String>), ParseError> {
     let (tokens, metadata) = lex(text)?;
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        tables: Vec::new(),
+    };
     let mut dnat: BTreeMap<TranslationName, (HostAddress, HostAddress, usize)> = BTreeMap::new();
     let mut snat: BTreeMap<TranslationName, (HostAddress, HostAddress, usize)> = BTreeMap::new();
     while let Some(token) = parser.next_significant() {
@@ -53,10 +62,14 @@ pub fn parse_nftables(text: &str) -> Result<NatContext, ParseError> {
             );
         }
     }
-    Ok(NatContext {
-        static_nat_subnet,
-        translations,
-    })
+    let table = parser.tables.into_iter().next();
+    Ok((
+        NatContext {
+            static_nat_subnet,
+            translations,
+        },
+        table,
+    ))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +182,8 @@ fn lex(text: &str) -> Result<(Vec<Token>, Vec<Metadata>), ParseError> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// The names of the tables read, in order.
+    tables: Vec<String>,
 }
 
 type RuleMap = BTreeMap<TranslationName, (HostAddress, HostAddress, usize)>;
@@ -236,6 +251,7 @@ impl Parser {
             ));
         }
         let (name, _) = self.expect_word("a table name")?;
+        self.tables.push(name.clone());
         let name = quote(&name);
         self.expect_open(&format!("table {name}"))?;
         loop {

@@ -33,6 +33,11 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .computed()
             .plan_modifier(PlanModifier::UseStateForUnknown)
             .describe("The connection's name; also the import ID."),
+        Attribute::string("nat_table").computed().describe(
+            "The nftables table that holds this NAT: the provider's `nat_table`. When that setting changes, the \
+             plan shows this attribute changing, and apply moves the rules into the new table, leaving nothing in \
+             the old one.",
+        ),
         Attribute::string("connection_name")
             .required()
             .requires_replace()
@@ -90,6 +95,11 @@ impl Resource for NatContextResource {
         let Some(context) = context else {
             return Diagnostics::new();
         };
+        // Planned as the provider's setting: a changed nat_table moves the rules.
+        planned.set_attr(
+            "nat_table",
+            Value::String(context.gateway.nat_table().to_string()),
+        );
         if !config.is_wholly_known() {
             return Diagnostics::new();
         }
@@ -156,10 +166,13 @@ impl Resource for NatContextResource {
             return (None, Diagnostics::new());
         };
         match gateway.get(&name).await {
-            Ok(Some(context)) => (
-                context.nat.as_ref().map(|nat| state(&name, nat)),
-                Diagnostics::new(),
-            ),
+            Ok(Some(context)) => match &context.nat {
+                Some(nat) => match stored_table(gateway, &name).await {
+                    Ok(table) => (Some(state(&name, nat, &table)), Diagnostics::new()),
+                    Err(error) => (None, gateway_error(&error)),
+                },
+                None => (None, Diagnostics::new()),
+            },
             Ok(None) => (None, Diagnostics::new()),
             Err(error) => (None, gateway_error(&error)),
         }
@@ -205,7 +218,10 @@ impl Resource for NatContextResource {
         };
         match gateway.get(&name).await {
             Ok(Some(context)) => match &context.nat {
-                Some(nat) => (Some(state(&name, nat)), Diagnostics::new()),
+                Some(nat) => match stored_table(gateway, &name).await {
+                    Ok(table) => (Some(state(&name, nat, &table)), Diagnostics::new()),
+                    Err(error) => (None, gateway_error(&error)),
+                },
                 None => missing(format!(
                     "Connection \"{name}\" has no NAT context on the gateway."
                 )),
@@ -226,7 +242,10 @@ async fn put(gateway: &dyn Gateway, config: &Value, mode: Mode) -> Outcome<Value
         Ok(applied) => {
             let name = applied.context.name().clone();
             match &applied.context.nat {
-                Some(nat) => (Some(state(&name, nat)), Diagnostics::new()),
+                Some(nat) => (
+                    Some(state(&name, nat, gateway.nat_table().as_str())),
+                    Diagnostics::new(),
+                ),
                 None => (
                     None,
                     Diagnostic::error(
@@ -265,7 +284,18 @@ fn input(config: &Value) -> NatContextInput {
     }
 }
 
-fn state(connection: &ConnectionName, nat: &NatContext) -> Value {
+/// The table the NAT of `name` is stored in (the engine's own when the file names none).
+async fn stored_table(
+    gateway: &dyn Gateway,
+    name: &ConnectionName,
+) -> Result<String, ipsec_core::GatewayError> {
+    Ok(match gateway.stored_nat_table(name).await? {
+        Some(table) => table.to_string(),
+        None => gateway.nat_table().to_string(),
+    })
+}
+
+fn state(connection: &ConnectionName, nat: &NatContext, table: &str) -> Value {
     let translations: BTreeMap<String, Value> = nat
         .translations
         .iter()
@@ -294,5 +324,6 @@ fn state(connection: &ConnectionName, nat: &NatContext) -> Value {
             Value::String(nat.static_nat_subnet.to_string()),
         ),
         ("translations".to_owned(), Value::Map(translations)),
+        ("nat_table".to_owned(), Value::String(table.to_owned())),
     ]))
 }

@@ -29,7 +29,7 @@ use self::lock::{DirLock, LockKind, LOCK_FILE};
 use crate::gateway::detached::Detached;
 use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::model::{ConnectionName, Context, NatTable};
-use crate::parse::{parse_nftables, parse_swanctl, ParseError};
+use crate::parse::{parse_nftables, parse_nftables_file, parse_swanctl, ParseError};
 use crate::render::{render_nftables, render_swanctl};
 
 /// Where connection files live, relative to the config dir.
@@ -156,6 +156,30 @@ impl Gateway for LocalGateway {
 
     fn detached(&self) -> &Detached {
         &self.inner.detached
+    }
+
+    fn nat_table(&self) -> &NatTable {
+        &self.inner.nat_table
+    }
+
+    async fn stored_nat_table(
+        &self,
+        name: &ConnectionName,
+    ) -> Result<Option<NatTable>, GatewayError> {
+        let _guard = self.inner.lock.read().await;
+        if let Some(found) = self
+            .inner
+            .read_untouched(|inner| inner.stored_nat_table(name))?
+        {
+            return Ok(found);
+        }
+        let name = name.clone();
+        self.blocking(move |inner| {
+            let _lock = inner.lock_for_reading()?;
+            Ok(inner.stored_nat_table(&name)?)
+        })
+        .await
+        .map_err(ApplyError::into_gateway_error)
     }
 
     async fn index(&self) -> Result<GatewayIndex, GatewayError> {
@@ -414,6 +438,18 @@ impl Inner {
             unmanaged_remote_subnets: file.unmanaged_remote_subnets,
             nat,
         }))
+    }
+
+    /// The table named in the NAT file of `name` (a name that is not a valid table name
+    /// counts as none: the read of the context reports what is wrong with the file).
+    fn stored_nat_table(&self, name: &ConnectionName) -> Result<Option<NatTable>, GatewayError> {
+        let nftables = nftables_file(name);
+        let Some(text) = self.read_text(&nftables)? else {
+            return Ok(None);
+        };
+        let (_, table) =
+            parse_nftables_file(&text).map_err(|e| parse_error(&self.root.join(&nftables), e))?;
+        Ok(table.and_then(|t| NatTable::parse(&t).ok()))
     }
 
     fn write(&self, context: &Context) -> Result<(), GatewayError> {

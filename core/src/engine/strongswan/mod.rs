@@ -169,6 +169,15 @@ impl StrongswanGateway {
         Ok(())
     }
 
+    /// `nft` for the table that holds the stored NAT of `name`: this engine's, unless the
+    /// provider's `nat_table` changed since it was written.
+    async fn nft_of(&self, name: &ConnectionName) -> Result<Nft, GatewayError> {
+        Ok(match self.files.stored_nat_table(name).await? {
+            Some(table) if &table != self.nft.table() => self.nft.for_table(table),
+            _ => self.nft.clone(),
+        })
+    }
+
     /// Puts back `previous` (files and live) after a refused change.
     async fn restore(&self, name: &ConnectionName, previous: Option<&Context>) {
         let outcome = match previous {
@@ -262,7 +271,8 @@ impl Gateway for StrongswanGateway {
 
     async fn get(&self, name: &ConnectionName) -> Result<Option<Context>, GatewayError> {
         let stored = self.files.get(name).await?;
-        live::view(&self.vici, &self.nft, name, stored).await
+        let nft = self.nft_of(name).await?;
+        live::view(&self.vici, &nft, name, stored).await
     }
 
     async fn list(&self) -> Result<Vec<ConnectionName>, GatewayError> {
@@ -286,16 +296,36 @@ impl Gateway for StrongswanGateway {
         self.files.detached()
     }
 
+    fn nat_table(&self) -> &NatTable {
+        self.nft.table()
+    }
+
+    async fn stored_nat_table(
+        &self,
+        name: &ConnectionName,
+    ) -> Result<Option<NatTable>, GatewayError> {
+        self.files.stored_nat_table(name).await
+    }
+
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {
         let _writer = self.writer.lock().await;
         let stored = self.files.get(name).await?;
-        let current = live::view(&self.vici, &self.nft, name, stored.clone()).await?;
+        let stored_nft = self.nft_of(name).await?;
+        let current = live::view(&self.vici, &stored_nft, name, stored.clone()).await?;
         let index = self.files.index().await?;
         let change = edit(current, &index).map_err(ApplyError::Rejected)?;
         match &change {
             Change::Keep => {}
             Change::Put(context) => self.put_live(stored.as_ref(), context).await?,
             Change::Delete => self.delete_live(stored.as_ref(), name).await?,
+        }
+        // A NAT stored in another table (the provider's nat_table changed) is now in
+        // this engine's table, or gone: nothing of it stays in the old one.
+        if stored_nft.table() != self.nft.table()
+            && stored.as_ref().is_some_and(|s| s.nat.is_some())
+            && change != Change::Keep
+        {
+            stored_nft.replace(name, None).await?;
         }
         Ok(change)
     }

@@ -37,6 +37,17 @@ impl Nft {
         }
     }
 
+    /// `nft` in the same namespace for another table (the one a NAT was stored in before
+    /// the provider's `nat_table` changed).
+    pub fn for_table(&self, table: NatTable) -> Self {
+        Self::new(self.netns.clone(), table)
+    }
+
+    /// The table this `nft` works on.
+    pub fn table(&self) -> &NatTable {
+        &self.table
+    }
+
     /// Whether the table holds either chain of connection `name`.
     pub async fn has_chains(&self, name: &ConnectionName) -> Result<bool, GatewayError> {
         let mut cache = self.chains.lock().await;
