@@ -28,6 +28,7 @@ type GatewayCheck = Box<dyn FnOnce(&Gateway) + Send>;
 type StateCheck = Box<dyn FnOnce(&[(String, Value)]) + Send>;
 type StateEdit = Box<dyn FnOnce(&mut Value) + Send>;
 type StateFileCheck = Box<dyn FnOnce(&Value) + Send>;
+type DiagnosticsCheck = Box<dyn FnOnce(&[Diagnostic]) + Send>;
 
 /// A list of steps run in order in one working directory.
 pub struct TestCase {
@@ -174,6 +175,7 @@ pub struct Step {
     state_checks: Vec<StateCheck>,
     state_file_checks: Vec<StateFileCheck>,
     gateway_checks: Vec<GatewayCheck>,
+    diagnostics_checks: Vec<DiagnosticsCheck>,
     warnings: Vec<Regex>,
     apply_args: Vec<String>,
     plan_args: Vec<String>,
@@ -259,6 +261,7 @@ impl Step {
             state_checks: Vec::new(),
             state_file_checks: Vec::new(),
             gateway_checks: Vec::new(),
+            diagnostics_checks: Vec::new(),
             warnings: Vec::new(),
             apply_args: Vec::new(),
             plan_args: Vec::new(),
@@ -350,6 +353,18 @@ impl Step {
     /// After apply (or a failed step), `check` sees the gateway.
     pub fn check_gateway(mut self, check: impl FnOnce(&Gateway) + Send + 'static) -> Self {
         self.gateway_checks.push(Box::new(check));
+        self
+    }
+
+    /// For a step that expects an error: `check` sees every diagnostic (errors and
+    /// warnings) of the failing run, for what a pattern over one error cannot say, such
+    /// as that no diagnostic repeats a secret.
+    pub fn check_diagnostics(mut self, check: impl FnOnce(&[Diagnostic]) + Send + 'static) -> Self {
+        assert!(
+            matches!(self.expectation, Expectation::Error { .. }),
+            "`check_diagnostics` belongs to a step that expects an error"
+        );
+        self.diagnostics_checks.push(Box::new(check));
         self
     }
 
@@ -471,6 +486,9 @@ impl Step {
                 );
                 for check in self.gateway_checks {
                     check(workspace.gateway());
+                }
+                for check in self.diagnostics_checks {
+                    check(&diagnostics);
                 }
             }
             Expectation::Drift { shown } => {

@@ -3,7 +3,9 @@
 //! terraform must fail (`validate` for rules about one resource or the provider block,
 //! `plan` for rules that need the gateway), the attribute the error must be attached to
 //! and a pattern over its summary and detail. The harness also requires that nothing was
-//! written to the gateway.
+//! written to the gateway, and every row that no diagnostic of the failing run ends a
+//! sentence twice (`?.`); a row may check all those diagnostics further (that none
+//! repeats a key, or more than 64 characters of a value).
 //!
 //! Rules that span resources (overlaps, customer IPs, a missing connection, uniqueness)
 //! first apply the valid part of the configuration, then add the bad resource, and
@@ -12,7 +14,10 @@
 
 mod common;
 
-use acceptance_tests::{run_suite, test, Gateway, Phase, Step, TestCase};
+use acceptance_tests::json::Diagnostic;
+use acceptance_tests::{
+    run_suite, test, Gateway, Phase, ProviderMode, Step, TestCase, Workspace, CONFIG_DIR,
+};
 use common::*;
 use libtest_mimic::Trial;
 
@@ -30,6 +35,18 @@ fn main() {
         "rejected_connection_change_keeps_the_applied_gateway_files",
         rejected_connection_change_keeps_the_applied_gateway_files,
     ));
+    trials.push(test(
+        "preshared_key_with_surrounding_white_space_applies_with_a_warning",
+        preshared_key_with_surrounding_white_space_applies_with_a_warning,
+    ));
+    trials.push(test(
+        "missing_config_dir_is_left_alone_by_plan_and_created_0700_by_apply",
+        missing_config_dir_is_left_alone_by_plan_and_created_0700_by_apply,
+    ));
+    trials.push(test(
+        "gateway_file_linked_outside_config_dir_is_refused_unread",
+        gateway_file_linked_outside_config_dir_is_refused_unread,
+    ));
     run_suite(trials);
 }
 
@@ -45,6 +62,7 @@ fn row(
         name,
         setup: None,
         before: None,
+        diagnostics: None,
         config,
         phase,
         at: Some(at),
@@ -60,6 +78,8 @@ struct Row {
     setup: Option<fn() -> String>,
     /// Work done on the gateway before the failing step (such as making it unusable).
     before: Option<fn(&Gateway)>,
+    /// A check of every diagnostic of the failing run, besides the pattern.
+    diagnostics: Option<fn(&[Diagnostic])>,
     /// The bad configuration.
     config: fn() -> String,
     /// When terraform must fail.
@@ -88,6 +108,10 @@ impl Row {
         if let Some(before) = self.before {
             step = step.before(before);
         }
+        if let Some(check) = self.diagnostics {
+            step = step.check_diagnostics(check);
+        }
+        step = step.check_diagnostics(assert_no_doubled_punctuation);
         let case = match self.setup {
             // The failing step must leave the applied configuration as it was; the
             // final step proves the gateway still agrees with the state, then the case
@@ -116,12 +140,55 @@ impl Row {
         self
     }
 
+    /// Runs `check` on every diagnostic of the failing run as well.
+    fn diagnostics(mut self, check: fn(&[Diagnostic])) -> Self {
+        self.diagnostics = Some(check);
+        self
+    }
+
     /// The error concerns an attribute absent from the configuration: only the message
     /// is checked.
     fn not_at_an_attribute(mut self) -> Self {
         self.at = None;
         self
     }
+}
+
+/// Every row: each diagnostic reads as prose, no sentence ends twice ("did you mean
+/// 203.0.113.0?." once did). Quoted values are left out: `"../etc"` is the user's.
+fn assert_no_doubled_punctuation(diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        let prose = without_quoted_values(&diagnostic.text());
+        for doubled in ["?.", ".?", ".."] {
+            assert!(
+                !prose.contains(doubled),
+                "doubled punctuation {doubled:?} in {diagnostic:#?}"
+            );
+        }
+    }
+}
+
+/// `text` without its double-quoted parts (a `\"` inside one does not end it).
+fn without_quoted_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        out.push_str("\"\"");
+        while let Some(q) = chars.next() {
+            match q {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => break,
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// The connection every row starts from: valid, named `dc1`, local subnet 10.1.0.0/16.
@@ -177,6 +244,28 @@ const MISSING_CONNECTION: &str = r#"^Connection not found: The gateway has no co
 
 const LONG_NAME: &str = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl";
 
+/// A pre-shared key with a line break inside (an HCL `\n` escape in the configuration).
+const CONTROL_KEY: &str = "correct\nhorse battery staple";
+
+/// `dc1` on IKEv1, with its IPv4 local subnet only.
+fn dc1_ikev1() -> String {
+    dc1().set("ike_version", "1").hcl()
+}
+
+/// Panics if any diagnostic's summary or detail holds `key`, or a part of it between
+/// control characters.
+fn assert_no_key(diagnostics: &[Diagnostic], key: &str) {
+    let parts = std::iter::once(key).chain(key.split(char::is_control));
+    for part in parts.filter(|p| !p.is_empty()) {
+        for diagnostic in diagnostics {
+            assert!(
+                !diagnostic.text().contains(part),
+                "a diagnostic repeats the key ({part:?}): {diagnostic:#?}"
+            );
+        }
+    }
+}
+
 fn rows() -> Vec<Row> {
     use Phase::{Plan, Validate};
     vec![
@@ -216,6 +305,36 @@ fn rows() -> Vec<Row> {
             r#"^Invalid connection name: "" is not a valid connection name: it is empty"#,
             || dc1().string("name", "").hcl(),
         ),
+        row(
+            "name_long_value_cut",
+            Validate,
+            "name",
+            r#"^Invalid connection name: "x{64}…" is not a valid connection name: it has 300 characters, at most 63 are allowed"#,
+            || dc1().string("name", &"x".repeat(300)).hcl(),
+        )
+        .diagnostics(|diagnostics| {
+            for diagnostic in diagnostics {
+                assert!(
+                    !diagnostic.text().contains(&"x".repeat(65)),
+                    "more than 64 characters of the value: {diagnostic:#?}"
+                );
+            }
+        }),
+        row(
+            "name_escape_sequence",
+            Validate,
+            "name",
+            r#"^Invalid connection name: "dc\\u\{1b\}\[2J" is not a valid connection name[^\x1b]*$"#,
+            || dc1().string("name", "dc\u{1b}[2J").hcl(),
+        )
+        .diagnostics(|diagnostics| {
+            for diagnostic in diagnostics {
+                assert!(
+                    !diagnostic.text().contains('\u{1b}'),
+                    "a raw ESC in {diagnostic:#?}"
+                );
+            }
+        }),
         row(
             "name_already_used_on_the_gateway",
             Plan,
@@ -275,6 +394,27 @@ fn rows() -> Vec<Row> {
             r"^Invalid endpoint address: 255\.255\.255\.255 is not usable: the broadcast address cannot be a tunnel endpoint",
             || dc1().string("peer_address", "255.255.255.255").hcl(),
         ),
+        row(
+            "peer_address_link_local_ipv4",
+            Validate,
+            "peer_address",
+            r"^Link-local peer address: 169\.254\.10\.20 is a link-local address .*cannot be a VPN peer; give the peer's routable address\.$",
+            || dc1().string("peer_address", "169.254.10.20").hcl(),
+        ),
+        row(
+            "peer_address_link_local_ipv6",
+            Validate,
+            "peer_address",
+            r"^Link-local peer address: fe80::20 is a link-local address .*cannot be a VPN peer; give the peer's routable address\.$",
+            || dc1().string("peer_address", "fe80::20").hcl(),
+        ),
+        row(
+            "peer_address_ipv4_mapped",
+            Validate,
+            "peer_address",
+            r"^IPv4-mapped IPv6 address: ::ffff:198\.51\.100\.20 is an IPv4 address written as IPv6 \(IPv4-mapped\); write it in IPv4 form: 198\.51\.100\.20\.$",
+            || dc1().string("peer_address", "::ffff:198.51.100.20").hcl(),
+        ),
         // ----- local_address: same rules
         row(
             "local_address_loopback_ipv6",
@@ -301,6 +441,13 @@ fn rows() -> Vec<Row> {
             "local_address",
             r"^Address family mismatch: local_address 2001:db8::1 and peer_address 203\.0\.113\.10 are of different IP versions",
             || dc1().string("local_address", "2001:db8::1").hcl(),
+        ),
+        row(
+            "local_address_same_as_peer",
+            Validate,
+            "local_address",
+            r"^Tunnel to itself: local_address 203\.0\.113\.10 is the same as peer_address; a tunnel needs two endpoints",
+            || dc1().string("local_address", "203.0.113.10").hcl(),
         ),
         // ----- pre-shared key: 8-255 characters, exactly one of the two attributes
         row(
@@ -350,6 +497,15 @@ fn rows() -> Vec<Row> {
             || dc1().unset("preshared_key").hcl(),
         )
         .not_at_an_attribute(),
+        row(
+            "preshared_key_control_character",
+            Validate,
+            "preshared_key",
+            // The whole text, so it holds no part of the key.
+            r"^Invalid pre-shared key: The pre-shared key contains a control character \(such as NUL, a tab, a line break or an escape\), which most peers cannot be configured with and which is usually pasted by accident; remove it\.$",
+            || dc1().string("preshared_key", CONTROL_KEY).hcl(),
+        )
+        .diagnostics(|diagnostics| assert_no_key(diagnostics, CONTROL_KEY)),
         // ----- ike_version: 1 or 2
         row(
             "ike_version_3",
@@ -372,6 +528,17 @@ fn rows() -> Vec<Row> {
             "phase1.encryption",
             r#"^Unsupported encryption algorithm: .*"aes256" is not a supported encryption algorithm\..* Did you mean AES256\?"#,
             || phase("phase1", r#"encryption = "aes256""#).hcl(),
+        ),
+        row(
+            "phase1_gcm_with_ikev1",
+            Validate,
+            "phase1.encryption",
+            r"^GCM needs IKEv2 in phase 1: .*phase1\.encryption AES256GCM16 is an AEAD cipher, which IKEv1 cannot negotiate .*Use ike_version = 2, or a CBC cipher such as AES256 with ike_version = 1\.$",
+            || {
+                phase("phase1", r#"encryption = "AES256GCM16""#)
+                    .set("ike_version", "1")
+                    .hcl()
+            },
         ),
         row(
             "phase2_encryption_unknown",
@@ -512,6 +679,13 @@ fn rows() -> Vec<Row> {
             || dc1().set("local_subnets", r#"["10.1.0.7"]"#).hcl(),
         ),
         row(
+            "local_subnets_ipv4_mapped",
+            Validate,
+            "local_subnets",
+            r"^IPv4-mapped IPv6 network: ::ffff:10\.2\.0\.0/112 is an IPv4 network written as IPv6 \(IPv4-mapped\); write it in IPv4 form: 10\.2\.0\.0/16\.$",
+            || dc1().set("local_subnets", r#"["::ffff:10.2.0.0/112"]"#).hcl(),
+        ),
+        row(
             "local_subnets_overlapping_each_other",
             Validate,
             "local_subnets",
@@ -544,6 +718,13 @@ fn rows() -> Vec<Row> {
             "cidr",
             r#"^Invalid CIDR: "192\.168\.10\.0-24" is not a network in CIDR notation"#,
             || remote_subnet("r", &quoted("dc1"), "192.168.10.0-24"),
+        ),
+        row(
+            "remote_subnet_ipv4_mapped",
+            Validate,
+            "cidr",
+            r"^IPv4-mapped IPv6 network: ::ffff:192\.168\.30\.0/120 is an IPv4 network written as IPv6 \(IPv4-mapped\); write it in IPv4 form: 192\.168\.30\.0/24\.$",
+            || remote_subnet("r", &quoted("dc1"), "::ffff:192.168.30.0/120"),
         ),
         row(
             "remote_subnet_connection_not_a_name",
@@ -596,6 +777,20 @@ fn rows() -> Vec<Row> {
         )
         .after(dc1_with_remote),
         row(
+            "ikev1_remote_subnet_of_other_ip_version",
+            Plan,
+            "cidr",
+            r"^Remote subnet without a local subnet of its IP version: Connection dc1 uses IKEv1, .*no IPv6 local subnet for remote subnet 2001:db8:2::/48\. Add an IPv6 network to local_subnets, or use ike_version = 2\.$",
+            || {
+                format!(
+                    "{}\n{}",
+                    dc1_ikev1(),
+                    remote_subnet("r6", &dc1().name_ref(), "2001:db8:2::/48")
+                )
+            },
+        )
+        .after(dc1_ikev1),
+        row(
             "nat_context_for_missing_connection_fails_at_plan",
             Plan,
             "connection_name",
@@ -644,6 +839,41 @@ fn rows() -> Vec<Row> {
             "static_nat_subnet",
             r"^Non-canonical CIDR: 10\.1\.255\.90/29 has host bits set; did you mean 10\.1\.255\.88/29\?",
             || dc1_nat("10.1.255.90/29", &[("db", "10.1.255.92", "192.168.10.15")]),
+        ),
+        row(
+            "nat_static_nat_subnet_ipv4_mapped",
+            Validate,
+            "static_nat_subnet",
+            r"^IPv4-mapped IPv6 network: ::ffff:10\.1\.255\.88/125 is an IPv4 network written as IPv6 \(IPv4-mapped\); write it in IPv4 form: 10\.1\.255\.88/29\.$",
+            || dc1_nat("::ffff:10.1.255.88/125", &[("db", "10.1.255.92", "192.168.10.15")]),
+        ),
+        row(
+            "nat_local_ip_ipv4_mapped",
+            Validate,
+            r#"translations["db"].local_ip"#,
+            r"^IPv4-mapped IPv6 address: .*::ffff:10\.1\.255\.92 is an IPv4 address written as IPv6 \(IPv4-mapped\); write it in IPv4 form: 10\.1\.255\.92\.$",
+            || dc1_nat("10.1.255.88/29", &[("db", "::ffff:10.1.255.92", "192.168.10.15")]),
+        ),
+        row(
+            "nat_customer_ip_ipv4_mapped",
+            Validate,
+            r#"translations["db"].customer_ip"#,
+            r"^IPv4-mapped IPv6 address: .*::ffff:192\.168\.10\.15 is an IPv4 address written as IPv6 \(IPv4-mapped\); write it in IPv4 form: 192\.168\.10\.15\.$",
+            || dc1_nat("10.1.255.88/29", &[("db", "10.1.255.92", "::ffff:192.168.10.15")]),
+        ),
+        row(
+            "nat_local_ip_network_address",
+            Validate,
+            r#"translations["db"].local_ip"#,
+            r"^local_ip is not a host address of static_nat_subnet: .*local_ip 10\.1\.255\.88 is the network address of static_nat_subnet 10\.1\.255\.88/29, which no host can use",
+            || dc1_nat("10.1.255.88/29", &[("db", "10.1.255.88", "192.168.10.15")]),
+        ),
+        row(
+            "nat_local_ip_broadcast_address",
+            Validate,
+            r#"translations["db"].local_ip"#,
+            r"^local_ip is not a host address of static_nat_subnet: .*local_ip 10\.1\.255\.95 is the broadcast address of static_nat_subnet 10\.1\.255\.88/29, which no host can use",
+            || dc1_nat("10.1.255.88/29", &[("db", "10.1.255.95", "192.168.10.15")]),
         ),
         row(
             "nat_local_ip_outside_static_nat_subnet",
@@ -771,6 +1001,17 @@ fn rows() -> Vec<Row> {
             r"^Empty config_dir: config_dir must name a directory",
             || with_provider("  config_dir = \"\""),
         ),
+        row(
+            "provider_config_dir_is_a_file",
+            Plan,
+            "config_dir",
+            r"^Invalid provider setting config_dir: /.+/gateway is a file, not a directory; config_dir names the directory that holds the gateway's files",
+            || with_provider("  config_dir = \"@CONFIG_DIR@\""),
+        )
+        .before(|gateway| {
+            std::fs::write(gateway.root(), "a regular file, not a directory\n")
+                .expect("the gateway path as a file")
+        }),
         row(
             "provider_config_dir_under_a_regular_file",
             Plan,
@@ -914,4 +1155,149 @@ fn keylife_range_bounds_are_accepted() {
                 .hcl(),
         ))
         .run();
+}
+
+/// A key with white space at either end is valid and used exactly as given, with a
+/// warning at the key that does not show it.
+fn preshared_key_with_surrounding_white_space_applies_with_a_warning() {
+    const KEY: &str = " correct horse battery ";
+    TestCase::new()
+        .step(
+            Step::apply(dc1().string("preshared_key", KEY).hcl())
+                // The whole text, so it holds no part of the key.
+                .warns(
+                    r"^Pre-shared key with surrounding white space: The pre-shared key begins or ends with white space\. It is used exactly as given, but white space at either end is easily lost when the key is copied to the peer; check that this is intended\.$",
+                )
+                .check_gateway(|gateway| {
+                    let conf = gateway.swanctl("dc1");
+                    assert!(
+                        conf.contains(&format!("secret = 0x{}", hex(KEY))),
+                        "the key is not written as given:\n{conf}"
+                    );
+                }),
+        )
+        .run();
+}
+
+/// `terraform plan` against a config_dir that does not exist yet (nor its parent)
+/// creates nothing; the first apply creates it, and every directory it needed, 0700.
+fn missing_config_dir_is_left_alone_by_plan_and_created_0700_by_apply() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let workspace = Workspace::new(ProviderMode::InProcess);
+    let parent = workspace.gateway().root().to_path_buf();
+    let root = parent.join("ipsec");
+    let gateway = Gateway::new(&root);
+    let config = format!(
+        "provider \"ipsec\" {{\n  config_dir = \"{CONFIG_DIR}/ipsec\"\n}}\n\n{}",
+        dc1().hcl()
+    );
+    workspace.write_config(&config);
+    assert!(
+        std::fs::symlink_metadata(&parent).is_err(),
+        "the test needs a missing config_dir"
+    );
+
+    let plan = workspace.ok(&["plan", "-input=false"]).output();
+    assert!(plan.contains("1 to add"), "{plan}");
+    assert!(
+        std::fs::symlink_metadata(&parent).is_err(),
+        "plan created {} (or under it)",
+        parent.display()
+    );
+
+    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
+    for dir in [&parent, &root] {
+        let mode = std::fs::metadata(dir)
+            .unwrap_or_else(|e| panic!("apply did not create {}: {e}", dir.display()))
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o700,
+            "{} is mode {:o}",
+            dir.display(),
+            mode & 0o777
+        );
+    }
+    assert_eq!(gateway.config_files(), vec![Gateway::swanctl_path("dc1")]);
+    workspace.assert_plan_empty("after the first apply");
+    workspace.ok(&["destroy", "-auto-approve", "-input=false"]);
+    gateway.assert_empty();
+}
+
+/// A connection's file replaced by a symbolic link to a file outside config_dir: the
+/// plan fails naming the link, and the file it leads to is never read (a parse error
+/// would quote its first line).
+fn gateway_file_linked_outside_config_dir_is_refused_unread() {
+    const OUTSIDE: &str = "SECRET-OUTSIDE";
+    let workspace = Workspace::new(ProviderMode::InProcess);
+    workspace.write_config(&dc1().hcl());
+    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
+
+    let link = workspace
+        .gateway()
+        .root()
+        .join(Gateway::swanctl_path("dc1"));
+    let applied = std::fs::read(&link).expect("dc1's file after apply");
+    let outside = workspace.path().join("outside.conf");
+    std::fs::write(&outside, format!("{OUTSIDE}\n")).expect("the outside file");
+    std::fs::remove_file(&link).expect("dc1's file removed");
+    std::os::unix::fs::symlink(&outside, &link).expect("the link");
+
+    let refused = regex::Regex::new(&format!(
+        r"^Gateway file links outside config_dir: {} is a symbolic link to \S*/outside\.conf, outside config_dir\. The provider does not follow it",
+        regex::escape(&link.display().to_string())
+    ))
+    .unwrap();
+    let run = workspace.run(&["plan", "-json", "-input=false"]);
+    assert_ne!(
+        run.code,
+        0,
+        "the plan went through the link:\n{}",
+        run.output()
+    );
+    let diagnostics = acceptance_tests::json::streamed_diagnostics(&run.stdout);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.severity == "error" && refused.is_match(&d.text())),
+        "no error matching {refused}: {diagnostics:#?}"
+    );
+    for run in [run, workspace.run(&["plan", "-input=false"])] {
+        assert_ne!(
+            run.code,
+            0,
+            "the plan went through the link:\n{}",
+            run.output()
+        );
+        assert!(
+            run.output().contains(&link.display().to_string()),
+            "the error does not name the link:\n{}",
+            run.output()
+        );
+        assert!(
+            !run.output().contains(OUTSIDE),
+            "the outside file was shown:\n{}",
+            run.output()
+        );
+    }
+    assert!(
+        std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()),
+        "the plan replaced the link"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        format!("{OUTSIDE}\n"),
+        "the plan changed the outside file"
+    );
+
+    // The operator puts the file back: everything is as applied.
+    std::fs::remove_file(&link).expect("the link removed");
+    std::fs::write(&link, applied).expect("dc1's file restored");
+    std::fs::set_permissions(&link, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("dc1's file mode");
+    workspace.assert_plan_empty("with dc1's file restored");
+    workspace.ok(&["destroy", "-auto-approve", "-input=false"]);
+    workspace.gateway().assert_empty();
 }
