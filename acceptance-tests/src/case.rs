@@ -29,6 +29,7 @@ type StateCheck = Box<dyn FnOnce(&[(String, Value)]) + Send>;
 type StateEdit = Box<dyn FnOnce(&mut Value) + Send>;
 type StateFileCheck = Box<dyn FnOnce(&Value) + Send>;
 type DiagnosticsCheck = Box<dyn FnOnce(&[Diagnostic]) + Send>;
+type PlanCheck = Box<dyn FnOnce(&Value) + Send>;
 
 /// A list of steps run in order in one working directory.
 pub struct TestCase {
@@ -172,6 +173,7 @@ pub struct Step {
     expectation: Expectation,
     plan_checks: Vec<(String, Action)>,
     unknown_checks: Vec<(String, String)>,
+    raw_plan_checks: Vec<PlanCheck>,
     state_checks: Vec<StateCheck>,
     state_file_checks: Vec<StateFileCheck>,
     gateway_checks: Vec<GatewayCheck>,
@@ -258,6 +260,7 @@ impl Step {
             expectation,
             plan_checks: Vec::new(),
             unknown_checks: Vec::new(),
+            raw_plan_checks: Vec::new(),
             state_checks: Vec::new(),
             state_file_checks: Vec::new(),
             gateway_checks: Vec::new(),
@@ -319,6 +322,15 @@ impl Step {
     /// The plan must show the value at `path` of `address` as known only after apply.
     pub fn expect_unknown(mut self, address: &str, path: &str) -> Self {
         self.unknown_checks.push((address.into(), path.into()));
+        self
+    }
+
+    /// Before apply, `check` sees the step's saved plan as `terraform show -json tfplan`
+    /// prints it, for what [`Step::expect`] does not say: a `moved` block's
+    /// `resource_changes[].previous_address`, an import's `change.importing`, the
+    /// `resource_drift` of a `-refresh-only` plan (see [`Step::plan_args`]).
+    pub fn check_plan(mut self, check: impl FnOnce(&Value) + Send + 'static) -> Self {
+        self.raw_plan_checks.push(Box::new(check));
         self
     }
 
@@ -414,7 +426,14 @@ impl Step {
         }
         match self.expectation {
             Expectation::Apply => {
-                let planned = plan_to_file(workspace, label, &self.plan_args);
+                let (planned, plan_json) = plan_to_file(workspace, label, &self.plan_args);
+                if !self.raw_plan_checks.is_empty() {
+                    let plan: Value = serde_json::from_str(&plan_json)
+                        .unwrap_or_else(|e| panic!("{label}: the plan is not JSON ({e})"));
+                    for check in self.raw_plan_checks {
+                        check(&plan);
+                    }
+                }
                 for (address, action) in &self.plan_checks {
                     check_action(&planned, address, *action, label);
                 }
@@ -535,13 +554,18 @@ fn find<'a>(state: &'a [(String, Value)], address: &str) -> &'a Value {
         })
 }
 
-/// `plan -out=tfplan` and what it plans.
-fn plan_to_file(workspace: &Workspace, label: &str, extra: &[String]) -> Vec<PlannedChange> {
+/// `plan -out=tfplan`: what it plans, and `show -json tfplan` as printed.
+fn plan_to_file(
+    workspace: &Workspace,
+    label: &str,
+    extra: &[String],
+) -> (Vec<PlannedChange>, String) {
     let mut args = vec!["plan", "-input=false", "-out=tfplan"];
     args.extend(extra.iter().map(String::as_str));
     let run = workspace.run(&args);
     assert_eq!(run.code, 0, "{label}: plan failed:\n{}", run.output());
-    json::planned_changes(&workspace.ok(&["show", "-json", "tfplan"]).stdout)
+    let shown = workspace.ok(&["show", "-json", "tfplan"]).stdout;
+    (json::planned_changes(&shown), shown)
 }
 
 fn check_action(planned: &[PlannedChange], address: &str, action: Action, label: &str) {
@@ -717,7 +741,7 @@ fn import(
     if every_resource {
         fresh.assert_plan_empty(&format!("{label}, after import"));
     } else {
-        let planned = plan_to_file(&fresh, label, &[]);
+        let (planned, _) = plan_to_file(&fresh, label, &[]);
         for (address, _) in &targets {
             check_action(&planned, address, Action::NoOp, label);
         }
