@@ -46,6 +46,10 @@ fn main() {
             psk_edit_is_drift_on_preshared_key_without_showing_any_key,
         ),
         test(
+            "write_only_psk_edit_is_drift_and_apply_restores_the_configured_key",
+            write_only_psk_edit_is_drift_and_apply_restores_the_configured_key,
+        ),
+        test(
             "remote_ts_entry_removed_is_drift_recreating_the_remote_subnet",
             remote_ts_entry_removed_is_drift_recreating_the_remote_subnet,
         ),
@@ -383,6 +387,58 @@ fn psk_edit_is_drift_on_preshared_key_without_showing_any_key() {
             );
         }
     }
+}
+
+/// A key written from `preshared_key_wo` is not in state, yet a hand edit of it is
+/// drift: the private state keeps a keyed hash of it (never the key), the plan sets the
+/// version again, and apply writes the configured key back.
+fn write_only_psk_edit_is_drift_and_apply_restores_the_configured_key() {
+    const HAND: &str = "hand-typed-key-W7q2";
+    let workspace = Workspace::new(ProviderMode::InProcess);
+    let dc1 = connection("dc1")
+        .unset("preshared_key")
+        .string("preshared_key_wo", KEY)
+        .set("preshared_key_wo_version", "1");
+    workspace.write_config(&site(dc1));
+    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
+    let gateway = workspace.gateway();
+    let before = gateway.snapshot();
+    let state = workspace.state_file();
+    assert!(
+        !state.contains(KEY) && !state.contains(&hex(KEY)),
+        "the write-only key reached the state"
+    );
+    workspace.assert_plan_empty("a clean gateway");
+    gateway.replace(
+        &conf(),
+        &format!("secret = 0x{}", hex(KEY)),
+        &format!("secret = 0x{}", hex(HAND)),
+    );
+
+    let (code, plan) = workspace.plan_exit_code();
+    assert_eq!(
+        code, 2,
+        "the write-only key edited by hand is not drift:\n{plan}"
+    );
+    for pattern in [
+        r"preshared_key_wo_version\s+= 1",
+        r"# ipsec_vpn_connection\.dc1 will be updated in-place",
+        r"Pre-shared key changed on the gateway",
+    ] {
+        assert_shows(&plan, pattern, "the write-only key edited by hand");
+    }
+    for secret in [KEY.to_owned(), hex(KEY), HAND.to_owned(), hex(HAND)] {
+        assert!(!plan.contains(&secret), "the plan shows a key:\n{plan}");
+    }
+    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(gateway.snapshot(), before, "apply did not put the key back");
+    let state = workspace.state_file();
+    for secret in [KEY.to_owned(), hex(KEY), HAND.to_owned(), hex(HAND)] {
+        assert!(!state.contains(&secret), "a key reached the state");
+    }
+    workspace.assert_plan_empty("after restoring the key");
+    workspace.ok(&["destroy", "-auto-approve", "-input=false"]);
+    gateway.assert_empty();
 }
 
 fn remote_ts_entry_removed_is_drift_recreating_the_remote_subnet() {

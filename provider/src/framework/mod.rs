@@ -6,6 +6,7 @@
 pub mod diagnostics;
 pub mod plan;
 pub mod plan_modifier;
+pub mod private;
 pub mod replacement;
 pub mod resource;
 pub mod schema;

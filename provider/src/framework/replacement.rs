@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+use super::private::Private;
 use crate::codec::Value;
 
 /// How long a create-plan of a refreshed ID waits for another resource's plan of it.
@@ -32,16 +33,18 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// The stamp for the object `state` (one with an `id`), as private bytes.
-    pub fn of(state: &Value) -> Option<Vec<u8>> {
+    /// `private` stamped with the object `state` (one with an `id`), as private bytes;
+    /// the other fields of `private` are kept.
+    pub fn of(state: &Value, private: &[u8]) -> Option<Vec<u8>> {
         let id = state.attr("id").as_str()?;
-        serde_json::to_vec(&serde_json::json!({ "id": id })).ok()
+        let mut private = Private::read(private);
+        private.set_string("id", id);
+        Some(private.to_bytes())
     }
 
     /// The stamp in `private`, if it holds one.
     pub fn read(private: &[u8]) -> Option<Stamp> {
-        let value: serde_json::Value = serde_json::from_slice(private).ok()?;
-        let id = value.get("id")?.as_str()?.to_owned();
+        let id = Private::read(private).string("id")?.to_owned();
         Some(Stamp { id })
     }
 }

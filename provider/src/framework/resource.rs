@@ -123,6 +123,29 @@ pub trait Resource: Send + Sync {
         Diagnostics::new()
     }
 
+    /// The private data to keep with `state`, just applied (default: as planned). A
+    /// resource with write-only attributes keeps their fingerprints here.
+    async fn private_after_apply(
+        &self,
+        _gateway: &dyn Gateway,
+        _state: &Value,
+        planned_private: &[u8],
+    ) -> Vec<u8> {
+        planned_private.to_vec()
+    }
+
+    /// Compares a refreshed `state` with what its private data records (such as the
+    /// fingerprint of a write-only value) and changes `state` so that a difference on
+    /// the gateway shows as drift; nothing by default.
+    async fn check_private(
+        &self,
+        _gateway: &dyn Gateway,
+        _state: &mut Value,
+        _private: &[u8],
+    ) -> Diagnostics {
+        Diagnostics::new()
+    }
+
     /// Creates the object; answers the new state.
     async fn create(
         &self,

@@ -9,12 +9,14 @@ use ipsec_core::model::{ConnectionName, Context, Encryption, Phase1, Phase2};
 use ipsec_core::validate::{
     check_connection_config, validate_connection, ConnectionInput, PhaseInput,
 };
-use ipsec_core::{Diagnostic, Diagnostics, Gateway};
+use ipsec_core::{AttributePath, Diagnostic, Diagnostics, Gateway, Problem};
+use zeroize::Zeroizing;
 
 use super::convert::{
     errors_only, gateway_error, integer, optional_string, string, string_set, strings, unknowns,
 };
 use crate::codec::Value;
+use crate::framework::private::{Fingerprint, Private};
 use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
 
 /// The resource type.
@@ -219,6 +221,53 @@ impl Resource for VpnConnection {
         }
     }
 
+    /// With `preshared_key_wo`, the fingerprint of the key the gateway now holds (which
+    /// is the configured one only when the version changed).
+    async fn private_after_apply(
+        &self,
+        gateway: &dyn Gateway,
+        state: &Value,
+        planned_private: &[u8],
+    ) -> Vec<u8> {
+        let mut private = Private::read(planned_private);
+        let print = match gateway_key(gateway, state).await {
+            Some(key) if state.attr("preshared_key").is_null() => Fingerprint::new(key.as_bytes()),
+            _ => None,
+        };
+        private.set_fingerprint(WRITE_ONLY_KEY, print.as_ref());
+        private.to_bytes()
+    }
+
+    /// A key changed on the gateway behind a write-only key's back is drift: the
+    /// version goes null in state, so the plan sets it again and apply writes the
+    /// configured key.
+    async fn check_private(
+        &self,
+        gateway: &dyn Gateway,
+        state: &mut Value,
+        private: &[u8],
+    ) -> Diagnostics {
+        let Some(print) = Private::read(private).fingerprint(WRITE_ONLY_KEY) else {
+            return Diagnostics::new();
+        };
+        match gateway_key(gateway, state).await {
+            Some(key) if !print.matches(key.as_bytes()) => {
+                state.set_attr("preshared_key_wo_version", Value::Null);
+                Problem::warning(
+                    "Pre-shared key changed on the gateway",
+                    "The gateway holds another pre-shared key than the one written from preshared_key_wo (compared \
+                     by a keyed hash kept in the private state, never the key). The plan shows \
+                     preshared_key_wo_version changing; apply writes the configured key again.",
+                )
+                // Not at preshared_key_wo: Terraform would quote that line of the
+                // configuration, which may hold the key itself.
+                .at(AttributePath::root("preshared_key_wo_version"))
+                .into()
+            }
+            _ => Diagnostics::new(),
+        }
+    }
+
     async fn update(
         &self,
         gateway: &dyn Gateway,
@@ -275,6 +324,18 @@ impl Resource for VpnConnection {
             Err(error) => (None, gateway_error(&error)),
         }
     }
+}
+
+/// Where the private state keeps the fingerprint of the write-only key.
+const WRITE_ONLY_KEY: &str = "preshared_key_wo";
+
+/// The key the gateway holds for the connection of `state`.
+async fn gateway_key(gateway: &dyn Gateway, state: &Value) -> Option<Zeroizing<String>> {
+    let name = ConnectionName::parse(state.attr("name").as_str()?).ok()?;
+    let context = gateway.get(&name).await.ok()??;
+    Some(Zeroizing::new(
+        context.connection.preshared_key.expose().to_owned(),
+    ))
 }
 
 /// What the user configured, for `core`.

@@ -132,10 +132,23 @@ pub(super) async fn read(
         return answer(unchanged, not_configured());
     };
     session.in_state.refreshed(resource.type_name(), &current);
-    match provider
-        .cancellable(resource.read(session.gateway.as_ref(), &current))
-        .await
-    {
+    let gateway = session.gateway.as_ref();
+    let read = async {
+        let (state, mut diags) = resource.read(gateway, &current).await;
+        let state = match state {
+            Some(mut state) => {
+                diags.extend(
+                    resource
+                        .check_private(gateway, &mut state, &request.private)
+                        .await,
+                );
+                Some(state)
+            }
+            None => None,
+        };
+        (state, diags)
+    };
+    match provider.cancellable(read).await {
         Ok((Some(state), diags)) => {
             encode_answer(resource.as_ref(), &state, diags, unchanged, answer)
         }
@@ -234,7 +247,8 @@ pub(super) async fn plan(
         // A plan from a prior state names its object in the private data, which
         // Terraform hands to the create-plan if it replaces the object.
         Ok(state) if !prior.is_null() => pb::plan_resource_change::Response {
-            planned_private: Stamp::of(&prior).unwrap_or_else(|| request.prior_private.clone()),
+            planned_private: Stamp::of(&prior, &request.prior_private)
+                .unwrap_or_else(|| request.prior_private.clone()),
             ..answer(Some(state), replace, diags)
         },
         Ok(state) => answer(Some(state), replace, diags),
@@ -299,7 +313,15 @@ pub(super) async fn apply(
             .await
     };
     match outcome {
-        Ok((Some(state), diags)) => encode_answer(resource_ref, &state, diags, unchanged, answer),
+        Ok((Some(state), diags)) => {
+            let private = resource
+                .private_after_apply(gateway, &state, &request.planned_private)
+                .await;
+            pb::apply_resource_change::Response {
+                private,
+                ..encode_answer(resource_ref, &state, diags, unchanged, answer)
+            }
+        }
         Ok((None, diags)) | Err(diags) => answer(unchanged, diags),
     }
 }
