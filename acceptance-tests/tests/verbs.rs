@@ -38,6 +38,10 @@ fn main() {
             a_subnet_a_translation_uses_goes_only_with_the_translation,
         ),
         test(
+            "the_same_configuration_gives_the_same_plan",
+            the_same_configuration_gives_the_same_plan,
+        ),
+        test(
             "literal_connection_names_and_no_depends_on_converge_in_one_apply",
             literal_connection_names_and_no_depends_on_converge_in_one_apply,
         ),
@@ -297,4 +301,32 @@ fn literal_connection_names_and_no_depends_on_converge_in_one_apply() {
     ]
     .concat();
     TestCase::new().step(Step::apply(hcl)).run();
+}
+
+/// Subnets naming a connection created in the same run by a literal string are planned
+/// in no fixed order against it; one of them is wrong. Every plan gives exactly that
+/// one error, never a "Connection not found" that depends on the order.
+fn the_same_configuration_gives_the_same_plan() {
+    let literal = quoted("dc1");
+    let mut hcl = connection("dc1").hcl();
+    for i in 0..8 {
+        let cidr = format!("192.168.{i}.0/24");
+        hcl.push_str(&remote_subnet(&format!("r{i}"), &literal, &cidr));
+    }
+    hcl.push_str(&remote_subnet("wrong", &literal, "10.1.2.0/24"));
+    let mut case = TestCase::new();
+    for _ in 0..3 {
+        case = case.step(
+            Step::fails(
+                Phase::Plan,
+                hcl.clone(),
+                "Remote subnet overlaps a local subnet",
+            )
+            .check_diagnostics(|diags| {
+                let errors: Vec<_> = diags.iter().filter(|d| d.severity == "error").collect();
+                assert_eq!(errors.len(), 1, "{errors:#?}");
+            }),
+        );
+    }
+    case.run();
 }
