@@ -415,7 +415,9 @@ async fn the_index_follows_files_written_behind_its_back() {
     .await;
     assert!(dir.path().join(INDEX_FILE).exists());
 
-    // Another process (a second engine on the same dir) adds a connection.
+    assert_eq!(gateway.index().await.unwrap().len(), 1);
+    // Another process (a second engine on the same dir) adds a connection: even the
+    // plan-time index, cached while the file dirs stay as they were, sees it.
     let other = LocalGateway::open(dir.path(), NatTable::default()).unwrap();
     create(
         &other,
@@ -466,4 +468,31 @@ async fn the_index_follows_files_written_behind_its_back() {
         .await,
     );
     assert_error(&diags, "peer_address", &["\"site-a\""]);
+}
+
+#[tokio::test]
+async fn a_conflict_with_many_connections_is_one_diagnostic_counting_the_rest() {
+    let (_dir, gateway) = gateway();
+    for i in 0..5 {
+        let site = format!("site-{i}");
+        create(
+            &gateway,
+            &connection(&site, &format!("203.0.113.{}", 10 + i), &["10.1.0.0/16"]),
+        )
+        .await;
+        add_remote(&gateway, &site, &format!("192.168.{i}.0/24")).await;
+    }
+    create(
+        &gateway,
+        &connection("wide", "203.0.113.99", &["10.1.0.0/16"]),
+    )
+    .await;
+    let diags =
+        rejected(ops::create_remote_subnet(&gateway, &remote("wide", "192.168.0.0/16")).await);
+    assert_eq!(diags.errors().count(), 1, "{diags}");
+    assert_error(
+        &diags,
+        "cidr",
+        &["\"site-0\"", "4 other connections conflict"],
+    );
 }

@@ -29,7 +29,34 @@ pub fn check_gateway(context: &Context, focus: Focus, index: &GatewayIndex) -> D
             Focus::Nat => nat_addresses(&mut diags, context, other, theirs),
         }
     }
-    diags
+    first_of_each(diags)
+}
+
+/// One diagnostic per rule and attribute, naming the first other connection and
+/// counting the rest: a configuration that copies one site's networks a thousand times
+/// must not answer with a million diagnostics.
+fn first_of_each(diags: Diagnostics) -> Diagnostics {
+    let mut kept: Vec<(crate::diag::Diagnostic, usize)> = Vec::new();
+    for diag in diags.iter() {
+        match kept
+            .iter_mut()
+            .find(|(k, _)| k.summary == diag.summary && k.path == diag.path)
+        {
+            Some((_, more)) => *more += 1,
+            None => kept.push((diag.clone(), 0)),
+        }
+    }
+    let mut out = Diagnostics::new();
+    for (mut diag, more) in kept {
+        if more > 0 {
+            let s = if more == 1 { "" } else { "s" };
+            diag.detail.push_str(&format!(
+                " ({more} other connection{s} conflict in the same way.)"
+            ));
+        }
+        out.push(diag);
+    }
+    out
 }
 
 /// Two connections to one peer with the same identities: charon picks one of them for

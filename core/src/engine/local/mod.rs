@@ -55,8 +55,13 @@ struct Inner {
     lock: tokio::sync::RwLock<()>,
     /// The gateway index as last seen by this process (loaded from its file on first use).
     index: std::sync::Mutex<Option<StoredIndex>>,
+    /// The index as the last plan-time read found it, with the file dirs' stamps then.
+    read_cache: std::sync::Mutex<Option<(DirStamps, GatewayIndex)>>,
     detached: Detached,
 }
+
+/// What changes in a dir when a file in it is created, renamed or removed.
+type DirStamps = [Option<(u64, i64, i64)>; 2];
 
 impl LocalGateway {
     /// Opens the config dir `config_dir`, creating nothing: a missing dir is created
@@ -72,6 +77,7 @@ impl LocalGateway {
                 nat_table,
                 lock: tokio::sync::RwLock::new(()),
                 index: std::sync::Mutex::new(None),
+                read_cache: std::sync::Mutex::new(None),
                 detached: Detached::default(),
             }),
         })
@@ -111,6 +117,32 @@ impl LocalGateway {
                 "local engine task failed: {e}"
             )))
         })?
+    }
+}
+
+impl LocalGateway {
+    /// The gateway index with every entry checked against its files.
+    async fn thorough_index(&self) -> Result<GatewayIndex, GatewayError> {
+        let index = |inner: &Inner| {
+            inner
+                .with_index(|_, index, _| Ok(index))
+                .map_err(ApplyError::into_gateway_error)
+        };
+        if let Some(index) = self.inner.read_untouched(index)? {
+            return Ok(index);
+        }
+        if let Some(_lock) = self.inner.try_lock_for_reading()? {
+            return self
+                .inner
+                .with_index(|_, index, _| Ok(index))
+                .map_err(ApplyError::into_gateway_error);
+        }
+        self.blocking(|inner| {
+            let _lock = inner.lock_for_reading()?;
+            inner.with_index(|_, index, _| Ok(index))
+        })
+        .await
+        .map_err(ApplyError::into_gateway_error)
     }
 }
 
@@ -182,28 +214,19 @@ impl Gateway for LocalGateway {
         .map_err(ApplyError::into_gateway_error)
     }
 
+    /// At plan time, Terraform asks this once per resource: while neither file dir
+    /// changed (every write renames a file into one), the index last read is still the
+    /// gateway's, and no file is even looked at. A hand edit in place is not seen until
+    /// a dir changes; apply, which judges under the writer lock, always is thorough.
     async fn index(&self) -> Result<GatewayIndex, GatewayError> {
         let _guard = self.inner.lock.read().await;
-        let index = |inner: &Inner| {
-            inner
-                .with_index(|_, index, _| Ok(index))
-                .map_err(ApplyError::into_gateway_error)
-        };
-        if let Some(index) = self.inner.read_untouched(index)? {
+        let stamps = self.inner.dir_stamps();
+        if let Some(index) = self.inner.cached_index(&stamps) {
             return Ok(index);
         }
-        if let Some(_lock) = self.inner.try_lock_for_reading()? {
-            return self
-                .inner
-                .with_index(|_, index, _| Ok(index))
-                .map_err(ApplyError::into_gateway_error);
-        }
-        self.blocking(|inner| {
-            let _lock = inner.lock_for_reading()?;
-            inner.with_index(|_, index, _| Ok(index))
-        })
-        .await
-        .map_err(ApplyError::into_gateway_error)
+        let index = self.thorough_index().await?;
+        self.inner.cache_index(stamps, &index);
+        Ok(index)
     }
 
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {
@@ -264,6 +287,29 @@ impl Inner {
             |name| self.read(name),
         );
         work(stored, index, changed)
+    }
+
+    /// The inode and modification time of both file dirs.
+    fn dir_stamps(&self) -> DirStamps {
+        use std::os::unix::fs::MetadataExt;
+        [SWANCTL_DIR, NFTABLES_DIR].map(|dir| {
+            fs::metadata(self.root.join(dir))
+                .ok()
+                .map(|m| (m.ino(), m.mtime(), m.mtime_nsec()))
+        })
+    }
+
+    fn cached_index(&self, stamps: &DirStamps) -> Option<GatewayIndex> {
+        let cache = self.read_cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .as_ref()
+            .filter(|(seen, _)| seen == stamps)
+            .map(|(_, index)| index.clone())
+    }
+
+    fn cache_index(&self, stamps: DirStamps, index: &GatewayIndex) {
+        let mut cache = self.read_cache.lock().unwrap_or_else(|e| e.into_inner());
+        *cache = Some((stamps, index.clone()));
     }
 
     fn stored_index(&self) -> std::sync::MutexGuard<'_, Option<StoredIndex>> {
