@@ -6,6 +6,7 @@
 //! context's own read-back is.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,10 +51,11 @@ impl Summary {
     }
 }
 
-/// Every context of a gateway, summarized, by connection name.
+/// Every context of a gateway, summarized, by connection name. Summaries are shared:
+/// a plan copies the index once per resource to lay its run's changes over it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GatewayIndex {
-    entries: BTreeMap<ConnectionName, Summary>,
+    entries: BTreeMap<ConnectionName, Arc<Summary>>,
 }
 
 impl GatewayIndex {
@@ -65,17 +67,28 @@ impl GatewayIndex {
     /// Records `context`, replacing what was known of its connection.
     pub fn insert(&mut self, context: &Context) {
         self.entries
-            .insert(context.name().clone(), Summary::of(context));
+            .insert(context.name().clone(), Arc::new(Summary::of(context)));
+    }
+
+    /// The shared summary of `name`, if known.
+    pub fn get_shared(&self, name: &ConnectionName) -> Option<Arc<Summary>> {
+        self.entries.get(name).cloned()
+    }
+
+    /// Sets the shared summary of `name`.
+    pub fn set_shared(&mut self, name: ConnectionName, summary: Arc<Summary>) {
+        self.entries.insert(name, summary);
     }
 
     /// Sets the summary of `name`.
     pub fn set(&mut self, name: ConnectionName, summary: Summary) {
-        self.entries.insert(name, summary);
+        self.entries.insert(name, Arc::new(summary));
     }
 
     /// Forgets the NAT of connection `name` (its NAT context is being replaced).
     pub fn forget_nat(&mut self, name: &ConnectionName) {
         if let Some(summary) = self.entries.get_mut(name) {
+            let summary = Arc::make_mut(summary);
             summary.static_nat_subnet = None;
             summary.local_ips.clear();
         }
@@ -84,7 +97,7 @@ impl GatewayIndex {
     /// Forgets remote subnet `cidr` of connection `name` (it is being replaced).
     pub fn forget_remote_subnet(&mut self, name: &ConnectionName, cidr: &Cidr) {
         if let Some(summary) = self.entries.get_mut(name) {
-            summary.remote_subnets.remove(cidr);
+            Arc::make_mut(summary).remote_subnets.remove(cidr);
         }
     }
 
@@ -95,7 +108,7 @@ impl GatewayIndex {
 
     /// The summary of `name`, if known.
     pub fn get(&self, name: &ConnectionName) -> Option<&Summary> {
-        self.entries.get(name)
+        self.entries.get(name).map(Arc::as_ref)
     }
 
     /// Every context except `name`: the neighbours a change of `name` is judged against.
@@ -103,7 +116,10 @@ impl GatewayIndex {
         &'a self,
         name: &'a ConnectionName,
     ) -> impl Iterator<Item = (&'a ConnectionName, &'a Summary)> + 'a {
-        self.entries.iter().filter(move |(other, _)| *other != name)
+        self.entries
+            .iter()
+            .filter(move |(other, _)| *other != name)
+            .map(|(other, summary)| (other, summary.as_ref()))
     }
 
     /// The number of contexts.
@@ -180,7 +196,10 @@ impl StoredSummary {
 impl FromIterator<(ConnectionName, Summary)> for GatewayIndex {
     fn from_iter<I: IntoIterator<Item = (ConnectionName, Summary)>>(iter: I) -> Self {
         Self {
-            entries: iter.into_iter().collect(),
+            entries: iter
+                .into_iter()
+                .map(|(name, summary)| (name, Arc::new(summary)))
+                .collect(),
         }
     }
 }

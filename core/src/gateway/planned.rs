@@ -9,7 +9,7 @@
 //! what is stored, under the lock.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
@@ -43,6 +43,10 @@ struct Planned {
     removed_subnets: BTreeSet<Cidr>,
     /// The NAT context as planned: `Some(None)` when it is destroyed.
     nat: Option<Option<NatContext>>,
+    /// The summary [`PlannedChanges::overlay_index`] made of this, with the gateway's
+    /// summary it was laid over: a plan per resource must not rebuild every planned
+    /// connection's summary (that made a plan of N resources quadratic).
+    summary: Option<(Option<Arc<Summary>>, Arc<Summary>)>,
 }
 
 impl PlannedChanges {
@@ -117,26 +121,29 @@ impl PlannedChanges {
 
     /// `index` with the planned connections and remote subnets laid over it.
     pub fn overlay_index(&self, mut index: GatewayIndex) -> GatewayIndex {
-        let contexts = self.contexts.lock().unwrap_or_else(|e| e.into_inner());
-        for (name, planned) in contexts.iter() {
-            let mut summary = match (&planned.connection, index.get(name)) {
-                (Some(connection), Some(known)) => Summary {
-                    peer_address: connection.peer_address,
-                    local_address: connection.local_address,
-                    local_subnets: connection.local_subnets.clone(),
-                    ..known.clone()
-                },
-                (Some(connection), None) => Summary::of(&Context::new(connection.clone())),
-                (None, Some(known)) => known.clone(),
-                (None, None) => continue,
+        let mut contexts = self.contexts.lock().unwrap_or_else(|e| e.into_inner());
+        for (name, planned) in contexts.iter_mut() {
+            let known = index.get_shared(name);
+            let cached = planned
+                .summary
+                .as_ref()
+                .filter(|(base, _)| match (base, &known) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    (None, None) => true,
+                    _ => false,
+                });
+            let summary = match cached {
+                Some((_, summary)) => Arc::clone(summary),
+                None => {
+                    let Some(summary) = planned.summary_over(known.as_deref()) else {
+                        continue;
+                    };
+                    let summary = Arc::new(summary);
+                    planned.summary = Some((known, Arc::clone(&summary)));
+                    summary
+                }
             };
-            summary
-                .remote_subnets
-                .extend(planned.remote_subnets.iter().copied());
-            summary
-                .remote_subnets
-                .retain(|cidr| !planned.removed_subnets.contains(cidr));
-            index.set(name.clone(), summary);
+            index.set_shared(name.clone(), summary);
         }
         index
     }
@@ -144,7 +151,41 @@ impl PlannedChanges {
     fn with(&self, name: &ConnectionName, change: impl FnOnce(&mut Planned)) {
         // A poisoned lock only means a panic elsewhere; the map itself is whole.
         let mut contexts = self.contexts.lock().unwrap_or_else(|e| e.into_inner());
-        change(contexts.entry(name.clone()).or_default());
+        let planned = contexts.entry(name.clone()).or_default();
+        change(planned);
+        planned.summary = None;
+    }
+}
+
+impl Planned {
+    /// The gateway's summary `known` of this connection with what is planned laid over
+    /// it; `None` when there is neither.
+    fn summary_over(&self, known: Option<&Summary>) -> Option<Summary> {
+        let mut summary = match (&self.connection, known) {
+            (Some(connection), Some(known)) => Summary {
+                peer_address: connection.peer_address,
+                local_address: connection.local_address,
+                local_subnets: connection.local_subnets.clone(),
+                ..known.clone()
+            },
+            (Some(connection), None) => Summary {
+                peer_address: connection.peer_address,
+                local_address: connection.local_address,
+                local_subnets: connection.local_subnets.clone(),
+                remote_subnets: BTreeSet::new(),
+                static_nat_subnet: None,
+                local_ips: Default::default(),
+            },
+            (None, Some(known)) => known.clone(),
+            (None, None) => return None,
+        };
+        summary
+            .remote_subnets
+            .extend(self.remote_subnets.iter().copied());
+        summary
+            .remote_subnets
+            .retain(|cidr| !self.removed_subnets.contains(cidr));
+        Some(summary)
     }
 }
 

@@ -29,7 +29,7 @@ use self::lock::{DirLock, LockKind, LOCK_FILE};
 use crate::gateway::detached::Detached;
 use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::model::{ConnectionName, Context, NatTable};
-use crate::parse::{parse_nftables, parse_nftables_file, parse_swanctl, ParseError};
+use crate::parse::{parse_nftables_file, parse_swanctl, ParseError};
 use crate::render::{render_nftables, render_swanctl};
 
 /// Where connection files live, relative to the config dir.
@@ -57,6 +57,9 @@ struct Inner {
     index: std::sync::Mutex<Option<StoredIndex>>,
     /// The index as the last plan-time read found it, with the file dirs' stamps then.
     read_cache: std::sync::Mutex<Option<(DirStamps, GatewayIndex)>>,
+    /// The table each context's NAT file named when it was last read here: a refresh
+    /// asks for it right after reading the context, and need not parse the file twice.
+    tables: std::sync::Mutex<std::collections::HashMap<ConnectionName, Option<NatTable>>>,
     detached: Detached,
 }
 
@@ -78,6 +81,7 @@ impl LocalGateway {
                 lock: tokio::sync::RwLock::new(()),
                 index: std::sync::Mutex::new(None),
                 read_cache: std::sync::Mutex::new(None),
+                tables: Default::default(),
                 detached: Detached::default(),
             }),
         })
@@ -472,12 +476,15 @@ impl Inner {
         let file =
             parse_swanctl(&text, name).map_err(|e| parse_error(&self.root.join(&swanctl), e))?;
         let nftables = nftables_file(name);
-        let nat = match self.read_text(&nftables)? {
-            Some(text) => Some(
-                parse_nftables(&text).map_err(|e| parse_error(&self.root.join(&nftables), e))?,
-            ),
-            None => None,
+        let (nat, table) = match self.read_text(&nftables)? {
+            Some(text) => {
+                let (nat, table) = parse_nftables_file(&text)
+                    .map_err(|e| parse_error(&self.root.join(&nftables), e))?;
+                (Some(nat), table.and_then(|t| NatTable::parse(&t).ok()))
+            }
+            None => (None, None),
         };
+        self.remember_table(name, table);
         Ok(Some(Context {
             connection: file.connection,
             remote_subnets: file.remote_subnets,
@@ -489,6 +496,9 @@ impl Inner {
     /// The table named in the NAT file of `name` (a name that is not a valid table name
     /// counts as none: the read of the context reports what is wrong with the file).
     fn stored_nat_table(&self, name: &ConnectionName) -> Result<Option<NatTable>, GatewayError> {
+        if let Some(table) = self.tables_seen().get(name) {
+            return Ok(table.clone());
+        }
         let nftables = nftables_file(name);
         let Some(text) = self.read_text(&nftables)? else {
             return Ok(None);
@@ -498,7 +508,20 @@ impl Inner {
         Ok(table.and_then(|t| NatTable::parse(&t).ok()))
     }
 
+    fn tables_seen(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<ConnectionName, Option<NatTable>>>
+    {
+        // A poisoned lock only means a panic elsewhere; the map itself is whole.
+        self.tables.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn remember_table(&self, name: &ConnectionName, table: Option<NatTable>) {
+        self.tables_seen().insert(name.clone(), table);
+    }
+
     fn write(&self, context: &Context) -> Result<(), GatewayError> {
+        let table = context.nat.as_ref().map(|_| self.nat_table.clone());
         let name = context.name();
         let swanctl = render_swanctl(context);
         let mut ops = vec![FileOp::Write {
@@ -517,10 +540,13 @@ impl Inner {
             },
         });
         ops.retain(|op| !self.already_holds(op));
-        commit(&self.root, ops)
+        commit(&self.root, ops)?;
+        self.remember_table(name, table);
+        Ok(())
     }
 
     fn remove(&self, name: &ConnectionName) -> Result<(), GatewayError> {
+        self.remember_table(name, None);
         let ops = vec![
             FileOp::Remove {
                 path: nftables_file(name),
