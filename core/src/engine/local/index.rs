@@ -29,7 +29,17 @@ const FORMAT: u32 = 1;
 pub struct StoredIndex {
     format: u32,
     entries: BTreeMap<String, Entry>,
+    /// When the file was last written; changes since then are not in it yet.
+    #[serde(skip)]
+    pub saved_at: Option<std::time::Instant>,
+    /// Whether entries changed since the file was last written.
+    #[serde(skip)]
+    pub unsaved: bool,
 }
+
+/// The inode and modification time of the two file dirs: what changes in a dir when a
+/// file in it is created, renamed or removed.
+pub type DirStamps = [Option<(u64, i64, i64)>; 2];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use zeroize::Zeroizing;
 
-use self::index::{ContextFiles, StoredIndex};
+use self::index::{ContextFiles, DirStamps, StoredIndex};
 use self::journal::{commit, recover, FileOp, JOURNAL};
 use self::lock::{DirLock, LockKind, LOCK_FILE};
 use crate::gateway::detached::Detached;
@@ -62,9 +62,6 @@ struct Inner {
     tables: std::sync::Mutex<std::collections::HashMap<ConnectionName, Option<NatTable>>>,
     detached: Detached,
 }
-
-/// What changes in a dir when a file in it is created, renamed or removed.
-type DirStamps = [Option<(u64, i64, i64)>; 2];
 
 impl LocalGateway {
     /// Opens the config dir `config_dir`, creating nothing: a missing dir is created
@@ -273,6 +270,24 @@ impl Gateway for LocalGateway {
     }
 }
 
+/// How often the index file is rewritten during a run of changes.
+const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Drop for Inner {
+    /// The changes since the index file was last written go into it (best effort: the
+    /// next process rebuilds what is missing).
+    fn drop(&mut self) {
+        let mut stored = self.stored_index();
+        if let Some(stored) = stored.as_mut().filter(|s| s.unsaved) {
+            if !self.root.join(SWANCTL_DIR).exists() {
+                return;
+            }
+            let _lock = DirLock::acquire(&self.root, LockKind::Exclusive);
+            self.save_index(stored);
+        }
+    }
+}
+
 impl Inner {
     /// Runs `work` with the stored index brought up to date with the files: it gets the
     /// stored index, the gateway index and whether the refresh changed any entry.
@@ -283,6 +298,8 @@ impl Inner {
     ) -> Result<T, ApplyError> {
         let mut stored = self.stored_index();
         let stored = stored.get_or_insert_with(|| StoredIndex::load(&self.root));
+        // Every entry is checked (a `stat` of its files), so that an edit in place by
+        // hand is seen too: a change is judged against the gateway as it is.
         let names = self.list()?;
         let (index, changed) = stored.refresh(
             &self.root,
@@ -358,8 +375,24 @@ impl Inner {
             };
             stored.update(&self.root, name, context, files);
         }
-        if let Err(error) = stored.save(&self.root) {
-            tracing::warn!(%error, "could not save the gateway index; it will be rebuilt");
+        stored.unsaved = true;
+        // Written at most once a second (and when the engine is dropped): rewriting the
+        // whole file at every change made an apply of N resources quadratic. What a
+        // crash leaves unsaved is read again from the files by the next process.
+        if stored.saved_at.is_none_or(|at| at.elapsed() >= SAVE_EVERY) {
+            self.save_index(stored);
+        }
+    }
+
+    fn save_index(&self, stored: &mut StoredIndex) {
+        match stored.save(&self.root) {
+            Ok(()) => {
+                stored.saved_at = Some(std::time::Instant::now());
+                stored.unsaved = false;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not save the gateway index; it will be rebuilt")
+            }
         }
     }
 
