@@ -230,9 +230,12 @@ impl Resource for VpnConnection {
         planned_private: &[u8],
     ) -> Vec<u8> {
         let mut private = Private::read(planned_private);
-        let print = match gateway_key(gateway, state).await {
-            Some(key) if state.attr("preshared_key").is_null() => Fingerprint::new(key.as_bytes()),
-            _ => None,
+        // Only a write-only key has no other record; the gateway is read for it alone.
+        let print = match state.attr("preshared_key").is_null() {
+            true => gateway_key(gateway, state)
+                .await
+                .and_then(|key| Fingerprint::new(key.as_bytes())),
+            false => None,
         };
         private.set_fingerprint(WRITE_ONLY_KEY, print.as_ref());
         private.to_bytes()

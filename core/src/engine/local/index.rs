@@ -14,7 +14,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::gateway::index::{GatewayIndex, StoredSummary};
+use std::sync::Arc;
+
+use crate::gateway::index::{GatewayIndex, StoredSummary, Summary};
 use crate::gateway::GatewayError;
 use crate::model::{ConnectionName, Context};
 
@@ -46,6 +48,9 @@ struct Entry {
     swanctl: Fingerprint,
     nftables: Option<Fingerprint>,
     summary: StoredSummary,
+    /// `summary` parsed, once per process: every change checks every entry.
+    #[serde(skip)]
+    parsed: Option<Arc<Summary>>,
 }
 
 /// What identifies one version of a file without reading it.
@@ -133,10 +138,10 @@ impl StoredIndex {
             let nftables_print = fingerprint(&root.join(&nftables));
             let known = self
                 .entries
-                .get(name.as_str())
+                .get_mut(name.as_str())
                 .filter(|entry| entry.swanctl == swanctl_print && entry.nftables == nftables_print);
-            if let Some(summary) = known.and_then(|entry| entry.summary.parse()) {
-                index.set(name.clone(), summary);
+            if let Some(summary) = known.and_then(Entry::summary) {
+                index.set_shared(name.clone(), summary);
                 continue;
             }
             changed = true;
@@ -178,15 +183,26 @@ impl StoredIndex {
     }
 
     fn record(&mut self, context: &Context, swanctl: Fingerprint, nftables: Option<Fingerprint>) {
-        let summary = StoredSummary::from(&crate::gateway::index::Summary::of(context));
+        let parsed = Arc::new(Summary::of(context));
         self.entries.insert(
             context.name().to_string(),
             Entry {
                 swanctl,
                 nftables,
-                summary,
+                summary: StoredSummary::from(parsed.as_ref()),
+                parsed: Some(parsed),
             },
         );
+    }
+}
+
+impl Entry {
+    /// The parsed summary, parsed on first use; `None` if it no longer parses.
+    fn summary(&mut self) -> Option<Arc<Summary>> {
+        if self.parsed.is_none() {
+            self.parsed = self.summary.parse().map(Arc::new);
+        }
+        self.parsed.clone()
     }
 }
 
