@@ -20,11 +20,7 @@ use ipsec_core::validate::{
     ConnectionInput, Focus, NatContextInput, RemoteSubnetInput, TranslationInput,
 };
 
-// The integration tests' fixtures, for their phase builder (a bench is its own crate).
-#[path = "../tests/common/mod.rs"]
-mod common;
-
-use common::phase;
+use ipsec_test_support::inputs::phase;
 
 /// How many contexts a `*_10k` iteration processes.
 const COUNT: usize = 10_000;

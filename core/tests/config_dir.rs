@@ -2,16 +2,14 @@
 //! reading create nothing (`terraform plan` does both), that the first change creates
 //! it privately, and that a file under it linking elsewhere is refused unread.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::*;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::model::NatTable;
 use ipsec_core::{ApplyError, Gateway, GatewayError};
+use ipsec_test_support::inputs::*;
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777

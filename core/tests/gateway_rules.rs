@@ -2,11 +2,8 @@
 //! of one is judged against all the others (through the engine's index), before
 //! anything is written.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
 use ipsec_core::engine::local::index::INDEX_FILE;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, patiently, Mode};
@@ -14,8 +11,9 @@ use ipsec_core::gateway::planned::{
     preview_planned, preview_remote_subnet_removal, PlannedChanges,
 };
 use ipsec_core::model::{Cidr, NatContext, NatTable};
-use ipsec_core::validate::{ConnectionInput, NatContextInput, RemoteSubnetInput, TranslationInput};
+use ipsec_core::validate::{ConnectionInput, RemoteSubnetInput};
 use ipsec_core::{ApplyError, Diagnostics, Gateway};
+use ipsec_test_support::inputs::*;
 
 fn gateway() -> (tempfile::TempDir, LocalGateway) {
     let dir = tempfile::tempdir().unwrap();
@@ -36,25 +34,6 @@ fn remote(connection: &str, cidr: &str) -> RemoteSubnetInput {
     RemoteSubnetInput {
         connection: connection.into(),
         cidr: cidr.into(),
-    }
-}
-
-fn nat(connection: &str, subnet: &str, translations: &[(&str, &str, &str)]) -> NatContextInput {
-    NatContextInput {
-        connection: connection.into(),
-        static_nat_subnet: subnet.into(),
-        translations: translations
-            .iter()
-            .map(|(name, local, customer)| {
-                (
-                    name.to_string(),
-                    TranslationInput {
-                        local_ip: local.to_string(),
-                        customer_ip: customer.to_string(),
-                    },
-                )
-            })
-            .collect(),
     }
 }
 
@@ -83,6 +62,22 @@ async fn create(gateway: &LocalGateway, input: &ConnectionInput) {
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// A connection `name` to `peer` protecting `local`, created.
+async fn create_site(gateway: &LocalGateway, name: &str, peer: &str, local: &[&str]) {
+    create(gateway, &connection(name, peer, local)).await;
+}
+
+/// The diagnostics of creating the connection `name` to `peer` protecting `local`, which
+/// must be refused.
+async fn refused_site(
+    gateway: &LocalGateway,
+    name: &str,
+    peer: &str,
+    local: &[&str],
+) -> Diagnostics {
+    rejected(ops::put_connection(gateway, &connection(name, peer, local), Mode::Create).await)
+}
+
 async fn add_remote(gateway: &LocalGateway, connection: &str, cidr: &str) {
     ops::create_remote_subnet(gateway, &remote(connection, cidr))
         .await
@@ -92,11 +87,7 @@ async fn add_remote(gateway: &LocalGateway, connection: &str, cidr: &str) {
 #[tokio::test]
 async fn a_second_connection_to_one_peer_needs_another_identity() {
     let (dir, gateway) = gateway();
-    create(
-        &gateway,
-        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
-    )
-    .await;
+    create_site(&gateway, "site-a", "203.0.113.10", &["10.1.0.0/16"]).await;
     let before = snapshot(dir.path());
 
     let same = connection("site-b", "203.0.113.10", &["10.2.0.0/16"]);
@@ -123,16 +114,8 @@ async fn a_second_connection_to_one_peer_needs_another_identity() {
 #[tokio::test]
 async fn changing_a_peer_onto_another_connections_peer_is_refused_too() {
     let (_dir, gateway) = gateway();
-    create(
-        &gateway,
-        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
-    )
-    .await;
-    create(
-        &gateway,
-        &connection("site-b", "203.0.113.20", &["10.2.0.0/16"]),
-    )
-    .await;
+    create_site(&gateway, "site-a", "203.0.113.10", &["10.1.0.0/16"]).await;
+    create_site(&gateway, "site-b", "203.0.113.20", &["10.2.0.0/16"]).await;
     let moved = connection("site-b", "203.0.113.10", &["10.2.0.0/16"]);
     let diags = rejected(ops::put_connection(&gateway, &moved, Mode::Update).await);
     assert_error(&diags, "peer_address", &["\"site-a\""]);
@@ -146,21 +129,13 @@ async fn changing_a_peer_onto_another_connections_peer_is_refused_too() {
 #[tokio::test]
 async fn a_nat_address_belongs_to_one_connection() {
     let (dir, gateway) = gateway();
-    create(
-        &gateway,
-        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
-    )
-    .await;
-    create(
-        &gateway,
-        &connection("site-b", "203.0.113.20", &["10.2.0.0/16"]),
-    )
-    .await;
+    create_site(&gateway, "site-a", "203.0.113.10", &["10.1.0.0/16"]).await;
+    create_site(&gateway, "site-b", "203.0.113.20", &["10.2.0.0/16"]).await;
     add_remote(&gateway, "site-a", "192.168.10.0/24").await;
     add_remote(&gateway, "site-b", "192.168.20.0/24").await;
     ops::put_nat_context(
         &gateway,
-        &nat(
+        &nat_input(
             "site-a",
             "10.9.0.0/29",
             &[("db", "10.9.0.2", "192.168.10.15")],
@@ -171,7 +146,7 @@ async fn a_nat_address_belongs_to_one_connection() {
     .unwrap();
     let before = snapshot(dir.path());
 
-    let same_ip = nat(
+    let same_ip = nat_input(
         "site-b",
         "10.9.0.0/28",
         &[("web", "10.9.0.2", "192.168.20.5")],
@@ -184,7 +159,7 @@ async fn a_nat_address_belongs_to_one_connection() {
     );
     assert_error(&diags, "static_nat_subnet", &["10.9.0.0/29", "\"site-a\""]);
 
-    let overlapping_subnet = nat(
+    let overlapping_subnet = nat_input(
         "site-b",
         "10.9.0.0/30",
         &[("web", "10.9.0.1", "192.168.20.5")],
@@ -193,7 +168,7 @@ async fn a_nat_address_belongs_to_one_connection() {
     assert_error(&diags, "static_nat_subnet", &["\"site-a\""]);
     assert_eq!(snapshot(dir.path()), before);
 
-    let disjoint = nat(
+    let disjoint = nat_input(
         "site-b",
         "10.9.0.8/29",
         &[("web", "10.9.0.10", "192.168.20.5")],
@@ -206,27 +181,15 @@ async fn a_nat_address_belongs_to_one_connection() {
 #[tokio::test]
 async fn connections_may_share_remote_networks_but_not_both_directions() {
     let (dir, gateway) = gateway();
-    create(
-        &gateway,
-        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
-    )
-    .await;
+    create_site(&gateway, "site-a", "203.0.113.10", &["10.1.0.0/16"]).await;
     add_remote(&gateway, "site-a", "192.168.10.0/24").await;
 
     // Overlapping remote networks, disjoint local ones: two distinct policies.
-    create(
-        &gateway,
-        &connection("site-b", "203.0.113.20", &["10.2.0.0/16"]),
-    )
-    .await;
+    create_site(&gateway, "site-b", "203.0.113.20", &["10.2.0.0/16"]).await;
     add_remote(&gateway, "site-b", "192.168.0.0/16").await;
 
     // Overlapping local networks, disjoint remote ones: also fine.
-    create(
-        &gateway,
-        &connection("site-c", "203.0.113.30", &["10.1.1.0/24"]),
-    )
-    .await;
+    create_site(&gateway, "site-c", "203.0.113.30", &["10.1.1.0/24"]).await;
     add_remote(&gateway, "site-c", "172.16.0.0/12").await;
     let before = snapshot(dir.path());
 
@@ -244,11 +207,7 @@ async fn connections_may_share_remote_networks_but_not_both_directions() {
         ],
     );
     // ...and at local_subnets when the connection's change makes them overlap.
-    create(
-        &gateway,
-        &connection("site-d", "203.0.113.40", &["10.3.0.0/16"]),
-    )
-    .await;
+    create_site(&gateway, "site-d", "203.0.113.40", &["10.3.0.0/16"]).await;
     add_remote(&gateway, "site-d", "192.168.10.0/25").await;
     let before_d = snapshot(dir.path());
     let moved = connection("site-d", "203.0.113.40", &["10.1.0.0/16"]);
@@ -408,49 +367,23 @@ async fn a_nat_context_applied_before_its_remote_subnet_waits_for_it() {
 #[tokio::test]
 async fn the_index_follows_files_written_behind_its_back() {
     let (dir, gateway) = gateway();
-    create(
-        &gateway,
-        &connection("site-a", "203.0.113.10", &["10.1.0.0/16"]),
-    )
-    .await;
+    create_site(&gateway, "site-a", "203.0.113.10", &["10.1.0.0/16"]).await;
     assert!(dir.path().join(INDEX_FILE).exists());
 
     assert_eq!(gateway.index().await.unwrap().len(), 1);
     // Another process (a second engine on the same dir) adds a connection: even the
     // plan-time index, cached while the file dirs stay as they were, sees it.
     let other = LocalGateway::open(dir.path(), NatTable::default()).unwrap();
-    create(
-        &other,
-        &connection("site-b", "203.0.113.20", &["10.2.0.0/16"]),
-    )
-    .await;
-    let diags = rejected(
-        ops::put_connection(
-            &gateway,
-            &connection("site-c", "203.0.113.20", &["10.3.0.0/16"]),
-            Mode::Create,
-        )
-        .await,
-    );
+    create_site(&other, "site-b", "203.0.113.20", &["10.2.0.0/16"]).await;
+    let diags = refused_site(&gateway, "site-c", "203.0.113.20", &["10.3.0.0/16"]).await;
     assert_error(&diags, "peer_address", &["\"site-b\""]);
 
     // A hand edit of a peer address is seen without the index being told.
     let path = gateway.swanctl_path(&name("site-b"));
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("203.0.113.20", "203.0.113.21")).unwrap();
-    create(
-        &gateway,
-        &connection("site-c", "203.0.113.20", &["10.3.0.0/16"]),
-    )
-    .await;
-    let diags = rejected(
-        ops::put_connection(
-            &gateway,
-            &connection("site-d", "203.0.113.21", &["10.4.0.0/16"]),
-            Mode::Create,
-        )
-        .await,
-    );
+    create_site(&gateway, "site-c", "203.0.113.20", &["10.3.0.0/16"]).await;
+    let diags = refused_site(&gateway, "site-d", "203.0.113.21", &["10.4.0.0/16"]).await;
     assert_error(&diags, "peer_address", &["\"site-b\""]);
 
     // A lost or broken index is rebuilt from the files.
@@ -459,14 +392,7 @@ async fn the_index_follows_files_written_behind_its_back() {
     let index = fresh.index().await.unwrap();
     assert_eq!(index.len(), 3);
     std::fs::remove_file(dir.path().join(INDEX_FILE)).unwrap();
-    let diags = rejected(
-        ops::put_connection(
-            &fresh,
-            &connection("site-e", "203.0.113.10", &["10.5.0.0/16"]),
-            Mode::Create,
-        )
-        .await,
-    );
+    let diags = refused_site(&fresh, "site-e", "203.0.113.10", &["10.5.0.0/16"]).await;
     assert_error(&diags, "peer_address", &["\"site-a\""]);
 }
 
@@ -475,18 +401,16 @@ async fn a_conflict_with_many_connections_is_one_diagnostic_counting_the_rest() 
     let (_dir, gateway) = gateway();
     for i in 0..5 {
         let site = format!("site-{i}");
-        create(
+        create_site(
             &gateway,
-            &connection(&site, &format!("203.0.113.{}", 10 + i), &["10.1.0.0/16"]),
+            &site,
+            &format!("203.0.113.{}", 10 + i),
+            &["10.1.0.0/16"],
         )
         .await;
         add_remote(&gateway, &site, &format!("192.168.{i}.0/24")).await;
     }
-    create(
-        &gateway,
-        &connection("wide", "203.0.113.99", &["10.1.0.0/16"]),
-    )
-    .await;
+    create_site(&gateway, "wide", "203.0.113.99", &["10.1.0.0/16"]).await;
     let diags =
         rejected(ops::create_remote_subnet(&gateway, &remote("wide", "192.168.0.0/16")).await);
     assert_eq!(diags.errors().count(), 1, "{diags}");

@@ -2,12 +2,10 @@
 //! examples. A change to the rendered text must be a deliberate snapshot update
 //! (`cargo insta review`), never an accident.
 
-mod common;
-
-use common::*;
 use ipsec_core::model::{ConnectionName, NatTable};
 use ipsec_core::render::{render_nftables, render_swanctl};
 use ipsec_core::validate::validate_connection;
+use ipsec_test_support::inputs::*;
 
 fn swanctl_of(input: &ipsec_core::validate::ConnectionInput, remote: &[&str]) -> String {
     render_swanctl(&context(input, remote, None)).to_string()

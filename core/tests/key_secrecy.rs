@@ -4,14 +4,12 @@
 //! and another test thread hitting a callsite while this test installs its subscriber can
 //! leave that callsite disabled, which made the log capture flaky.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::sync::{Arc, Mutex};
 
-use common::*;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::Gateway;
+use ipsec_test_support::inputs::*;
 
 #[tokio::test]
 async fn keys_live_only_in_the_0600_swanctl_file_and_never_in_logs() {

@@ -5,17 +5,15 @@
 //!
 //! Each test builds its own lab (a few hundred milliseconds) and removes it when done,
 //! also on failure, after printing both gateways' SAs and charon log tails. Needs root, network namespaces and Debian's strongSwan and nftables;
-//! see `lab/mod.rs`. `IPSEC_SKIP_SYSTEM_TESTS=1` skips these tests.
+//! see `ipsec_test_support::lab`. `IPSEC_SKIP_SYSTEM_TESTS=1` skips these tests.
 
-mod lab;
-
-use lab::*;
+use ipsec_test_support::lab::*;
 
 /// IKEv2 with the default suite: nothing passes between the sites before the tunnel;
 /// once gwA initiates, both gateways hold the SA and hostA reaches hostB through it.
 #[test]
 fn ikev2_default_suite_carries_traffic_only_through_the_tunnel() {
-    if skipped() {
+    if skip_system_tests() {
         return;
     }
     let lab = Lab::up("ikev2");
@@ -90,7 +88,7 @@ const NEGOTIATED: [(u8, &str, &str, &str, &str); 7] = [
 ///   product's algorithm list: without them such proposals find no match.
 #[test]
 fn classic_algorithms_negotiate_and_carry_traffic() {
-    if skipped() {
+    if skip_system_tests() {
         return;
     }
     let lab = Lab::up("classic");
@@ -125,7 +123,7 @@ fn classic_algorithms_negotiate_and_carry_traffic() {
 /// (inside site A) stands for the customer host custB (192.168.20.15), in both directions.
 #[test]
 fn static_nat_on_gwa_through_the_tunnel() {
-    if skipped() {
+    if skip_system_tests() {
         return;
     }
     const LOCAL_IP: &str = "10.1.255.92";
@@ -209,7 +207,7 @@ fn static_nat_on_gwa_through_the_tunnel() {
 /// charon, no directory.
 #[test]
 fn a_dropped_lab_leaves_nothing_behind() {
-    if skipped() {
+    if skip_system_tests() {
         return;
     }
     let lab = Lab::up("drop");

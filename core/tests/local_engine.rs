@@ -3,19 +3,18 @@
 //! or the new configuration, broken files are errors naming file and line. (Keys staying
 //! in the 0600 file is `key_secrecy.rs`.)
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::model::NatTable;
+use ipsec_core::validate::ConnectionInput;
 use ipsec_core::{Gateway, GatewayError};
+use ipsec_test_support::inputs::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_tasks_adding_remote_subnets_to_one_connection_lose_nothing() {
@@ -110,6 +109,45 @@ fn in_child() -> bool {
     std::env::var_os("IPSEC_TEST_CHILD").is_some()
 }
 
+/// Runs the child test `test` in two processes at once (ids 1 and 2) on the config dir
+/// `dir`, and requires both to succeed.
+fn run_two_writer_processes(test: &str, dir: &Path) {
+    let dir_env = dir.display().to_string();
+    let children: Vec<_> = (1..=2)
+        .map(|id| {
+            child(
+                test,
+                &[
+                    ("IPSEC_TEST_DIR", dir_env.clone()),
+                    ("IPSEC_TEST_ID", id.to_string()),
+                ],
+            )
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success(), "a writer process failed");
+    }
+}
+
+/// What a child process was given: its `local` engine's config dir and its id.
+fn child_gateway() -> (LocalGateway, u8) {
+    let dir = std::env::var("IPSEC_TEST_DIR").unwrap();
+    let id: u8 = std::env::var("IPSEC_TEST_ID").unwrap().parse().unwrap();
+    (open_local(Path::new(&dir)), id)
+}
+
+/// The classic connection under another name, peer and local subnet.
+fn own_connection(name: String, peer: String, local: String) -> ConnectionInput {
+    ConnectionInput {
+        name,
+        peer_address: peer,
+        local_subnets: vec![local],
+        ..classic_input()
+    }
+}
+
 /// Child side of the two-process test: adds 25 subnets (in its own range) to dc1 and
 /// creates its own connection.
 #[tokio::test]
@@ -117,13 +155,12 @@ async fn child_adds_subnets() {
     if !in_child() {
         return;
     }
-    let dir = std::env::var("IPSEC_TEST_DIR").unwrap();
-    let id: u8 = std::env::var("IPSEC_TEST_ID").unwrap().parse().unwrap();
-    let gateway = open_local(Path::new(&dir));
-    let mut own = classic_input();
-    own.name = format!("proc{id}");
-    own.peer_address = format!("203.0.113.{}", 100 + id);
-    own.local_subnets = vec![format!("10.{}.0.0/16", 100 + id)];
+    let (gateway, id) = child_gateway();
+    let own = own_connection(
+        format!("proc{id}"),
+        format!("203.0.113.{}", 100 + id),
+        format!("10.{}.0.0/16", 100 + id),
+    );
     ops::put_connection(&gateway, &own, Mode::Create)
         .await
         .unwrap();
@@ -144,14 +181,13 @@ async fn child_creates_connections() {
     if !in_child() {
         return;
     }
-    let dir = std::env::var("IPSEC_TEST_DIR").unwrap();
-    let id: u8 = std::env::var("IPSEC_TEST_ID").unwrap().parse().unwrap();
-    let gateway = open_local(Path::new(&dir));
+    let (gateway, id) = child_gateway();
     for i in 0..10u8 {
-        let mut own = classic_input();
-        own.name = format!("proc{id}-{i}");
-        own.peer_address = format!("203.0.{id}.{}", 10 + i);
-        own.local_subnets = vec![format!("10.{}.{i}.0/24", 100 + id)];
+        let own = own_connection(
+            format!("proc{id}-{i}"),
+            format!("203.0.{id}.{}", 10 + i),
+            format!("10.{}.{i}.0/24", 100 + id),
+        );
         ops::put_connection(&gateway, &own, Mode::Create)
             .await
             .unwrap();
@@ -167,23 +203,7 @@ async fn two_processes_creating_the_config_dir_at_once_lose_nothing() {
     }
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("gateway");
-    let root_env = root.display().to_string();
-    let children: Vec<_> = (1..=2)
-        .map(|id| {
-            child(
-                "child_creates_connections",
-                &[
-                    ("IPSEC_TEST_DIR", root_env.clone()),
-                    ("IPSEC_TEST_ID", id.to_string()),
-                ],
-            )
-            .spawn()
-            .unwrap()
-        })
-        .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success(), "a writer process failed");
-    }
+    run_two_writer_processes("child_creates_connections", &root);
     assert_eq!(open_local(&root).list().await.unwrap().len(), 20);
 }
 
@@ -197,23 +217,7 @@ async fn two_processes_writing_one_config_dir_lose_nothing() {
     ops::put_connection(&gateway, &classic_input(), Mode::Create)
         .await
         .unwrap();
-    let dir_env = dir.path().display().to_string();
-    let children: Vec<_> = (1..=2)
-        .map(|id| {
-            child(
-                "child_adds_subnets",
-                &[
-                    ("IPSEC_TEST_DIR", dir_env.clone()),
-                    ("IPSEC_TEST_ID", id.to_string()),
-                ],
-            )
-            .spawn()
-            .unwrap()
-        })
-        .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success(), "a writer process failed");
-    }
+    run_two_writer_processes("child_adds_subnets", dir.path());
     let context = gateway.get(&name("dc1")).await.unwrap().unwrap();
     assert_eq!(context.remote_subnets.len(), 50);
     let names: Vec<String> = gateway

@@ -4,14 +4,12 @@
 //! Needs root and `nft` (Debian: `apt-get install -y nftables`); `.ci/run` installs it.
 //! Set `IPSEC_SKIP_SYSTEM_TESTS=1` to skip on a machine that cannot run them.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
 use ipsec_core::model::NatTable;
 use ipsec_core::render::render_nftables;
 use ipsec_core::validate::TranslationInput;
+use ipsec_test_support::inputs::*;
 
 fn nft_check(text: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();

@@ -1,14 +1,12 @@
 //! The resource operations on a gateway: what each keeps, what it refuses, and the
 //! plan-time preview that runs the same rules without writing.
 
-mod common;
-
-use common::*;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, preview, Mode};
 use ipsec_core::model::{Cidr, NatTable};
 use ipsec_core::validate::{validate_connection, RemoteSubnetInput};
 use ipsec_core::{ApplyError, Gateway};
+use ipsec_test_support::inputs::*;
 
 fn gateway() -> (tempfile::TempDir, LocalGateway) {
     let dir = tempfile::tempdir().unwrap();

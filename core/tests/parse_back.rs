@@ -2,12 +2,10 @@
 //! editing by hand would write is understood, and what cannot be understood is an error
 //! naming the line.
 
-mod common;
-
-use common::*;
 use ipsec_core::model::{Authentication, DhGroup, Encryption, NatTable};
 use ipsec_core::parse::{parse_nftables, parse_swanctl};
 use ipsec_core::render::{render_nftables, render_swanctl};
+use ipsec_test_support::inputs::*;
 
 #[test]
 fn rendered_files_parse_back_to_the_same_context() {

@@ -2,8 +2,6 @@
 //! and no hostile text (quotes, braces, newlines, `#`, non-ASCII) in a description or a
 //! key can change the structure of a generated file.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

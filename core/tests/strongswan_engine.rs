@@ -5,16 +5,14 @@
 //! Needs root, nftables and strongSwan (`.ci/run` installs them);
 //! `IPSEC_SKIP_SYSTEM_TESTS=1` skips it.
 
-mod common;
-
-use common::charon::{skip_system_tests, Charon};
-use common::*;
 use ipsec_core::engine::strongswan::ViciUri;
 use ipsec_core::engine::StrongswanGateway;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::model::NatTable;
-use ipsec_core::validate::RemoteSubnetInput;
+use ipsec_core::validate::ConnectionInput;
 use ipsec_core::{ApplyError, Gateway, GatewayError};
+use ipsec_test_support::charon::{skip_system_tests, Charon};
+use ipsec_test_support::inputs::*;
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -23,17 +21,21 @@ struct Setup {
     gateway: StrongswanGateway,
 }
 
-async fn setup() -> Setup {
+/// A charon and an engine on it; `None` when system tests are switched off.
+async fn setup() -> Option<Setup> {
+    if skip_system_tests() {
+        return None;
+    }
     let dir = tempfile::tempdir().unwrap();
     let charon = Charon::start(dir.path());
     let config = dir.path().join("gw");
     let gateway = open_gateway(&config, &charon).await;
-    Setup {
+    Some(Setup {
         _dir: dir,
         config,
         charon,
         gateway,
-    }
+    })
 }
 
 /// A `strongswan` engine on `config` for `charon`, as each terraform run opens one.
@@ -48,17 +50,33 @@ async fn open_gateway(config: &std::path::Path, charon: &Charon) -> StrongswanGa
     .unwrap()
 }
 
-/// The classic context, created through the resource operations.
-async fn create_classic(gateway: &StrongswanGateway) {
-    ops::put_connection(gateway, &classic_input(), Mode::Create)
+/// A connection, created through the resource operation.
+async fn create_connection(gateway: &StrongswanGateway, input: &ConnectionInput) {
+    ops::put_connection(gateway, input, Mode::Create)
         .await
         .unwrap();
+}
+
+/// A remote subnet of `dc1`, created through the resource operation.
+async fn create_subnet(gateway: &StrongswanGateway, cidr: &str) {
+    ops::create_remote_subnet(gateway, &subnet("dc1", cidr.into()))
+        .await
+        .unwrap();
+}
+
+/// The NAT table of `charon`'s namespace as `nft list table` prints it (empty when
+/// there is none).
+fn nat_table(charon: &Charon, table: &str) -> String {
+    charon
+        .nft(&["list", "table", "inet", table])
+        .unwrap_or_default()
+}
+
+/// The classic context, created through the resource operations.
+async fn create_classic(gateway: &StrongswanGateway) {
+    create_connection(gateway, &classic_input()).await;
     for cidr in ["192.168.10.0/24", "192.168.20.0/24"] {
-        let input = RemoteSubnetInput {
-            connection: "dc1".into(),
-            cidr: cidr.into(),
-        };
-        ops::create_remote_subnet(gateway, &input).await.unwrap();
+        create_subnet(gateway, cidr).await;
     }
     ops::put_nat_context(gateway, &classic_nat_input("dc1"), Mode::Create)
         .await
@@ -67,10 +85,9 @@ async fn create_classic(gateway: &StrongswanGateway) {
 
 #[tokio::test]
 async fn a_put_loads_connection_key_and_nat_and_a_get_reads_them_back() {
-    if skip_system_tests() {
+    let Some(setup) = setup().await else {
         return;
-    }
-    let setup = setup().await;
+    };
     create_classic(&setup.gateway).await;
 
     let conns = setup.charon.swanctl(&["--list-conns"]);
@@ -97,10 +114,9 @@ async fn a_put_loads_connection_key_and_nat_and_a_get_reads_them_back() {
 
 #[tokio::test]
 async fn hand_changes_to_the_live_gateway_are_drift() {
-    if skip_system_tests() {
+    let Some(setup) = setup().await else {
         return;
-    }
-    let setup = setup().await;
+    };
     create_classic(&setup.gateway).await;
 
     setup
@@ -126,9 +142,7 @@ async fn hand_changes_to_the_live_gateway_are_drift() {
         "an unloaded connection is not on the gateway, whatever the files say"
     );
     // Creating it again (what `terraform apply` does for the drift) loads it again.
-    ops::put_connection(&setup.gateway, &classic_input(), Mode::Create)
-        .await
-        .unwrap();
+    create_connection(&setup.gateway, &classic_input()).await;
     assert!(setup
         .charon
         .swanctl(&["--list-conns"])
@@ -137,22 +151,11 @@ async fn hand_changes_to_the_live_gateway_are_drift() {
 
 #[tokio::test]
 async fn a_refused_change_restores_the_files_and_the_live_configuration() {
-    if skip_system_tests() {
+    let Some(setup) = setup().await else {
         return;
-    }
-    let setup = setup().await;
-    ops::put_connection(&setup.gateway, &classic_input(), Mode::Create)
-        .await
-        .unwrap();
-    ops::create_remote_subnet(
-        &setup.gateway,
-        &RemoteSubnetInput {
-            connection: "dc1".into(),
-            cidr: "192.168.10.0/24".into(),
-        },
-    )
-    .await
-    .unwrap();
+    };
+    create_connection(&setup.gateway, &classic_input()).await;
+    create_subnet(&setup.gateway, "192.168.10.0/24").await;
     let before = snapshot(&setup.config);
     // A chain of another type under the name this connection's NAT needs: nft refuses.
     setup
@@ -185,17 +188,14 @@ async fn a_refused_change_restores_the_files_and_the_live_configuration() {
 
 #[tokio::test]
 async fn a_charon_restart_between_operations_is_survived() {
-    if skip_system_tests() {
+    let Some(mut setup) = setup().await else {
         return;
-    }
-    let mut setup = setup().await;
+    };
     create_classic(&setup.gateway).await;
     setup.charon.restart();
     // A fresh charon has nothing loaded: drift, which a create repairs.
     assert_eq!(setup.gateway.get(&name("dc1")).await.unwrap(), None);
-    ops::put_connection(&setup.gateway, &classic_input(), Mode::Create)
-        .await
-        .unwrap();
+    create_connection(&setup.gateway, &classic_input()).await;
     assert!(setup
         .charon
         .swanctl(&["--list-conns"])
@@ -209,20 +209,16 @@ async fn a_charon_restart_between_operations_is_survived() {
 
 #[tokio::test]
 async fn a_delete_leaves_no_connection_secret_or_nat() {
-    if skip_system_tests() {
+    let Some(setup) = setup().await else {
         return;
-    }
-    let setup = setup().await;
+    };
     create_classic(&setup.gateway).await;
     assert!(ops::delete_connection(&setup.gateway, &name("dc1"))
         .await
         .unwrap());
     let conns = setup.charon.swanctl(&["--list-conns"]);
     assert!(!conns.contains("dc1"), "{conns}");
-    let table = setup
-        .charon
-        .nft(&["list", "table", "inet", "ipsec_nat"])
-        .unwrap_or_default();
+    let table = nat_table(&setup.charon, "ipsec_nat");
     assert!(!table.contains("dc1_"), "{table}");
     assert!(!setup.config.join("swanctl/conf.d/dc1.conf").exists());
     assert_eq!(setup.gateway.get(&name("dc1")).await.unwrap(), None);
@@ -232,13 +228,10 @@ async fn a_delete_leaves_no_connection_secret_or_nat() {
 /// the table, and a gateway that never had NAT gets no table at all.
 #[tokio::test]
 async fn a_new_connection_without_nat_clears_leftover_chains_and_adds_no_table() {
-    if skip_system_tests() {
+    let Some(setup) = setup().await else {
         return;
-    }
-    let setup = setup().await;
-    ops::put_connection(&setup.gateway, &classic_input(), Mode::Create)
-        .await
-        .unwrap();
+    };
+    create_connection(&setup.gateway, &classic_input()).await;
     assert!(
         setup
             .charon
@@ -260,13 +253,8 @@ async fn a_new_connection_without_nat_clears_leftover_chains_and_adds_no_table()
     }
     // A fresh gateway, as the next terraform run opens it.
     let gateway = open_gateway(&setup.config, &setup.charon).await;
-    ops::put_connection(&gateway, &other, Mode::Create)
-        .await
-        .unwrap();
-    let table = setup
-        .charon
-        .nft(&["list", "table", "inet", "ipsec_nat"])
-        .unwrap_or_default();
+    create_connection(&gateway, &other).await;
+    let table = nat_table(&setup.charon, "ipsec_nat");
     assert!(!table.contains("dc2_"), "{table}");
 }
 
@@ -275,24 +263,15 @@ async fn a_new_connection_without_nat_clears_leftover_chains_and_adds_no_table()
 /// connection's subnets.
 #[tokio::test]
 async fn an_ikev1_connection_runs_a_child_per_pair_of_one_ip_version() {
-    if skip_system_tests() {
+    let Some(setup) = setup().await else {
         return;
-    }
-    let setup = setup().await;
+    };
     let mut input = classic_input();
     input.ike_version = Some(1);
     input.local_subnets = vec!["10.1.0.0/16".into(), "2001:db8:1::/48".into()];
-    ops::put_connection(&setup.gateway, &input, Mode::Create)
-        .await
-        .unwrap();
+    create_connection(&setup.gateway, &input).await;
     for cidr in ["192.168.10.0/24", "2001:db8:2::/48"] {
-        let input = RemoteSubnetInput {
-            connection: "dc1".into(),
-            cidr: cidr.into(),
-        };
-        ops::create_remote_subnet(&setup.gateway, &input)
-            .await
-            .unwrap();
+        create_subnet(&setup.gateway, cidr).await;
     }
     let conns = setup.charon.swanctl(&["--list-conns"]);
     assert!(
@@ -316,10 +295,9 @@ async fn an_ikev1_connection_runs_a_child_per_pair_of_one_ip_version() {
 /// leaving none in the old one.
 #[tokio::test]
 async fn a_changed_nat_table_moves_the_chains() {
-    if skip_system_tests() {
+    let Some(setup) = setup().await else {
         return;
-    }
-    let setup = setup().await;
+    };
     create_classic(&setup.gateway).await;
     let moved = StrongswanGateway::open(
         &setup.config,
@@ -350,10 +328,7 @@ async fn a_changed_nat_table_moves_the_chains() {
         new.contains("dc1_prerouting") && new.contains("dc1_postrouting"),
         "{new}"
     );
-    let old = setup
-        .charon
-        .nft(&["list", "table", "inet", "ipsec_nat"])
-        .unwrap_or_default();
+    let old = nat_table(&setup.charon, "ipsec_nat");
     assert!(!old.contains("dc1_"), "{old}");
     assert_eq!(
         moved.stored_nat_table(&name("dc1")).await.unwrap(),

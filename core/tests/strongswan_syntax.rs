@@ -8,14 +8,12 @@
 //! `.ci/run` installs them. Set `IPSEC_SKIP_SYSTEM_TESTS=1` to skip on a machine that
 //! cannot run them.
 
-mod common;
-
-use common::charon::Charon;
-use common::*;
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::model::{Authentication, Encryption, NatTable};
 use ipsec_core::validate::ConnectionInput;
 use ipsec_core::Gateway;
+use ipsec_test_support::charon::Charon;
+use ipsec_test_support::inputs::*;
 
 /// Connections that between them use every encryption, authentication and DH keyword.
 fn every_algorithm() -> Vec<(ConnectionInput, Vec<&'static str>)> {

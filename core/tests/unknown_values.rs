@@ -1,14 +1,12 @@
 //! Values unknown at plan time are not judged until known (SPEC.md, "Diagnostics"):
 //! every rule that needs an unknown value is skipped, every other rule still runs.
 
-mod common;
-
-use common::*;
 use ipsec_core::validate::{
     check_connection_config, check_nat_context_config, check_remote_subnet_config,
     RemoteSubnetInput, Unknowns,
 };
 use ipsec_core::AttributePath;
+use ipsec_test_support::inputs::*;
 
 fn unknown(paths: &[&str]) -> Unknowns {
     paths

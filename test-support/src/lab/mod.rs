@@ -13,18 +13,24 @@
 //! (`apt-get install -y strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 //! libstrongswan-extra-plugins libcharon-extra-plugins nftables iproute2 iputils-ping`).
 //! A test that cannot run fails saying what is missing; `IPSEC_SKIP_SYSTEM_TESTS=1` skips
-//! it ([`skipped`]).
+//! it ([`skip_system_tests`]).
 //! `IPSEC_LAB_KEEP=1` leaves a test's lab up for a look by hand (`IPSEC_LAB=<name>
 //! scripts/lab status`); `scripts/lab down` with that name removes it.
-#![allow(dead_code)] // each test binary uses a different part
+
+mod tunnel;
+mod vici;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// The two gateways, and every node.
+pub use crate::skip_system_tests;
+pub use tunnel::Tunnel;
+
+/// The two gateways.
 pub const GATEWAYS: [&str; 2] = ["gwA", "gwB"];
+/// Every node of the lab, each a network namespace.
 pub const NODES: [&str; 5] = ["hostA", "gwA", "gwB", "hostB", "custB"];
 
 /// gwA's WAN address (the IKE endpoint of site A).
@@ -39,23 +45,15 @@ pub const HOST_B: &str = "192.168.10.10";
 pub const CUST_B: &str = "192.168.20.15";
 /// Site A as a tunnel protects it: hostA's LAN and room for static NAT addresses.
 pub const SITE_A: &str = "10.1.0.0/16";
-/// gwB's two LANs.
+/// gwB's first LAN, hostB's.
 pub const LAN_B: &str = "192.168.10.0/24";
+/// gwB's second LAN, custB's.
 pub const LAN_CUST: &str = "192.168.20.0/24";
 
 /// The pre-shared key of the hand-written tunnels ([`Tunnel`]).
 pub const LAB_PSK: &str = "lab pre-shared key";
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/lab");
-
-/// Whether system tests are switched off (`IPSEC_SKIP_SYSTEM_TESTS=1`), saying so.
-pub fn skipped() -> bool {
-    let skip = std::env::var_os("IPSEC_SKIP_SYSTEM_TESTS").is_some();
-    if skip {
-        eprintln!("skipped: IPSEC_SKIP_SYSTEM_TESTS is set");
-    }
-    skip
-}
 
 /// A running lab; `scripts/lab down` on drop.
 pub struct Lab {
@@ -142,13 +140,9 @@ impl Lab {
 
     /// Like [`Lab::exec`], panicking with the command's output unless it succeeds.
     pub fn exec_ok(&self, node: &str, args: &[&str]) -> String {
-        let output = self.exec(node, args);
-        assert!(
-            output.status.success(),
-            "{node}: {args:?} failed:\n{}",
-            text(&output)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        stdout_of_success(self.exec(node, args), |output| {
+            format!("{node}: {args:?} failed:\n{output}")
+        })
     }
 
     /// Whether `from` gets echo replies from `to` (three pings 0.2 s apart, 2 s wait
@@ -174,14 +168,12 @@ impl Lab {
     /// Like [`Lab::swanctl`], panicking with swanctl's output and the charon log's tail
     /// unless it succeeds; returns stdout.
     pub fn swanctl_ok(&self, gw: &str, args: &[&str]) -> String {
-        let output = self.swanctl(gw, args);
-        assert!(
-            output.status.success(),
-            "{gw}: swanctl {args:?} failed:\n{}\n{}",
-            text(&output),
-            self.log_tail(gw, 30)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        stdout_of_success(self.swanctl(gw, args), |output| {
+            format!(
+                "{gw}: swanctl {args:?} failed:\n{output}\n{}",
+                self.log_tail(gw, 30)
+            )
+        })
     }
 
     /// Writes a gateway's `swanctl/swanctl.conf` and loads it (`swanctl --load-all`):
@@ -213,26 +205,13 @@ impl Lab {
     /// Stops a gateway's charon (`scripts/lab stop`): its namespace, addresses, nftables
     /// and files stay, its VICI socket goes away, as on a gateway whose daemon died.
     pub fn stop(&self, gw: &str) {
-        assert!(GATEWAYS.contains(&gw), "no gateway {gw} in the lab");
-        let output = self.script(&["stop", gw]);
-        assert!(
-            output.status.success(),
-            "`scripts/lab stop {gw}` failed:\n{}",
-            text(&output)
-        );
+        self.charon_script("stop", gw, false);
     }
 
     /// Starts a stopped gateway's charon again (`scripts/lab start`) and waits for its
     /// VICI socket; it has nothing loaded, as after a reboot.
     pub fn start(&self, gw: &str) {
-        assert!(GATEWAYS.contains(&gw), "no gateway {gw} in the lab");
-        let output = self.script(&["start", gw]);
-        assert!(
-            output.status.success(),
-            "`scripts/lab start {gw}` failed:\n{}\n{}",
-            text(&output),
-            self.log_tail(gw, 30)
-        );
+        self.charon_script("start", gw, true);
     }
 
     /// The ids of the shared keys a gateway's charon holds from VICI `load-shared`, asked
@@ -241,7 +220,7 @@ impl Lab {
     /// speaks the VICI wire protocol itself.
     pub fn shared_keys(&self, gw: &str) -> Vec<String> {
         let socket = self.gateway_dir(gw).join("charon.vici");
-        vici_get_shared(&socket).unwrap_or_else(|e| {
+        vici::vici_get_shared(&socket).unwrap_or_else(|e| {
             panic!(
                 "{gw}: VICI get-shared at {} failed: {e}\n{}",
                 socket.display(),
@@ -330,6 +309,20 @@ impl Lab {
         self.dir.join(gw)
     }
 
+    /// `scripts/lab stop|start <gw>`, required to succeed; a failure shows the charon
+    /// log's tail when `with_log`.
+    fn charon_script(&self, verb: &str, gw: &str, with_log: bool) {
+        assert!(GATEWAYS.contains(&gw), "no gateway {gw} in the lab");
+        stdout_of_success(self.script(&[verb, gw]), |output| {
+            let log = if with_log {
+                self.log_tail(gw, 30)
+            } else {
+                String::new()
+            };
+            format!("`scripts/lab {verb} {gw}` failed:\n{output}\n{log}")
+        });
+    }
+
     fn script(&self, args: &[&str]) -> Output {
         Command::new(SCRIPT)
             .args(args)
@@ -366,187 +359,6 @@ impl Drop for Lab {
     }
 }
 
-/// A hand-written site-to-site tunnel between gwA (site A, [`SITE_A`]) and gwB, with a
-/// PSK: what each gateway's swanctl.conf holds.
-pub struct Tunnel<'a> {
-    /// Connection name; the child is `net`.
-    pub name: &'a str,
-    /// IKE version, 1 or 2.
-    pub version: u8,
-    /// IKE proposal, e.g. `aes256-sha256-modp2048`.
-    pub ike: &'a str,
-    /// ESP proposal, e.g. `aes256-sha256-modp2048`.
-    pub esp: &'a str,
-    /// gwB's protected networks.
-    pub site_b: &'a [&'a str],
-}
-
-impl Tunnel<'_> {
-    /// The default suite: IKEv2, `aes256-sha256-modp2048` in both phases, both LANs of gwB.
-    pub const DEFAULT: Tunnel<'static> = Tunnel {
-        name: "lab",
-        version: 2,
-        ike: "aes256-sha256-modp2048",
-        esp: "aes256-sha256-modp2048",
-        site_b: &[LAN_B, LAN_CUST],
-    };
-
-    /// The swanctl.conf of one side (`gwA` or `gwB`).
-    pub fn swanctl_conf(&self, gw: &str) -> String {
-        let site_b = self.site_b.join(",");
-        let (me, peer, local_ts, remote_ts) = match gw {
-            "gwA" => (GW_A, GW_B, SITE_A, site_b.as_str()),
-            "gwB" => (GW_B, GW_A, site_b.as_str(), SITE_A),
-            _ => panic!("no gateway {gw} in the lab"),
-        };
-        let Tunnel {
-            name,
-            version,
-            ike,
-            esp,
-            ..
-        } = self;
-        let psk: String = LAB_PSK.bytes().map(|b| format!("{b:02x}")).collect();
-        format!(
-            "connections {{
-  {name} {{
-    version = {version}
-    local_addrs = {me}
-    remote_addrs = {peer}
-    proposals = {ike}
-    local {{
-      auth = psk
-      id = {me}
-    }}
-    remote {{
-      auth = psk
-      id = {peer}
-    }}
-    children {{
-      net {{
-        local_ts = {local_ts}
-        remote_ts = {remote_ts}
-        esp_proposals = {esp}
-        start_action = none
-      }}
-    }}
-  }}
-}}
-secrets {{
-  ike-{name} {{
-    id-a = {GW_A}
-    id-b = {GW_B}
-    secret = 0x{psk}
-  }}
-}}
-"
-        )
-    }
-
-    /// Loads this tunnel into both gateways.
-    pub fn load(&self, lab: &Lab) {
-        for gw in GATEWAYS {
-            lab.load_swanctl_conf(gw, &self.swanctl_conf(gw));
-        }
-    }
-}
-
-/// VICI `get-shared` over charon's unix socket: the `keys` list of the answer.
-///
-/// A VICI packet is a 32-bit big-endian length and the payload; a command request is
-/// type 0, the command name (8-bit length) and a message, here empty; the answer is type
-/// 1 (CMD_RESPONSE) and a message of elements: 1 section start (name), 2 section end,
-/// 3 key/value (name, 16-bit length value), 4 list start (name), 5 list item (16-bit
-/// length value), 6 list end.
-fn vici_get_shared(socket: &Path) -> std::io::Result<Vec<String>> {
-    use std::io::{Error, Read, Write};
-    let invalid = |what: &str| Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
-    let mut stream = std::os::unix::net::UnixStream::connect(socket)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let command = b"get-shared";
-    let mut packet = vec![0u8, command.len() as u8];
-    packet.extend_from_slice(command);
-    stream.write_all(&(packet.len() as u32).to_be_bytes())?;
-    stream.write_all(&packet)?;
-    let mut length = [0u8; 4];
-    stream.read_exact(&mut length)?;
-    let mut answer = vec![0u8; u32::from_be_bytes(length) as usize];
-    stream.read_exact(&mut answer)?;
-    match answer.first() {
-        Some(1) => {}
-        Some(2) => return Err(invalid("charon does not know the command get-shared")),
-        _ => return Err(invalid("unexpected VICI packet type")),
-    }
-    let mut message = Cursor {
-        bytes: &answer,
-        at: 1,
-    };
-    let (mut keys, mut list) = (Vec::new(), None::<String>);
-    while let Some(kind) = message.byte() {
-        match kind {
-            1 | 4 => {
-                let name = message
-                    .name()
-                    .ok_or_else(|| invalid("truncated VICI message"))?;
-                if kind == 4 {
-                    list = Some(name);
-                }
-            }
-            2 => {}
-            3 => {
-                message
-                    .name()
-                    .and_then(|_| message.value())
-                    .ok_or_else(|| invalid("truncated VICI message"))?;
-            }
-            5 => {
-                let item = message
-                    .value()
-                    .ok_or_else(|| invalid("truncated VICI message"))?;
-                if list.as_deref() == Some("keys") {
-                    keys.push(item);
-                }
-            }
-            6 => list = None,
-            _ => return Err(invalid("unknown VICI message element")),
-        }
-    }
-    Ok(keys)
-}
-
-/// Reading a VICI message.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Cursor<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let bytes = self.bytes.get(self.at..self.at + n)?;
-        self.at += n;
-        Some(bytes)
-    }
-
-    fn byte(&mut self) -> Option<u8> {
-        self.take(1).map(|b| b[0])
-    }
-
-    /// A name: 8-bit length, then the bytes.
-    fn name(&mut self) -> Option<String> {
-        let n = self.byte()? as usize;
-        self.take(n)
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-    }
-
-    /// A value: 16-bit big-endian length, then the bytes.
-    fn value(&mut self) -> Option<String> {
-        let len = self.take(2)?;
-        let n = u16::from_be_bytes([len[0], len[1]]) as usize;
-        self.take(n)
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-    }
-}
-
 /// stdout and stderr of a finished command, for messages.
 pub fn text(output: &Output) -> String {
     format!(
@@ -555,6 +367,15 @@ pub fn text(output: &Output) -> String {
         prefixed("\nstdout: ", &output.stdout),
         prefixed("\nstderr: ", &output.stderr)
     )
+}
+
+/// stdout of a command that must have succeeded; else panics with the message `failure`
+/// makes of the command's [`text`].
+fn stdout_of_success(output: Output, failure: impl FnOnce(String) -> String) -> String {
+    if !output.status.success() {
+        panic!("{}", failure(text(&output)));
+    }
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn prefixed(prefix: &str, bytes: &[u8]) -> String {

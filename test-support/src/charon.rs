@@ -12,14 +12,7 @@ const CHARON: &str = "/usr/lib/ipsec/charon";
 const PLUGINS: &str = "random nonce aes des sha1 sha2 md5 hmac kdf gmp curve25519 gcrypt openssl \
                        kernel-netlink socket-default vici";
 
-/// Whether system tests are switched off (`IPSEC_SKIP_SYSTEM_TESTS=1`), saying so.
-pub fn skip_system_tests() -> bool {
-    let skip = std::env::var_os("IPSEC_SKIP_SYSTEM_TESTS").is_some();
-    if skip {
-        eprintln!("skipped: IPSEC_SKIP_SYSTEM_TESTS is set");
-    }
-    skip
-}
+pub use crate::skip_system_tests;
 
 /// A charon in its own network and mount namespace; stopped and removed on drop.
 pub struct Charon {

@@ -1,7 +1,5 @@
-//! Fixtures shared by the integration tests: the seed's classic example and helpers.
-#![allow(dead_code)] // each test binary uses a different part
-
-pub mod charon;
+//! The seed's classic example as inputs and as a context, and small helpers the core
+//! tests share (a `local` engine, a snapshot of a directory's files).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -47,16 +45,35 @@ pub fn phase(
 
 /// The seed's NAT: billing-db 10.1.255.92 -> 192.168.10.15 in 10.1.255.88/29.
 pub fn classic_nat_input(connection: &str) -> NatContextInput {
+    nat_input(
+        connection,
+        "10.1.255.88/29",
+        &[("billing-db", "10.1.255.92", "192.168.10.15")],
+    )
+}
+
+/// A NAT context of `connection` in `subnet` with `(name, local_ip, customer_ip)`
+/// translations.
+pub fn nat_input(
+    connection: &str,
+    subnet: &str,
+    translations: &[(&str, &str, &str)],
+) -> NatContextInput {
     NatContextInput {
         connection: connection.into(),
-        static_nat_subnet: "10.1.255.88/29".into(),
-        translations: BTreeMap::from([(
-            "billing-db".to_owned(),
-            TranslationInput {
-                local_ip: "10.1.255.92".into(),
-                customer_ip: "192.168.10.15".into(),
-            },
-        )]),
+        static_nat_subnet: subnet.into(),
+        translations: translations
+            .iter()
+            .map(|(name, local, customer)| {
+                (
+                    name.to_string(),
+                    TranslationInput {
+                        local_ip: local.to_string(),
+                        customer_ip: customer.to_string(),
+                    },
+                )
+            })
+            .collect(),
     }
 }
 
