@@ -15,13 +15,15 @@
 //! Public: [`case`] (test cases and steps), [`workspace`] (a working directory wired to a
 //! provider, for tests that need more than steps), [`gateway`] (the `local` engine's
 //! files), [`json`] (terraform's JSON outputs), [`terraform`] and [`provider`] (finding
-//! and attaching the binaries).
+//! and attaching the binaries), [`lab`] (the `strongswan` engine on the live two-gateway
+//! lab).
 
 #![forbid(unsafe_code)]
 
 pub mod case;
 pub mod gateway;
 pub mod json;
+pub mod lab;
 pub mod provider;
 pub mod terraform;
 pub mod workspace;
