@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use acceptance_tests::lab::checks::*;
-use acceptance_tests::lab::config::{provider_block, CONN_B, NAT_IP, PSK};
+use acceptance_tests::lab::config::{provider_block, remote_subnet, CONN_B, NAT_IP, PSK};
 use acceptance_tests::lab::{both_ends_up, run_lab_suite, LabWorkspace};
 use acceptance_tests::{test, ProviderMode};
 use ipsec_test_support::lab::*;
@@ -87,16 +87,8 @@ fn destroy_leaves_no_connection_key_nat_chain_or_file() {
             })
         },
     );
-    assert!(
-        !lab.ping("hostA", HOST_B),
-        "hostA still reaches hostB after destroy\n{}",
-        lab.report()
-    );
-    assert!(
-        !lab.ping("hostA", NAT_IP),
-        "hostA still reaches {NAT_IP} after destroy\n{}",
-        lab.report()
-    );
+    assert_unreachable(lab, "hostA", HOST_B, "after destroy");
+    assert_unreachable(lab, "hostA", NAT_IP, "after destroy");
     let state = rig.ok(&["state", "list"]);
     assert!(state.trim().is_empty(), "state after destroy:\n{state}");
 }
@@ -114,12 +106,9 @@ resource "ipsec_vpn_connection" "b" {{
   start_action  = "none"
 }}
 
-resource "ipsec_remote_subnet" "b_site_a" {{
-  connection_name = ipsec_vpn_connection.b.name
-  cidr            = "{SITE_A}"
-}}
-"#,
+{site_a}"#,
         provider = provider_block(lab, None, "gwB", &dir.join("gwB")),
+        site_a = remote_subnet("b_site_a", None, "b", SITE_A),
     )
 }
 

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use acceptance_tests::lab::checks::*;
-use acceptance_tests::lab::config::{provider_block, CONN_A};
+use acceptance_tests::lab::config::{provider_block, remote_subnet, CONN_A};
 use acceptance_tests::lab::{run_lab_suite, LabWorkspace};
 use acceptance_tests::{test, ProviderMode};
 use ipsec_test_support::lab::*;
@@ -77,17 +77,11 @@ resource "ipsec_vpn_connection" "a" {{
   {phases}
 }}
 
-resource "ipsec_remote_subnet" "lan_b" {{
-  connection_name = ipsec_vpn_connection.a.name
-  cidr            = "{LAN_B}"
-}}
-
-resource "ipsec_remote_subnet" "lan_cust" {{
-  connection_name = ipsec_vpn_connection.a.name
-  cidr            = "{LAN_CUST}"
-}}
-"#,
+{lan_b}
+{lan_cust}"#,
         provider = provider_block(lab, None, "gwA", &dir.join("gwA")),
+        lan_b = remote_subnet("lan_b", None, "a", LAN_B),
+        lan_cust = remote_subnet("lan_cust", None, "a", LAN_CUST),
     )
 }
 

@@ -138,14 +138,17 @@ fn child_gateway() -> (LocalGateway, u8) {
     (open_local(Path::new(&dir)), id)
 }
 
-/// The classic connection under another name, peer and local subnet.
-fn own_connection(name: String, peer: String, local: String) -> ConnectionInput {
-    ConnectionInput {
+/// Creates the classic connection under another name, peer and local subnet.
+async fn create_own_connection(gateway: &LocalGateway, name: String, peer: String, local: String) {
+    let own = ConnectionInput {
         name,
         peer_address: peer,
         local_subnets: vec![local],
         ..classic_input()
-    }
+    };
+    ops::put_connection(gateway, &own, Mode::Create)
+        .await
+        .unwrap();
 }
 
 /// Child side of the two-process test: adds 25 subnets (in its own range) to dc1 and
@@ -156,14 +159,13 @@ async fn child_adds_subnets() {
         return;
     }
     let (gateway, id) = child_gateway();
-    let own = own_connection(
+    create_own_connection(
+        &gateway,
         format!("proc{id}"),
         format!("203.0.113.{}", 100 + id),
         format!("10.{}.0.0/16", 100 + id),
-    );
-    ops::put_connection(&gateway, &own, Mode::Create)
-        .await
-        .unwrap();
+    )
+    .await;
     for i in 0..25 {
         ops::create_remote_subnet(
             &gateway,
@@ -183,14 +185,13 @@ async fn child_creates_connections() {
     }
     let (gateway, id) = child_gateway();
     for i in 0..10u8 {
-        let own = own_connection(
+        create_own_connection(
+            &gateway,
             format!("proc{id}-{i}"),
             format!("203.0.{id}.{}", 10 + i),
             format!("10.{}.{i}.0/24", 100 + id),
-        );
-        ops::put_connection(&gateway, &own, Mode::Create)
-            .await
-            .unwrap();
+        )
+        .await;
     }
 }
 

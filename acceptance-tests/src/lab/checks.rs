@@ -122,32 +122,36 @@ pub fn assert_host_b_through_tunnel(lab: &Lab, when: &str) {
 /// hostA's pings), and custB's pings reach hostA from 10.1.255.92, never from custB's own
 /// address.
 pub fn assert_nat_both_ways(lab: &Lab, when: &str) {
+    let require = |ok: bool, what: String| assert!(ok, "{when}: {what}\n{}", lab.report());
     let at_cust = seen(lab, "custB", HOST_A);
-    assert!(
+    require(
         lab.ping("hostA", NAT_IP),
-        "{when}: hostA cannot reach custB at {NAT_IP}\n{}",
-        lab.report()
+        format!("hostA cannot reach custB at {NAT_IP}"),
     );
-    assert!(
+    require(
         seen(lab, "custB", HOST_A) > at_cust,
-        "{when}: custB did not see hostA's pings to {NAT_IP}\n{}",
-        lab.report()
+        format!("custB did not see hostA's pings to {NAT_IP}"),
     );
     let (from_nat, from_cust) = (seen(lab, "hostA", NAT_IP), seen(lab, "hostA", CUST_B));
-    assert!(
+    require(
         lab.ping("custB", HOST_A),
-        "{when}: custB cannot reach hostA through the tunnel\n{}",
-        lab.report()
+        "custB cannot reach hostA through the tunnel".into(),
     );
-    assert!(
+    require(
         seen(lab, "hostA", NAT_IP) > from_nat,
-        "{when}: hostA did not see custB's pings as coming from {NAT_IP}\n{}",
-        lab.report()
+        format!("hostA did not see custB's pings as coming from {NAT_IP}"),
     );
-    assert_eq!(
-        seen(lab, "hostA", CUST_B),
-        from_cust,
-        "{when}: custB's own address reached hostA untranslated\n{}",
+    require(
+        seen(lab, "hostA", CUST_B) == from_cust,
+        "custB's own address reached hostA untranslated".into(),
+    );
+}
+
+/// `from` gets no echo reply from `to` ("`from` still reaches `to` `why`" otherwise).
+pub fn assert_unreachable(lab: &Lab, from: &str, to: &str, why: &str) {
+    assert!(
+        !lab.ping(from, to),
+        "{from} still reaches {to} {why}\n{}",
         lab.report()
     );
 }

@@ -82,12 +82,11 @@ fn side_a(ends: Ends) -> String {
         ..
     } = ends;
     let lan_b_subnet = if a_lan_b {
-        format!(
-            "resource \"ipsec_remote_subnet\" \"a_lan_b\" {{\n  provider        = ipsec.gwA\n  connection_name = ipsec_vpn_connection.a.name\n  cidr            = \"{LAN_B}\"\n}}\n"
-        )
+        remote_subnet("a_lan_b", Some("gwA"), "a", LAN_B)
     } else {
         String::new()
     };
+    let lan_cust_subnet = remote_subnet("a_lan_cust", Some("gwA"), "a", LAN_CUST);
     let nat_after = if a_lan_b {
         "[ipsec_remote_subnet.a_lan_b, ipsec_remote_subnet.a_lan_cust]"
     } else {
@@ -113,12 +112,7 @@ resource "ipsec_vpn_connection" "a" {{
 }}
 
 {lan_b_subnet}
-resource "ipsec_remote_subnet" "a_lan_cust" {{
-  provider        = ipsec.gwA
-  connection_name = ipsec_vpn_connection.a.name
-  cidr            = "{LAN_CUST}"
-}}
-
+{lan_cust_subnet}
 resource "ipsec_nat_context" "a" {{
   provider          = ipsec.gwA
   connection_name   = ipsec_vpn_connection.a.name
@@ -140,6 +134,7 @@ fn side_b(ends: Ends) -> String {
         b_lan_b,
         ..
     } = ends;
+    let site_a_subnet = remote_subnet("b_site_a", Some("gwB"), "b", SITE_A);
     let b_local = if b_lan_b {
         format!("[\"{LAN_B}\", \"{LAN_CUST}\"]")
     } else {
@@ -159,11 +154,17 @@ fn side_b(ends: Ends) -> String {
   phase2        = {{ encryption = "{encryption}" }}
 }}
 
-resource "ipsec_remote_subnet" "b_site_a" {{
-  provider        = ipsec.gwB
-  connection_name = ipsec_vpn_connection.b.name
-  cidr            = "{SITE_A}"
-}}
-"#
+{site_a_subnet}"#
+    )
+}
+
+/// An `ipsec_remote_subnet` block labelled `label`, of the connection labelled
+/// `connection`, through the provider alias `alias` if given.
+pub fn remote_subnet(label: &str, alias: Option<&str>, connection: &str, cidr: &str) -> String {
+    let provider = alias
+        .map(|a| format!("  provider        = ipsec.{a}\n"))
+        .unwrap_or_default();
+    format!(
+        "resource \"ipsec_remote_subnet\" \"{label}\" {{\n{provider}  connection_name = ipsec_vpn_connection.{connection}.name\n  cidr            = \"{cidr}\"\n}}\n"
     )
 }
