@@ -64,7 +64,7 @@ pub fn run_suite(tests: Vec<libtest_mimic::Trial>) -> ! {
 /// A test binary's `main`: runs each named function as a test of that name, through
 /// [`run_suite`].
 ///
-/// ```ignore
+/// ```text
 /// acceptance_tests::suite![first_test, second_test];
 /// ```
 #[macro_export]

@@ -225,31 +225,24 @@ fn connections_overlapping_in_both_directions_are_refused() {
 fn a_subnet_a_translation_uses_goes_only_with_the_translation() {
     let dc1 = connection("dc1");
     let with_nat = site();
-    let subnet_gone = [
-        dc1.hcl(),
-        remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
-        nat_context(
-            "dc1",
-            &dc1.name_ref(),
-            "10.1.255.88/29",
-            &[("billing-db", "10.1.255.92", "192.168.10.15")],
-            &[],
-        ),
-    ]
-    .concat();
-    // Without depends_on, so that Terraform runs both changes at once.
-    let both_gone = [
-        dc1.hcl(),
-        remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
-        nat_context(
-            "dc1",
-            &dc1.name_ref(),
-            "10.1.255.88/29",
-            &[("app", "10.1.255.93", "192.168.20.7")],
-            &[],
-        ),
-    ]
-    .concat();
+    // dc1_a gone; the NAT context without depends_on, so that Terraform runs both
+    // changes at once.
+    let without_dc1_a = |translation: (&str, &str, &str)| {
+        [
+            dc1.hcl(),
+            remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
+            nat_context(
+                "dc1",
+                &dc1.name_ref(),
+                "10.1.255.88/29",
+                &[translation],
+                &[],
+            ),
+        ]
+        .concat()
+    };
+    let subnet_gone = without_dc1_a(("billing-db", "10.1.255.92", "192.168.10.15"));
+    let both_gone = without_dc1_a(("app", "10.1.255.93", "192.168.20.7"));
     TestCase::new()
         .step(Step::apply(with_nat))
         // Refused at plan, whichever of the two plans Terraform makes first...
