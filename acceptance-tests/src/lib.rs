@@ -14,9 +14,10 @@
 //!
 //! Public: [`case`] (test cases and steps), [`workspace`] (a working directory wired to a
 //! provider, for tests that need more than steps), [`gateway`] (the `local` engine's
-//! files), [`json`] (terraform's JSON outputs), [`terraform`] and [`provider`] (finding
-//! and attaching the binaries), [`lab`] (the `strongswan` engine on the live two-gateway
-//! lab).
+//! files), [`json`] (terraform's JSON outputs), [`leaks`] (where a pre-shared key must
+//! never show), [`terraform`] and [`provider`] (finding and attaching the binaries),
+//! [`lab`] (the `strongswan` engine on the live two-gateway lab), and [`suite!`] (a test
+//! binary's `main`).
 
 #![forbid(unsafe_code)]
 
@@ -24,12 +25,14 @@ pub mod case;
 pub mod gateway;
 pub mod json;
 pub mod lab;
+pub mod leaks;
 pub mod provider;
 pub mod terraform;
 pub mod workspace;
 
 pub use case::{Action, ImportBy, Phase, Step, TestCase};
 pub use gateway::Gateway;
+pub use leaks::Secret;
 pub use provider::ProviderMode;
 pub use workspace::{Workspace, CONFIG_DIR};
 
@@ -58,4 +61,19 @@ pub fn run_suite(tests: Vec<libtest_mimic::Trial>) -> ! {
         args.test_threads = Some(DEFAULT_THREADS);
     }
     libtest_mimic::run(&args, tests).exit()
+}
+
+/// A test binary's `main`: runs each named function as a test of that name, through
+/// [`run_suite`].
+///
+/// ```text
+/// acceptance_tests::suite![first_test, second_test];
+/// ```
+#[macro_export]
+macro_rules! suite {
+    ($($test:ident),+ $(,)?) => {
+        fn main() {
+            $crate::run_suite(vec![$($crate::test(stringify!($test), $test)),+]);
+        }
+    };
 }

@@ -1,10 +1,15 @@
 //! A terraform working directory wired to a provider and a `local` gateway.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::gateway::Gateway;
+use crate::leaks::{self, Secret};
 use crate::provider::{Attached, ProviderMode};
 use crate::terraform::{self, Run};
+
+/// Terraform's log in a working directory whose commands are traced.
+const LOG_FILE: &str = "terraform.log";
 
 /// Placeholder in a configuration that carries its own `provider "ipsec"` block; replaced
 /// by the absolute path of the test's gateway directory.
@@ -15,9 +20,13 @@ pub const CONFIG_DIR: &str = "@CONFIG_DIR@";
 pub struct Workspace {
     dir: tempfile::TempDir,
     gateway: Gateway,
-    provider: std::sync::Arc<Attached>,
+    provider: Arc<Attached>,
     mode: ProviderMode,
     initialized: std::sync::atomic::AtomicBool,
+    /// The keys every command's output and every file are checked for.
+    secrets: Mutex<Vec<Secret>>,
+    /// The variable set to `TRACE` for Terraform's log, when one was chosen.
+    log_variable: Mutex<Option<String>>,
 }
 
 impl Workspace {
@@ -25,30 +34,29 @@ impl Workspace {
     pub fn new(mode: ProviderMode) -> Self {
         let dir = tempfile::tempdir().expect("a temporary working directory");
         let gateway = Gateway::new(dir.path().join("gateway"));
-        Self::assemble(
-            dir,
-            gateway,
-            std::sync::Arc::new(Attached::start(mode)),
-            mode,
-        )
+        Self::assemble(dir, gateway, Arc::new(Attached::start(mode)), mode)
     }
 
     /// Another working directory (its own state) on the same gateway and provider, as a
-    /// second team or a second checkout of the same repository would have.
+    /// second team or a second checkout of the same repository would have. It watches
+    /// for the same keys and keeps the same log.
     pub fn sibling(&self) -> Self {
         let dir = tempfile::tempdir().expect("a temporary working directory");
-        Self::assemble(
+        let sibling = Self::assemble(
             dir,
             self.gateway.clone(),
-            std::sync::Arc::clone(&self.provider),
+            Arc::clone(&self.provider),
             self.mode,
-        )
+        );
+        sibling.watch_for_leaks(&self.secrets());
+        *lock(&sibling.log_variable) = lock(&self.log_variable).clone();
+        sibling
     }
 
     fn assemble(
         dir: tempfile::TempDir,
         gateway: Gateway,
-        provider: std::sync::Arc<Attached>,
+        provider: Arc<Attached>,
         mode: ProviderMode,
     ) -> Self {
         // An empty CLI configuration: the developer's ~/.terraformrc must not matter.
@@ -59,6 +67,8 @@ impl Workspace {
             provider,
             mode,
             initialized: std::sync::atomic::AtomicBool::new(false),
+            secrets: Mutex::new(Vec::new()),
+            log_variable: Mutex::new(None),
         }
     }
 
@@ -114,16 +124,26 @@ impl Workspace {
         self.run_with(args, &[])
     }
 
-    /// [`Workspace::run`] with extra environment variables.
+    /// [`Workspace::run`] with extra environment variables. Panics when the output
+    /// holds a key the workspace watches for (see [`Workspace::watch_for_leaks`]).
     pub fn run_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
         self.ensure_initialized(args);
         let mut env = self.provider.env(&self.cli_config());
+        if let Some(variable) = self.log_variable() {
+            env.push((variable, "TRACE".into()));
+            env.push((
+                "TF_LOG_PATH".into(),
+                self.path().join(LOG_FILE).display().to_string(),
+            ));
+        }
         env.extend(
             extra_env
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string())),
         );
-        terraform::run(self.path(), args, &env)
+        let run = terraform::run(self.path(), args, &env);
+        leaks::check_run(&self.secrets(), &run);
+        run
     }
 
     /// Runs terraform and requires it to succeed.
@@ -134,10 +154,17 @@ impl Workspace {
     /// `terraform plan -detailed-exitcode`: `(0, output)` for no changes, `(2, output)`
     /// for changes; anything else fails the test.
     pub fn plan_exit_code(&self) -> (i32, String) {
-        let run = self.run(&["plan", "-input=false", "-detailed-exitcode"]);
+        self.plan_exit_code_with(&[])
+    }
+
+    /// [`Workspace::plan_exit_code`] with `extra` arguments, such as `-refresh-only`.
+    pub fn plan_exit_code_with(&self, extra: &[&str]) -> (i32, String) {
+        let mut args = vec!["plan", "-input=false", "-detailed-exitcode"];
+        args.extend_from_slice(extra);
+        let run = self.run(&args);
         assert!(
             run.code == 0 || run.code == 2,
-            "terraform plan failed ({}):\n{}",
+            "terraform {args:?} failed ({}):\n{}",
             run.code,
             run.output()
         );
@@ -198,18 +225,70 @@ impl Workspace {
             .unwrap_or_else(|e| panic!("terraform.tfstate is missing or not JSON ({e}):\n{text}"))
     }
 
+    /// From now on, every command's output must not hold one of `secrets` (an empty list
+    /// stops watching), and [`Workspace::assert_no_leaks`] looks for them in the files.
+    /// While it watches, Terraform writes its trace log here (see
+    /// [`Workspace::trace_log`]; `TF_LOG` unless another variable was chosen), so that
+    /// the log, with the provider's own lines, is searched too.
+    pub fn watch_for_leaks(&self, secrets: &[Secret]) {
+        *lock(&self.secrets) = secrets.to_vec();
+    }
+
+    /// Every later command writes Terraform's log into `terraform.log` in the working
+    /// directory, at `TRACE` for `variable`: `TF_LOG` for everything, `TF_LOG_PROVIDER`
+    /// for the provider's lines only.
+    pub fn trace_log(&self, variable: &str) {
+        *lock(&self.log_variable) = Some(variable.into());
+    }
+
+    /// Terraform's log so far (see [`Workspace::trace_log`]); panics when there is none.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.path().join(LOG_FILE))
+            .unwrap_or_else(|e| panic!("terraform wrote no log ({e})"))
+    }
+
+    /// Panics if a file of the working directory or the gateway holds a watched key
+    /// anywhere but where the design puts it (see [`crate::leaks`]). Answers the gateway
+    /// files that hold one (hex-encoded, mode 0600).
+    pub fn assert_no_leaks(&self) -> Vec<PathBuf> {
+        let secrets = self.secrets();
+        let mut holders = leaks::check_files(&secrets, self.path());
+        if !self.gateway.root().starts_with(self.path()) {
+            holders.extend(leaks::check_files(&secrets, self.gateway.root()));
+        }
+        holders
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        lock(&self.secrets).clone()
+    }
+
+    fn log_variable(&self) -> Option<String> {
+        let chosen = lock(&self.log_variable).clone();
+        chosen.or_else(|| (!self.secrets().is_empty()).then(|| "TF_LOG".to_owned()))
+    }
+
     fn cli_config(&self) -> PathBuf {
         self.path().join("terraformrc")
     }
 
+    /// Runs `terraform init` before the first command of a real-binary workspace, unless
+    /// that command is an `init` of the test's own.
     fn ensure_initialized(&self, args: &[&str]) {
         use std::sync::atomic::Ordering;
         if self.mode != ProviderMode::Binary
-            || args.first() == Some(&"init")
             || self.initialized.swap(true, Ordering::SeqCst)
+            || args.first() == Some(&"init")
         {
             return;
         }
         self.ok(&["init", "-input=false"]);
     }
+}
+
+/// The lock's value even after a test panicked while holding it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -12,31 +12,17 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use acceptance_tests::{run_suite, test, Action, Step, TestCase, Workspace, CONFIG_DIR};
+use acceptance_tests::{Action, Step, TestCase, Workspace, CONFIG_DIR};
 use acceptance_tests::{Gateway, ProviderMode};
 use common::*;
 use serde_json::Value;
 
-fn main() {
-    run_suite(vec![
-        test(
-            "connection_conformance_create_update_move_reimport_refresh_destroy",
-            connection_conformance,
-        ),
-        test(
-            "remote_subnet_conformance_create_move_reimport_refresh_destroy",
-            remote_subnet_conformance,
-        ),
-        test(
-            "nat_context_conformance_create_update_move_reimport_refresh_destroy",
-            nat_context_conformance,
-        ),
-        test(
-            "a_whole_gateway_is_adopted_by_for_each_import_blocks",
-            a_whole_gateway_is_adopted_by_for_each_import_blocks,
-        ),
-    ]);
-}
+acceptance_tests::suite![
+    connection_conformance_create_update_move_reimport_refresh_destroy,
+    remote_subnet_conformance_create_move_reimport_refresh_destroy,
+    nat_context_conformance_create_update_move_reimport_refresh_destroy,
+    a_whole_gateway_is_adopted_by_for_each_import_blocks,
+];
 
 /// The site: its connection, the labels of its resources (what a `moved` block changes)
 /// and the NAT context's values (what its updates change).
@@ -310,7 +296,7 @@ fn site_intact(gateway: &Gateway) {
     assert!(gateway.nft("dc1").contains("comment \"billing-db\""));
 }
 
-fn connection_conformance() {
+fn connection_conformance_create_update_move_reimport_refresh_destroy() {
     let base = site();
     let dc1 = base.connection.clone();
     let with = |connection: Connection| Site {
@@ -382,7 +368,7 @@ fn connection_conformance() {
         .run();
 }
 
-fn remote_subnet_conformance() {
+fn remote_subnet_conformance_create_move_reimport_refresh_destroy() {
     let base = site();
     // `ipsec_remote_subnet` has no attribute that changes in place: `connection_name`
     // and `cidr` both replace it (lifecycle.rs), so there is no update step.
@@ -408,7 +394,7 @@ fn remote_subnet_conformance() {
         .run();
 }
 
-fn nat_context_conformance() {
+fn nat_context_conformance_create_update_move_reimport_refresh_destroy() {
     let base = site();
     const NAT: &str = "ipsec_nat_context.dc1";
     let with =

@@ -7,106 +7,36 @@
 mod common;
 
 use acceptance_tests::{
-    run_suite, test, Action, Gateway, ImportBy, Phase, ProviderMode, Step, TestCase, Workspace,
+    Action, Gateway, ImportBy, Phase, ProviderMode, Secret, Step, TestCase, Workspace,
 };
 use common::*;
 
-fn main() {
-    run_suite(vec![
-        test(
-            "phase1_proposal_edit_is_drift_on_phase1_encryption",
-            phase1_proposal_edit_is_drift_on_phase1_encryption,
-        ),
-        test(
-            "phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group",
-            phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group,
-        ),
-        test(
-            "rekey_time_edit_is_drift_on_keylife_of_each_phase",
-            rekey_time_edit_is_drift_on_keylife_of_each_phase,
-        ),
-        test(
-            "respelling_rekey_time_with_the_same_duration_is_not_drift",
-            respelling_rekey_time_with_the_same_duration_is_not_drift,
-        ),
-        test(
-            "peer_address_edit_is_drift_on_peer_address",
-            peer_address_edit_is_drift_on_peer_address,
-        ),
-        test(
-            "ipv6_peer_address_edit_is_drift_on_peer_address",
-            ipv6_peer_address_edit_is_drift_on_peer_address,
-        ),
-        test(
-            "peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line",
-            peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line,
-        ),
-        test(
-            "psk_edit_is_drift_on_preshared_key_without_showing_any_key",
-            psk_edit_is_drift_on_preshared_key_without_showing_any_key,
-        ),
-        test(
-            "write_only_psk_edit_is_drift_and_apply_restores_the_configured_key",
-            write_only_psk_edit_is_drift_and_apply_restores_the_configured_key,
-        ),
-        test(
-            "remote_ts_entry_removed_is_drift_recreating_the_remote_subnet",
-            remote_ts_entry_removed_is_drift_recreating_the_remote_subnet,
-        ),
-        test(
-            "remote_ts_entry_added_by_hand_is_drift_that_apply_removes",
-            remote_ts_entry_added_by_hand_is_drift_that_apply_removes,
-        ),
-        test(
-            "a_network_added_by_hand_is_adopted_by_declaring_it_not_by_importing_it",
-            a_network_added_by_hand_is_adopted_by_declaring_it_not_by_importing_it,
-        ),
-        test(
-            "nat_rule_pair_deleted_is_drift_on_translations",
-            nat_rule_pair_deleted_is_drift_on_translations,
-        ),
-        test(
-            "nat_rule_pair_added_by_hand_is_drift_that_apply_removes",
-            nat_rule_pair_added_by_hand_is_drift_that_apply_removes,
-        ),
-        test(
-            "local_ts_edit_is_drift_on_local_subnets",
-            local_ts_edit_is_drift_on_local_subnets,
-        ),
-        test(
-            "nat_translation_address_edit_is_drift_on_local_ip",
-            nat_translation_address_edit_is_drift_on_local_ip,
-        ),
-        test(
-            "nat_half_edited_translation_is_drift_restoring_it",
-            nat_half_edited_translation_is_drift_restoring_it,
-        ),
-        test(
-            "swanctl_file_deleted_plans_the_connection_and_its_dependents_for_creation",
-            swanctl_file_deleted_plans_the_connection_and_its_dependents_for_creation,
-        ),
-        test(
-            "nftables_file_deleted_plans_the_nat_context_for_creation",
-            nftables_file_deleted_plans_the_nat_context_for_creation,
-        ),
-        test(
-            "start_action_edit_or_removal_is_drift_on_start_action",
-            start_action_edit_or_removal_is_drift_on_start_action,
-        ),
-        test(
-            "garbage_in_swanctl_file_is_an_error_naming_file_and_line",
-            garbage_in_swanctl_file_is_an_error_naming_file_and_line,
-        ),
-        test(
-            "garbage_in_nftables_file_is_an_error_naming_file_and_line",
-            garbage_in_nftables_file_is_an_error_naming_file_and_line,
-        ),
-        test(
-            "destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired",
-            destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired,
-        ),
-    ]);
-}
+acceptance_tests::suite![
+    phase1_proposal_edit_is_drift_on_phase1_encryption,
+    phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group,
+    rekey_time_edit_is_drift_on_keylife_of_each_phase,
+    a_hand_edit_on_the_gateway_is_drift_that_apply_repairs,
+    respelling_rekey_time_with_the_same_duration_is_not_drift,
+    peer_address_edit_is_drift_on_peer_address,
+    ipv6_peer_address_edit_is_drift_on_peer_address,
+    peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line,
+    psk_edit_is_drift_on_preshared_key_without_showing_any_key,
+    write_only_psk_edit_is_drift_and_apply_restores_the_configured_key,
+    remote_ts_entry_removed_is_drift_recreating_the_remote_subnet,
+    remote_ts_entry_added_by_hand_is_drift_that_apply_removes,
+    a_network_added_by_hand_is_adopted_by_declaring_it_not_by_importing_it,
+    nat_rule_pair_deleted_is_drift_on_translations,
+    nat_rule_pair_added_by_hand_is_drift_that_apply_removes,
+    local_ts_edit_is_drift_on_local_subnets,
+    nat_translation_address_edit_is_drift_on_local_ip,
+    nat_half_edited_translation_is_drift_restoring_it,
+    swanctl_file_deleted_plans_the_connection_and_its_dependents_for_creation,
+    nftables_file_deleted_plans_the_nat_context_for_creation,
+    start_action_edit_or_removal_is_drift_on_start_action,
+    garbage_in_swanctl_file_is_an_error_naming_file_and_line,
+    garbage_in_nftables_file_is_an_error_naming_file_and_line,
+    destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired,
+];
 
 const DC1: &str = "ipsec_vpn_connection.dc1";
 const NAT: &str = "ipsec_nat_context.dc1";
@@ -117,27 +47,6 @@ fn conf() -> String {
 
 fn nft() -> String {
     Gateway::nft_path("dc1")
-}
-
-/// `connection` (named dc1) with two remote subnets and a NAT context of two
-/// translations: every file and section a hand edit can touch.
-fn site(connection: Connection) -> String {
-    format!(
-        "{}{}{}{}",
-        connection.hcl(),
-        remote_subnet("apps", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24"),
-        remote_subnet("users", "ipsec_vpn_connection.dc1.name", "192.168.20.0/24"),
-        nat_context(
-            "dc1",
-            "ipsec_vpn_connection.dc1.name",
-            "10.1.255.88/29",
-            &[
-                ("billing-db", "10.1.255.92", "192.168.10.15"),
-                ("crm", "10.1.255.93", "192.168.20.7"),
-            ],
-            &["ipsec_remote_subnet.apps", "ipsec_remote_subnet.users"],
-        )
-    )
 }
 
 /// A drift step whose plan shows every pattern of `patterns` and updates `address` in
@@ -192,7 +101,7 @@ fn insert_line(gateway: &Gateway, relative: &str, number: usize, line: &str) {
 
 fn phase1_proposal_edit_is_drift_on_phase1_encryption() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(
                 DC1,
@@ -211,7 +120,7 @@ fn phase1_proposal_edit_is_drift_on_phase1_encryption() {
 
 fn phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(
                 DC1,
@@ -233,7 +142,7 @@ fn phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group() {
 
 fn rekey_time_edit_is_drift_on_keylife_of_each_phase() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(
                 DC1,
@@ -252,13 +161,26 @@ fn rekey_time_edit_is_drift_on_keylife_of_each_phase() {
         .run();
 }
 
+/// The quickstart as a user copies it, through the real binary: the IKE lifetime edited
+/// by hand is drift on `keylife`, which apply repairs.
+fn a_hand_edit_on_the_gateway_is_drift_that_apply_repairs() {
+    TestCase::new()
+        .with_real_binary()
+        .step(Step::apply(quickstart()))
+        .step(
+            Step::drift(&["keylife", "3600 -> 28800"])
+                .before(|gw| gw.replace(&conf(), "rekey_time = 28800s", "rekey_time = 3600s")),
+        )
+        .run();
+}
+
 /// `1h` is 3600 seconds for strongSwan: the same configuration, so no drift, and apply
 /// leaves the operator's spelling alone.
 fn respelling_rekey_time_with_the_same_duration_is_not_drift() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
-            Step::apply(site(connection("dc1")))
+            Step::apply(dc1_site(&connection("dc1")))
                 .before(|gw| gw.replace(&conf(), "rekey_time = 3600s", "rekey_time = 1h"))
                 .check_gateway(|gw| {
                     let text = gw.swanctl("dc1");
@@ -272,7 +194,7 @@ fn respelling_rekey_time_with_the_same_duration_is_not_drift() {
 /// section's `id` and the secret's `id`. An operator moving the peer edits all three.
 fn peer_address_edit_is_drift_on_peer_address() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(
                 DC1,
@@ -285,8 +207,8 @@ fn peer_address_edit_is_drift_on_peer_address() {
 
 fn ipv6_peer_address_edit_is_drift_on_peer_address() {
     TestCase::new()
-        .step(Step::apply(site(
-            connection("dc1").string("peer_address", "2001:db8::10"),
+        .step(Step::apply(dc1_site(
+            &connection("dc1").string("peer_address", "2001:db8::10"),
         )))
         .step(
             drift_of(
@@ -307,7 +229,7 @@ fn ipv6_peer_address_edit_is_drift_on_peer_address() {
 /// where instead of guessing; the file is left alone, and once the operator finishes the
 /// edit it is ordinary drift.
 fn peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line() {
-    let config = site(connection("dc1"));
+    let config = dc1_site(&connection("dc1"));
     let error = r#"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 14: remote id "203\.0\.113\.10" differs from the remote address"#;
     TestCase::new()
         .step(Step::apply(config.clone()))
@@ -341,52 +263,29 @@ fn peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line() {
         .run();
 }
 
-/// The key is sensitive: the plan names `preshared_key` but shows neither the key in
-/// state, nor the one written by hand, in clear or in hex.
-fn psk_edit_is_drift_on_preshared_key_without_showing_any_key() {
-    const HAND: &str = "hand-typed-key-X3v9";
-    let workspace = Workspace::new(ProviderMode::InProcess);
-    workspace.write_config(&site(connection("dc1")));
-    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
-    let gateway = workspace.gateway();
-    let before = gateway.snapshot();
+/// dc1's secret replaced by `key`, as an operator typing another key would.
+fn type_key_by_hand(gateway: &Gateway, key: &str) {
     gateway.replace(
         &conf(),
         &format!("secret = 0x{}", hex(KEY)),
-        &format!("secret = 0x{}", hex(HAND)),
+        &format!("secret = 0x{}", hex(key)),
     );
+}
 
-    let (code, plan) = workspace.plan_exit_code();
-    assert_eq!(code, 2, "the key edited by hand is not drift:\n{plan}");
-    for pattern in [
-        r"~ preshared_key\s+= \(sensitive value\)",
-        r"# ipsec_vpn_connection\.dc1 will be updated in-place",
-        r"Plan: 0 to add, 1 to change, 0 to destroy",
-    ] {
-        assert_shows(&plan, pattern, "the key edited by hand");
-    }
-    assert_no_key(&plan, "the plan");
-
-    let apply = workspace.ok(&["apply", "-auto-approve", "-input=false"]);
-    assert_no_key(&apply.output(), "the apply");
-    assert_eq!(gateway.snapshot(), before, "apply did not put the key back");
-    let state = workspace.state_file();
-    assert!(
-        !state.contains(HAND) && !state.contains(&hex(HAND)),
-        "the hand-typed key reached the state"
-    );
-    workspace.assert_plan_empty("after repairing the key");
-    workspace.ok(&["destroy", "-auto-approve", "-input=false"]);
-    gateway.assert_empty();
-
-    fn assert_no_key(output: &str, what: &str) {
-        for secret in [KEY.to_owned(), hex(KEY), HAND.to_owned(), hex(HAND)] {
-            assert!(
-                !output.contains(&secret),
-                "{what} shows a key ({secret}):\n{output}"
-            );
-        }
-    }
+/// The key is sensitive: the plan names `preshared_key` but shows neither the key in
+/// state, nor the one written by hand, in clear or in hex; the hand-typed key never
+/// reaches the state.
+fn psk_edit_is_drift_on_preshared_key_without_showing_any_key() {
+    const HAND: &str = "hand-typed-key-X3v9";
+    TestCase::new()
+        .no_leak_of(Secret::stored(KEY))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
+        .step(
+            drift_of(DC1, &[r"~ preshared_key\s+= \(sensitive value\)"])
+                .before(|gw| type_key_by_hand(gw, HAND))
+                .no_leak_of(Secret::never_stored(HAND)),
+        )
+        .run();
 }
 
 /// A key written from `preshared_key_wo` is not in state, yet a hand edit of it is
@@ -394,56 +293,28 @@ fn psk_edit_is_drift_on_preshared_key_without_showing_any_key() {
 /// version again, and apply writes the configured key back.
 fn write_only_psk_edit_is_drift_and_apply_restores_the_configured_key() {
     const HAND: &str = "hand-typed-key-W7q2";
-    let workspace = Workspace::new(ProviderMode::InProcess);
     let dc1 = connection("dc1")
         .unset("preshared_key")
         .string("preshared_key_wo", KEY)
         .set("preshared_key_wo_version", "1");
-    workspace.write_config(&site(dc1));
-    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
-    let gateway = workspace.gateway();
-    let before = gateway.snapshot();
-    let state = workspace.state_file();
-    assert!(
-        !state.contains(KEY) && !state.contains(&hex(KEY)),
-        "the write-only key reached the state"
-    );
-    workspace.assert_plan_empty("a clean gateway");
-    gateway.replace(
-        &conf(),
-        &format!("secret = 0x{}", hex(KEY)),
-        &format!("secret = 0x{}", hex(HAND)),
-    );
-
-    let (code, plan) = workspace.plan_exit_code();
-    assert_eq!(
-        code, 2,
-        "the write-only key edited by hand is not drift:\n{plan}"
-    );
-    for pattern in [
-        r"preshared_key_wo_version\s+= 1",
-        r"# ipsec_vpn_connection\.dc1 will be updated in-place",
-        r"Pre-shared key changed on the gateway",
-    ] {
-        assert_shows(&plan, pattern, "the write-only key edited by hand");
-    }
-    for secret in [KEY.to_owned(), hex(KEY), HAND.to_owned(), hex(HAND)] {
-        assert!(!plan.contains(&secret), "the plan shows a key:\n{plan}");
-    }
-    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
-    assert_eq!(gateway.snapshot(), before, "apply did not put the key back");
-    let state = workspace.state_file();
-    for secret in [KEY.to_owned(), hex(KEY), HAND.to_owned(), hex(HAND)] {
-        assert!(!state.contains(&secret), "a key reached the state");
-    }
-    workspace.assert_plan_empty("after restoring the key");
-    workspace.ok(&["destroy", "-auto-approve", "-input=false"]);
-    gateway.assert_empty();
+    TestCase::new()
+        .no_leak_of(Secret::never_stored(KEY))
+        .step(Step::apply(dc1_site(&dc1)))
+        .step(
+            Step::drift(&[
+                r"preshared_key_wo_version\s+= 1",
+                r"# ipsec_vpn_connection\.dc1 will be updated in-place",
+                r"Pre-shared key changed on the gateway",
+            ])
+            .before(|gw| type_key_by_hand(gw, HAND))
+            .no_leak_of(Secret::never_stored(HAND)),
+        )
+        .run();
 }
 
 fn remote_ts_entry_removed_is_drift_recreating_the_remote_subnet() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             Step::drift(&[
                 r#"(?s)# ipsec_remote_subnet\.users will be created.*\+ cidr\s+= "192\.168\.20\.0/24""#,
@@ -464,7 +335,7 @@ fn remote_ts_entry_removed_is_drift_recreating_the_remote_subnet() {
 /// like any other: the plan must say so (naming the subnet) and apply must take it out.
 fn remote_ts_entry_added_by_hand_is_drift_that_apply_removes() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(Step::drift(&[
             r#"(?s)ipsec_vpn_connection\.dc1 will be updated in-place.*~ unmanaged_remote_subnets = \[\s*- "192\.168\.99\.0/24","#,
             r"Plan: 0 to add, 1 to change, 0 to destroy",
@@ -486,11 +357,11 @@ fn a_network_added_by_hand_is_adopted_by_declaring_it_not_by_importing_it() {
     const EXTRA: &str = "ipsec_remote_subnet.extra";
     let with_extra = format!(
         "{}{}",
-        site(connection("dc1")),
+        dc1_site(&connection("dc1")),
         remote_subnet("extra", "ipsec_vpn_connection.dc1.name", "192.168.99.0/24")
     );
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             Step::import(EXTRA, "dc1/192.168.99.0/24", ImportBy::Command)
                 .config(with_extra.clone())
@@ -530,7 +401,7 @@ fn a_network_added_by_hand_is_adopted_by_declaring_it_not_by_importing_it() {
 /// Both rules of translation `crm` deleted: the plan adds `crm` back to `translations`.
 fn nat_rule_pair_deleted_is_drift_on_translations() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(
                 NAT,
@@ -545,7 +416,7 @@ fn nat_rule_pair_deleted_is_drift_on_translations() {
 /// of `translations`, and apply removes it from the file.
 fn nat_rule_pair_added_by_hand_is_drift_that_apply_removes() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(
                 NAT,
@@ -575,7 +446,7 @@ fn nat_rule_pair_added_by_hand_is_drift_that_apply_removes() {
 /// `local_ts` is the connection's `local_subnets`.
 fn local_ts_edit_is_drift_on_local_subnets() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(
                 DC1,
@@ -595,7 +466,7 @@ fn local_ts_edit_is_drift_on_local_subnets() {
 /// Both rules of `billing-db` moved to another local address, consistently.
 fn nat_translation_address_edit_is_drift_on_local_ip() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(
                 NAT,
@@ -617,7 +488,7 @@ fn nat_translation_address_edit_is_drift_on_local_ip() {
 /// is not what the gateway does any more; the plan puts it back.
 fn nat_half_edited_translation_is_drift_restoring_it() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(
                 NAT,
@@ -636,7 +507,7 @@ fn nat_half_edited_translation_is_drift_restoring_it() {
 
 fn swanctl_file_deleted_plans_the_connection_and_its_dependents_for_creation() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             Step::drift(&[
                 r"# ipsec_vpn_connection\.dc1 has been deleted",
@@ -653,7 +524,7 @@ fn swanctl_file_deleted_plans_the_connection_and_its_dependents_for_creation() {
 
 fn nftables_file_deleted_plans_the_nat_context_for_creation() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             Step::drift(&[
                 r#"(?s)# ipsec_nat_context\.dc1 will be created.*\+ static_nat_subnet\s+= "10\.1\.255\.88/29""#,
@@ -666,7 +537,7 @@ fn nftables_file_deleted_plans_the_nat_context_for_creation() {
 
 fn start_action_edit_or_removal_is_drift_on_start_action() {
     TestCase::new()
-        .step(Step::apply(site(connection("dc1"))))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
             drift_of(DC1, &[r#"~ start_action\s+= "start" -> "trap""#])
                 .before(|gw| gw.replace(&conf(), "start_action = trap", "start_action = start")),
@@ -684,7 +555,7 @@ fn start_action_edit_or_removal_is_drift_on_start_action() {
 /// `rekey_time`): plan and apply fail naming the file and line 9, and write nothing.
 /// Once the operator removes the line, everything is as before.
 fn garbage_in_swanctl_file_is_an_error_naming_file_and_line() {
-    let config = site(connection("dc1"));
+    let config = dc1_site(&connection("dc1"));
     let error = r#"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 9: expected '=' or '\{' after "this""#;
     TestCase::new()
         .step(Step::apply(config.clone()))
@@ -714,7 +585,7 @@ fn garbage_in_swanctl_file_is_an_error_naming_file_and_line() {
 /// connection's files are read together, so the error stops the connection and all its
 /// resources, not only the NAT context.
 fn garbage_in_nftables_file_is_an_error_naming_file_and_line() {
-    let config = site(connection("dc1"));
+    let config = dc1_site(&connection("dc1"));
     let error = r#"Unreadable gateway file: \S*/nftables/dc1\.nft, line 7: unsupported rule: "this" is not part of a static NAT rule"#;
     TestCase::new()
         .step(Step::apply(config.clone()))
@@ -744,7 +615,7 @@ fn garbage_in_nftables_file_is_an_error_naming_file_and_line() {
 /// empty gateway.
 fn destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired() {
     let workspace = Workspace::new(ProviderMode::InProcess);
-    workspace.write_config(&site(connection("dc1")));
+    workspace.write_config(&dc1_site(&connection("dc1")));
     workspace.ok(&["apply", "-auto-approve", "-input=false"]);
     let gateway = workspace.gateway();
     let created = workspace.state();
@@ -785,13 +656,4 @@ fn destroy_with_a_broken_file_fails_naming_it_and_deletes_nothing_until_repaired
     workspace.ok(&["destroy", "-auto-approve", "-input=false"]);
     gateway.assert_empty();
     assert!(workspace.state().is_empty(), "destroy left state behind");
-}
-
-/// Panics unless `output` matches `pattern`.
-fn assert_shows(output: &str, pattern: &str, context: &str) {
-    let regex = regex::Regex::new(pattern).expect("a valid pattern");
-    assert!(
-        regex.is_match(output),
-        "{context}: the output does not show {pattern}:\n{output}"
-    );
 }

@@ -16,30 +16,16 @@
 
 mod common;
 
-use acceptance_tests::{run_suite, test, Gateway, ProviderMode, Workspace};
+use acceptance_tests::{Gateway, ProviderMode, Workspace};
 use common::*;
 use serde_json::Value;
 
-fn main() {
-    run_suite(vec![
-        test(
-            "refresh_only_exit_code_is_0_clean_and_2_after_a_hand_edit",
-            refresh_only_exit_code_is_0_clean_and_2_after_a_hand_edit,
-        ),
-        test(
-            "refresh_only_plan_file_has_resource_drift_only_after_a_hand_edit",
-            refresh_only_plan_file_has_resource_drift_only_after_a_hand_edit,
-        ),
-        test(
-            "plain_plan_exit_code_is_0_clean_and_2_after_a_hand_edit",
-            plain_plan_exit_code_is_0_clean_and_2_after_a_hand_edit,
-        ),
-        test(
-            "refresh_only_exit_code_with_the_real_binary",
-            refresh_only_exit_code_with_the_real_binary,
-        ),
-    ]);
-}
+acceptance_tests::suite![
+    refresh_only_exit_code_is_0_clean_and_2_after_a_hand_edit,
+    refresh_only_plan_file_has_resource_drift_only_after_a_hand_edit,
+    plain_plan_exit_code_is_0_clean_and_2_after_a_hand_edit,
+    refresh_only_exit_code_with_the_real_binary,
+];
 
 const DC1: &str = "ipsec_vpn_connection.dc1";
 
@@ -55,23 +41,8 @@ fn site(description: &str) -> String {
         .set("local_subnets", "[\"10.2.0.0/16\"]")
         .set("ike_version", "2")
         .set("phase2", "{ dh_group = 19, keylife = 1800 }");
-    format!(
-        "{}{}{}{}{}",
-        connection("dc1").string("description", description).hcl(),
-        dc2.hcl(),
-        remote_subnet("apps", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24"),
-        remote_subnet("users", "ipsec_vpn_connection.dc1.name", "192.168.20.0/24"),
-        nat_context(
-            "dc1",
-            "ipsec_vpn_connection.dc1.name",
-            "10.1.255.88/29",
-            &[
-                ("billing-db", "10.1.255.92", "192.168.10.15"),
-                ("crm", "10.1.255.93", "192.168.20.7"),
-            ],
-            &["ipsec_remote_subnet.apps", "ipsec_remote_subnet.users"],
-        )
-    )
+    let dc1 = connection("dc1").string("description", description);
+    format!("{}{}", dc1_site(&dc1), dc2.hcl())
 }
 
 /// The IKE SA's lifetime of dc1 edited by hand: `phase1.keylife` drifts to 7200.
@@ -86,19 +57,7 @@ fn edit_by_hand(gateway: &Gateway) {
 /// `terraform plan -refresh-only -detailed-exitcode`: the exit code (0 or 2, anything
 /// else fails the test) and the output.
 fn refresh_only_exit_code(workspace: &Workspace) -> (i32, String) {
-    let run = workspace.run(&[
-        "plan",
-        "-input=false",
-        "-refresh-only",
-        "-detailed-exitcode",
-    ]);
-    assert!(
-        run.code == 0 || run.code == 2,
-        "terraform plan -refresh-only failed ({}):\n{}",
-        run.code,
-        run.output()
-    );
-    (run.code, run.output())
+    workspace.plan_exit_code_with(&["-refresh-only"])
 }
 
 /// Requires exit code 0 and "No changes" from the refresh-only plan.
@@ -267,13 +226,4 @@ fn refresh_only_exit_code_with_the_real_binary() {
 
     workspace.ok(&["destroy", "-auto-approve", "-input=false"]);
     gateway.assert_empty();
-}
-
-/// Panics unless `output` matches `pattern`.
-fn assert_shows(output: &str, pattern: &str, context: &str) {
-    let regex = regex::Regex::new(pattern).expect("a valid pattern");
-    assert!(
-        regex.is_match(output),
-        "{context}: the output does not show {pattern}:\n{output}"
-    );
 }

@@ -5,84 +5,22 @@
 
 mod common;
 
-use acceptance_tests::{run_suite, test, Action, ImportBy, Step, TestCase, CONFIG_DIR};
+use acceptance_tests::{Action, Step, TestCase, CONFIG_DIR};
 use common::*;
 
-fn main() {
-    run_suite(vec![
-        test(
-            "quickstart_example_through_the_real_binary_with_mtls",
-            quickstart_example_through_the_real_binary_with_mtls,
-        ),
-        test(
-            "connection_every_attribute_is_created_and_shown_in_state",
-            connection_every_attribute_is_created_and_shown_in_state,
-        ),
-        test(
-            "connection_each_in_place_attribute_updates_without_replacement",
-            connection_each_in_place_attribute_updates_without_replacement,
-        ),
-        test(
-            "connection_phase_parameters_update_in_place",
-            connection_phase_parameters_update_in_place,
-        ),
-        test(
-            "connection_rename_replaces_it_and_moves_its_file",
-            connection_rename_replaces_it_and_moves_its_file,
-        ),
-        test(
-            "connection_minimal_config_takes_defaults_and_plans_empty",
-            connection_minimal_config_takes_defaults_and_plans_empty,
-        ),
-        test(
-            "remote_subnet_lifecycle_create_replace_on_cidr_and_connection_destroy",
-            remote_subnet_lifecycle_create_replace_on_cidr_and_connection_destroy,
-        ),
-        test(
-            "nat_context_translations_change_in_place",
-            nat_context_translations_change_in_place,
-        ),
-        test(
-            "nat_table_setting_names_the_nftables_table",
-            nat_table_setting_names_the_nftables_table,
-        ),
-        test(
-            "nat_context_moving_to_another_connection_replaces_it",
-            nat_context_moving_to_another_connection_replaces_it,
-        ),
-    ]);
-}
+acceptance_tests::suite![
+    connection_every_attribute_is_created_and_shown_in_state,
+    connection_each_in_place_attribute_updates_without_replacement,
+    connection_phase_parameters_update_in_place,
+    connection_rename_replaces_it_and_moves_its_file,
+    connection_minimal_config_takes_defaults_and_plans_empty,
+    remote_subnet_lifecycle_create_replace_on_cidr_and_connection_destroy,
+    nat_context_translations_change_in_place,
+    nat_table_setting_names_the_nftables_table,
+    nat_context_moving_to_another_connection_replaces_it,
+];
 
 const DC1: &str = "ipsec_vpn_connection.dc1";
-
-/// The README's example as a user copies it, run by the plugin binary that Terraform
-/// starts itself (go-plugin handshake, mutual TLS), then adopted into fresh states by
-/// `import` blocks and by `terraform import`.
-fn quickstart_example_through_the_real_binary_with_mtls() {
-    let example = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../examples/quickstart/main.tf"
-    ))
-    .expect("examples/quickstart/main.tf");
-    let config = example.replace("\".ipsec-gateway\"", &format!("\"{CONFIG_DIR}\""));
-    assert_ne!(config, example, "the quickstart no longer sets config_dir");
-    TestCase::new()
-        .with_real_binary()
-        .step(
-            Step::apply(config)
-                .expect(DC1, Action::Create)
-                .check(DC1, "phase1.keylife", 28800)
-                .check_gateway(|gateway| {
-                    assert_eq!(
-                        gateway.config_files(),
-                        ["nftables/dc1.nft", "swanctl/conf.d/dc1.conf"]
-                    );
-                }),
-        )
-        .step(Step::import_all(ImportBy::Block))
-        .step(Step::import_all(ImportBy::Command))
-        .run();
-}
 
 fn full_connection() -> Connection {
     connection("dc1")

@@ -7,21 +7,13 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use acceptance_tests::{run_suite, test, Gateway, ProviderMode, Step, TestCase, Workspace};
+use acceptance_tests::{Gateway, ProviderMode, Step, TestCase, Workspace};
 use common::*;
 
-fn main() {
-    run_suite(vec![
-        test(
-            "sixty_subnets_and_thirty_translations_at_parallelism_30_then_half_removed",
-            sixty_subnets_and_thirty_translations_at_parallelism_30_then_half_removed,
-        ),
-        test(
-            "two_terraform_processes_on_one_config_dir_both_land",
-            two_terraform_processes_on_one_config_dir_both_land,
-        ),
-    ]);
-}
+acceptance_tests::suite![
+    sixty_subnets_and_thirty_translations_at_parallelism_30_then_half_removed,
+    two_terraform_processes_on_one_config_dir_both_land,
+];
 
 /// One connection, `subnets` remote subnets `192.168.<i>.0/24`, and one translation
 /// into each of the first `translations` of them.

@@ -5,25 +5,15 @@
 
 mod common;
 
-use acceptance_tests::{run_suite, test, Phase, Step, TestCase};
+use acceptance_tests::{Phase, Step, TestCase};
 use common::*;
 
-fn main() {
-    run_suite(vec![
-        test(
-            "peer_address_from_another_resource_plans_unknown_and_applies",
-            peer_address_from_another_resource_plans_unknown_and_applies,
-        ),
-        test(
-            "cidr_and_nat_addresses_from_another_resource_plan_unknown_and_apply",
-            cidr_and_nat_addresses_from_another_resource_plan_unknown_and_apply,
-        ),
-        test(
-            "a_bad_value_known_only_at_apply_is_rejected_at_its_attribute",
-            a_bad_value_known_only_at_apply_is_rejected_at_its_attribute,
-        ),
-    ]);
-}
+acceptance_tests::suite![
+    peer_address_from_another_resource_plans_unknown_and_applies,
+    cidr_and_nat_addresses_from_another_resource_plan_unknown_and_apply,
+    a_bad_value_known_only_at_apply_is_rejected_at_its_attribute,
+    values_known_only_after_apply_plan_and_apply,
+];
 
 /// `terraform_data`'s `output` is unknown until it is created: the simplest way to get
 /// an unknown value with nothing but Terraform's built-in provider.
@@ -129,5 +119,34 @@ fn a_bad_value_known_only_at_apply_is_rejected_at_its_attribute() {
         )
         // Put back, so that the case can destroy cleanly.
         .step(Step::apply(peer_from_data("203.0.113.77")))
+        .run();
+}
+
+/// Through the real binary: a peer address and a remote subnet's CIDR from other
+/// resources' outputs plan as "(known after apply)", apply, and then plan empty.
+fn values_known_only_after_apply_plan_and_apply() {
+    let config = format!(
+        "{}{}{}\
+         resource \"ipsec_remote_subnet\" \"late\" {{\n  connection_name = ipsec_vpn_connection.late.name\n  cidr            = terraform_data.network.output\n}}\n",
+        data("peer", "198.51.100.20"),
+        data("network", "192.168.77.0/24"),
+        connection("late")
+            .set("peer_address", "terraform_data.peer.output")
+            .set("local_subnets", "[\"10.9.0.0/16\"]")
+            .hcl(),
+    );
+    TestCase::new()
+        .with_real_binary()
+        .step(
+            Step::apply(config)
+                .shows(r"\(known after apply\)")
+                .check_gateway(|gateway| {
+                    let conf = gateway.swanctl("late");
+                    assert!(
+                        conf.contains("198.51.100.20") && conf.contains("192.168.77.0/24"),
+                        "{conf}"
+                    );
+                }),
+        )
         .run();
 }

@@ -7,22 +7,14 @@
 
 mod common;
 
-use acceptance_tests::{run_suite, test, Action, Phase, Step, TestCase};
+use acceptance_tests::{Action, Phase, Step, TestCase};
 use common::*;
 use serde_json::Value;
 
-fn main() {
-    run_suite(vec![
-        test(
-            "version_0_state_upgrades_to_connection_name_and_plans_empty",
-            version_0_state_upgrades_to_connection_name_and_plans_empty,
-        ),
-        test(
-            "a_configuration_still_naming_connection_fails_at_validate",
-            a_configuration_still_naming_connection_fails_at_validate,
-        ),
-    ]);
-}
+acceptance_tests::suite![
+    version_0_state_upgrades_to_connection_name_and_plans_empty,
+    a_configuration_still_naming_connection_fails_at_validate,
+];
 
 const CONNECTION: &str = "ipsec_vpn_connection.dc1";
 const SUBNET: &str = "ipsec_remote_subnet.apps";

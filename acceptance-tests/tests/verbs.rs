@@ -4,49 +4,21 @@
 
 mod common;
 
-use acceptance_tests::{run_suite, test, Action, Phase, Step, TestCase};
+use acceptance_tests::{Action, Phase, Step, TestCase};
 use common::*;
 
-fn main() {
-    run_suite(vec![
-        test(
-            "replace_each_resource_of_a_site",
-            replace_each_resource_of_a_site,
-        ),
-        test(
-            "taint_each_resource_of_a_site",
-            taint_each_resource_of_a_site,
-        ),
-        test(
-            "create_before_destroy_with_the_same_name_says_why_it_cannot",
-            create_before_destroy_with_the_same_name_says_why_it_cannot,
-        ),
-        test(
-            "a_second_connection_to_one_peer_needs_another_identity",
-            a_second_connection_to_one_peer_needs_another_identity,
-        ),
-        test(
-            "nat_addresses_are_unique_on_the_gateway",
-            nat_addresses_are_unique_on_the_gateway,
-        ),
-        test(
-            "connections_overlapping_in_both_directions_are_refused",
-            connections_overlapping_in_both_directions_are_refused,
-        ),
-        test(
-            "a_subnet_a_translation_uses_goes_only_with_the_translation",
-            a_subnet_a_translation_uses_goes_only_with_the_translation,
-        ),
-        test(
-            "the_same_configuration_gives_the_same_plan",
-            the_same_configuration_gives_the_same_plan,
-        ),
-        test(
-            "literal_connection_names_and_no_depends_on_converge_in_one_apply",
-            literal_connection_names_and_no_depends_on_converge_in_one_apply,
-        ),
-    ]);
-}
+acceptance_tests::suite![
+    replace_each_resource_of_a_site,
+    taint_each_resource_of_a_site,
+    create_before_destroy_with_the_same_name_says_why_it_cannot,
+    a_second_connection_to_one_peer_needs_another_identity,
+    nat_addresses_are_unique_on_the_gateway,
+    connections_overlapping_in_both_directions_are_refused,
+    a_subnet_a_translation_uses_goes_only_with_the_translation,
+    the_same_configuration_gives_the_same_plan,
+    cross_resource_rules_are_checked_at_plan_against_the_gateway_and_this_runs_plans,
+    literal_connection_names_and_no_depends_on_converge_in_one_apply,
+];
 
 const DC1: &str = "ipsec_vpn_connection.dc1";
 const SUBNET: &str = "ipsec_remote_subnet.dc1_a";
@@ -58,14 +30,34 @@ fn site() -> String {
     let dc1 = connection("dc1");
     [
         dc1.hcl(),
-        remote_subnet("dc1_a", &dc1.name_ref(), "192.168.10.0/24"),
+        subnet_with_nat(
+            &dc1,
+            ("dc1_a", "192.168.10.0/24"),
+            ("dc1", "10.1.255.88/29"),
+            ("billing-db", "10.1.255.92", "192.168.10.15"),
+        ),
         remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
+    ]
+    .concat()
+}
+
+/// `connection`'s remote subnet (label, CIDR) and a NAT context (label, static NAT
+/// subnet) of one translation into it, which depends on it.
+fn subnet_with_nat(
+    connection: &Connection,
+    (subnet, cidr): (&str, &str),
+    (nat, static_nat_subnet): (&str, &str),
+    translation: (&str, &str, &str),
+) -> String {
+    let depends_on = format!("ipsec_remote_subnet.{subnet}");
+    [
+        remote_subnet(subnet, &connection.name_ref(), cidr),
         nat_context(
-            "dc1",
-            &dc1.name_ref(),
-            "10.1.255.88/29",
-            &[("billing-db", "10.1.255.92", "192.168.10.15")],
-            &["ipsec_remote_subnet.dc1_a"],
+            nat,
+            &connection.name_ref(),
+            static_nat_subnet,
+            &[translation],
+            &[&depends_on],
         ),
     ]
     .concat()
@@ -160,15 +152,13 @@ fn two_sites() -> (Connection, Connection, String) {
     let hcl = [
         a.hcl(),
         b.hcl(),
-        remote_subnet("a_net", &a.name_ref(), "192.168.10.0/24"),
-        remote_subnet("b_net", &b.name_ref(), "192.168.20.0/24"),
-        nat_context(
-            "a",
-            &a.name_ref(),
-            "10.9.0.0/29",
-            &[("db", "10.9.0.2", "192.168.10.15")],
-            &["ipsec_remote_subnet.a_net"],
+        subnet_with_nat(
+            &a,
+            ("a_net", "192.168.10.0/24"),
+            ("a", "10.9.0.0/29"),
+            ("db", "10.9.0.2", "192.168.10.15"),
         ),
+        remote_subnet("b_net", &b.name_ref(), "192.168.20.0/24"),
     ]
     .concat();
     (a, b, hcl)
@@ -235,31 +225,24 @@ fn connections_overlapping_in_both_directions_are_refused() {
 fn a_subnet_a_translation_uses_goes_only_with_the_translation() {
     let dc1 = connection("dc1");
     let with_nat = site();
-    let subnet_gone = [
-        dc1.hcl(),
-        remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
-        nat_context(
-            "dc1",
-            &dc1.name_ref(),
-            "10.1.255.88/29",
-            &[("billing-db", "10.1.255.92", "192.168.10.15")],
-            &[],
-        ),
-    ]
-    .concat();
-    // Without depends_on, so that Terraform runs both changes at once.
-    let both_gone = [
-        dc1.hcl(),
-        remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
-        nat_context(
-            "dc1",
-            &dc1.name_ref(),
-            "10.1.255.88/29",
-            &[("app", "10.1.255.93", "192.168.20.7")],
-            &[],
-        ),
-    ]
-    .concat();
+    // dc1_a gone; the NAT context without depends_on, so that Terraform runs both
+    // changes at once.
+    let without_dc1_a = |translation: (&str, &str, &str)| {
+        [
+            dc1.hcl(),
+            remote_subnet("dc1_b", &dc1.name_ref(), "192.168.20.0/24"),
+            nat_context(
+                "dc1",
+                &dc1.name_ref(),
+                "10.1.255.88/29",
+                &[translation],
+                &[],
+            ),
+        ]
+        .concat()
+    };
+    let subnet_gone = without_dc1_a(("billing-db", "10.1.255.92", "192.168.10.15"));
+    let both_gone = without_dc1_a(("app", "10.1.255.93", "192.168.20.7"));
     TestCase::new()
         .step(Step::apply(with_nat))
         // Refused at plan, whichever of the two plans Terraform makes first...
@@ -329,4 +312,53 @@ fn the_same_configuration_gives_the_same_plan() {
         );
     }
     case.run();
+}
+
+/// The quickstart with one more translation into `customer_ip`, and optionally the
+/// remote subnet that holds it, added in the same run.
+fn quickstart_with_new_translation(customer_ip: &str, with_subnet: bool) -> String {
+    let mut config = quickstart().replace(
+        "      customer_ip = \"192.168.10.15\"\n    }",
+        &format!(
+            "      customer_ip = \"192.168.10.15\"\n    }}\n    \"new-host\" = {{\n      local_ip    = \"10.1.255.93\"\n      customer_ip = \"{customer_ip}\"\n    }}"
+        ),
+    );
+    if with_subnet {
+        config = config.replace(
+            "depends_on = [ipsec_remote_subnet.dc1_apps]",
+            "depends_on = [ipsec_remote_subnet.dc1_apps, ipsec_remote_subnet.dc1_new]",
+        );
+        config.push_str(&remote_subnet(
+            "dc1_new",
+            "ipsec_vpn_connection.dc1.name",
+            "192.168.30.0/24",
+        ));
+    }
+    config
+}
+
+/// Through the real binary: a translation into a network no remote subnet holds is
+/// refused at plan, naming it, and nothing is written; the same translation with the
+/// remote subnet that holds it, added in the same run, plans and applies.
+fn cross_resource_rules_are_checked_at_plan_against_the_gateway_and_this_runs_plans() {
+    TestCase::new()
+        .with_real_binary()
+        .step(Step::apply(quickstart()))
+        .step(
+            Step::fails(
+                Phase::Plan,
+                quickstart_with_new_translation("192.168.99.5", false),
+                "customer_ip outside every remote subnet",
+            )
+            .at(r#"translations["new-host"].customer_ip"#),
+        )
+        .step(
+            Step::apply(quickstart_with_new_translation("192.168.30.5", true))
+                .expect("ipsec_remote_subnet.dc1_new", Action::Create)
+                .check_gateway(|gateway| {
+                    let nft = gateway.nft("dc1");
+                    assert!(nft.contains("192.168.30.5"), "{nft}");
+                }),
+        )
+        .run();
 }

@@ -120,7 +120,60 @@ pub fn quoted(text: &str) -> String {
 
 /// The lowercase hex of `text`, as the gateway's `secrets` section holds a key.
 pub fn hex(text: &str) -> String {
-    text.bytes().map(|b| format!("{b:02x}")).collect()
+    acceptance_tests::leaks::hex(text)
+}
+
+/// The pre-shared key of the examples (a sensitive variable's default).
+pub const EXAMPLE_KEY: &str = "example-only-change-me";
+
+/// `examples/<name>/main.tf` as a user copies it, its `config_dir` pointed at the test's
+/// gateway.
+pub fn example(name: &str) -> String {
+    let path = format!("{}/../examples/{name}/main.tf", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let config = text.replace(
+        "\".ipsec-gateway\"",
+        &format!("\"{}\"", acceptance_tests::CONFIG_DIR),
+    );
+    assert_ne!(config, text, "{path} no longer sets config_dir");
+    config
+}
+
+/// The quickstart: connection dc1, remote subnets `dc1_apps` (192.168.10.0/24) and
+/// `dc1_users` (192.168.20.0/24), NAT context dc1 with translation `billing-db`.
+pub fn quickstart() -> String {
+    example("quickstart")
+}
+
+/// `connection` (named dc1) with remote subnets `apps` (192.168.10.0/24) and `users`
+/// (192.168.20.0/24) and NAT context dc1 of two translations, one into each: every file
+/// and section a hand edit can touch.
+pub fn dc1_site(connection: &Connection) -> String {
+    format!(
+        "{}{}{}{}",
+        connection.hcl(),
+        remote_subnet("apps", "ipsec_vpn_connection.dc1.name", "192.168.10.0/24"),
+        remote_subnet("users", "ipsec_vpn_connection.dc1.name", "192.168.20.0/24"),
+        nat_context(
+            "dc1",
+            "ipsec_vpn_connection.dc1.name",
+            "10.1.255.88/29",
+            &[
+                ("billing-db", "10.1.255.92", "192.168.10.15"),
+                ("crm", "10.1.255.93", "192.168.20.7"),
+            ],
+            &["ipsec_remote_subnet.apps", "ipsec_remote_subnet.users"],
+        )
+    )
+}
+
+/// Panics unless `output` matches `pattern`.
+pub fn assert_shows(output: &str, pattern: &str, context: &str) {
+    let regex = regex::Regex::new(pattern).expect("a valid pattern");
+    assert!(
+        regex.is_match(output),
+        "{context}: the output does not show {pattern}:\n{output}"
+    );
 }
 
 fn block(kind: &str, label: &str, attrs: &[(String, String)]) -> String {
