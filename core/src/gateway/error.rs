@@ -333,4 +333,89 @@ mod tests {
             assert!(detail.contains(" Fix or remove the hand edit"), "{detail}");
         }
     }
+
+    #[test]
+    fn engine_errors_read_as_the_messages_they_replaced() {
+        let dc1 = ConnectionName::parse("dc1").unwrap();
+        let netns = Some("gw".to_owned());
+        let io = || std::io::Error::from(std::io::ErrorKind::NotFound);
+        let nft_failed = EngineError::NftFailed {
+            netns: None,
+            stderr: "Error: Could not process rule".into(),
+        };
+        let cases: [(EngineError, &str); 9] = [
+            (
+                EngineError::ViciRefused {
+                    command: "load-conn",
+                    message: "no reason given".into(),
+                },
+                "charon refused load-conn: no reason given",
+            ),
+            (
+                EngineError::NftIo {
+                    step: NftStep::Run,
+                    netns: netns.clone(),
+                    source: io(),
+                },
+                "cannot run nft in network namespace gw: entity not found",
+            ),
+            (
+                EngineError::NftIo {
+                    step: NftStep::Feed,
+                    netns: None,
+                    source: io(),
+                },
+                "cannot feed nft: entity not found",
+            ),
+            (
+                EngineError::NftIo {
+                    step: NftStep::Wait,
+                    netns: netns.clone(),
+                    source: io(),
+                },
+                "nft in network namespace gw failed: entity not found",
+            ),
+            (
+                EngineError::NftNotFound {
+                    netns,
+                    stderr: "Error: No such file or directory".into(),
+                },
+                "nft in network namespace gw refused the change: Error: No such file or directory",
+            ),
+            (
+                EngineError::RestoredAfterRefusal {
+                    refusal: Box::new(nft_failed),
+                },
+                "nft refused the change: Error: Could not process rule; the previous configuration was restored",
+            ),
+            (
+                EngineError::ForeignLiveValue {
+                    connection: dc1.clone(),
+                    what: "remote_ts",
+                    value: "dynamic[udp]".into(),
+                },
+                "charon reports remote_ts \"dynamic[udp]\" for connection dc1, which this provider does not write; \
+                 reload the connection with `terraform apply` or fix it by hand",
+            ),
+            (
+                EngineError::ChangedMeanwhile {
+                    connection: dc1.clone(),
+                },
+                "connection dc1 was changed by another writer while this change was being prepared; nothing was \
+                 written, run the change again",
+            ),
+            (
+                EngineError::Inconsistent(Inconsistency::EditRenamed {
+                    edited: dc1.clone(),
+                    stored: ConnectionName::parse("dc2").unwrap(),
+                }),
+                "an edit of dc1 tried to store dc2",
+            ),
+        ];
+        for (error, text) in cases {
+            let diagnostic = GatewayError::from(error).to_diagnostic();
+            assert_eq!(diagnostic.summary, "Gateway engine error");
+            assert_eq!(diagnostic.detail, text);
+        }
+    }
 }

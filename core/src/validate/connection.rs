@@ -386,8 +386,7 @@ impl Checker<'_> {
         })
     }
 
-    /// The description, reported when longer than [`DESCRIPTION_MAX_LEN`] (and kept:
-    /// the error stops the connection anyway).
+    /// The description; an error when longer than [`DESCRIPTION_MAX_LEN`].
     fn description(&mut self, input: &ConnectionInput) -> Option<String> {
         let description = input.description.clone();
         if let Some(text) = &description {
