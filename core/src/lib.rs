@@ -25,4 +25,4 @@ mod suggest;
 pub mod validate;
 
 pub use diag::{AttributePath, Diagnostic, Diagnostics, Problem, Severity};
-pub use gateway::{ApplyError, Gateway, GatewayError};
+pub use gateway::{ApplyError, EngineError, Gateway, GatewayError};

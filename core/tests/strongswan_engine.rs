@@ -10,7 +10,7 @@ use ipsec_core::engine::StrongswanGateway;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::model::NatTable;
 use ipsec_core::validate::ConnectionInput;
-use ipsec_core::{ApplyError, Gateway, GatewayError};
+use ipsec_core::{ApplyError, EngineError, Gateway, GatewayError};
 use ipsec_test_support::charon::{skip_system_tests, Charon};
 use ipsec_test_support::inputs::*;
 
@@ -168,9 +168,13 @@ async fn a_refused_change_restores_the_files_and_the_live_configuration() {
     let error = ops::put_nat_context(&setup.gateway, &classic_nat_input("dc1"), Mode::Create)
         .await
         .unwrap_err();
-    let ApplyError::Gateway(GatewayError::Engine(message)) = error else {
+    let ApplyError::Gateway(GatewayError::Engine(
+        refusal @ EngineError::RestoredAfterRefusal { .. },
+    )) = error
+    else {
         panic!("expected an engine error, got {error:?}")
     };
+    let message = refusal.to_string();
     assert!(message.contains("nft"), "{message}");
     assert!(message.contains("restored"), "{message}");
     assert!(!message.contains(PSK));

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use super::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
+use super::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex, Inconsistency};
 use crate::diag::{AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, Connection, ConnectionName, Context, NatContext};
 use crate::validate::context::CUSTOMER_OUTSIDE;
@@ -381,8 +381,8 @@ fn applied(
         }
         Err(error) => Err(error),
         // The edits of this module only ever put or reject.
-        Ok(Change::Delete | Change::Keep) => Err(ApplyError::Gateway(GatewayError::Engine(
-            "the gateway reported no change for a put".to_owned(),
-        ))),
+        Ok(Change::Delete | Change::Keep) => {
+            Err(ApplyError::Gateway(Inconsistency::NoChangeForPut.into()))
+        }
     }
 }

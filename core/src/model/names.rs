@@ -27,28 +27,13 @@ impl ConnectionName {
             return Ok(Self(raw.to_owned()));
         }
         let first_ok = raw.chars().next().is_some_and(|c| c.is_ascii_lowercase());
-        let why = if raw.is_empty() {
-            "it is empty".to_owned()
-        } else if raw.chars().count() > Self::MAX_LEN {
-            format!(
-                "it has {} characters, at most {} are allowed",
-                raw.chars().count(),
-                Self::MAX_LEN
-            )
-        } else if !first_ok {
-            "it must start with a lowercase letter a-z".to_owned()
-        } else {
-            let bad: String = raw
-                .chars()
-                .skip(1)
-                .filter(|c| !valid_rest(*c))
-                .take(5)
-                .collect();
-            format!(
-                "it contains characters that are not allowed: {}",
-                quote(&bad)
-            )
-        };
+        let why = length_problem(raw, Self::MAX_LEN).unwrap_or_else(|| {
+            if first_ok {
+                bad_characters(raw.chars().skip(1), valid_rest)
+            } else {
+                "it must start with a lowercase letter a-z".to_owned()
+            }
+        });
         let lower = raw.to_ascii_lowercase().replace(['.', ' '], "-");
         let hint = if is_valid(&lower) {
             format!(" Did you mean {}?", quote(&lower))
@@ -91,21 +76,8 @@ impl TranslationName {
         if !raw.is_empty() && raw.len() <= Self::MAX_LEN && raw.chars().all(valid) {
             return Ok(Self(raw.to_owned()));
         }
-        let why = if raw.is_empty() {
-            "it is empty".to_owned()
-        } else if raw.chars().count() > Self::MAX_LEN {
-            format!(
-                "it has {} characters, at most {} are allowed",
-                raw.chars().count(),
-                Self::MAX_LEN
-            )
-        } else {
-            let bad: String = raw.chars().filter(|c| !valid(*c)).take(5).collect();
-            format!(
-                "it contains characters that are not allowed: {}",
-                quote(&bad)
-            )
-        };
+        let why = length_problem(raw, Self::MAX_LEN)
+            .unwrap_or_else(|| bad_characters(raw.chars(), valid));
         Err(Problem::error(
             "Invalid translation name",
             format!(
@@ -171,6 +143,29 @@ impl fmt::Display for NatTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Why `raw` is not a name of at most `max` characters, if its length is the reason.
+fn length_problem(raw: &str, max: usize) -> Option<String> {
+    let count = raw.chars().count();
+    if raw.is_empty() {
+        Some("it is empty".to_owned())
+    } else if count > max {
+        Some(format!(
+            "it has {count} characters, at most {max} are allowed"
+        ))
+    } else {
+        None
+    }
+}
+
+/// The reason naming the (first five) characters of `chars` that `valid` rejects.
+fn bad_characters(chars: impl Iterator<Item = char>, valid: impl Fn(char) -> bool) -> String {
+    let bad: String = chars.filter(|c| !valid(*c)).take(5).collect();
+    format!(
+        "it contains characters that are not allowed: {}",
+        quote(&bad)
+    )
 }
 
 #[cfg(test)]

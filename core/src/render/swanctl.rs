@@ -8,18 +8,28 @@ use zeroize::Zeroizing;
 use super::metadata::{escape_text, METADATA_PREFIX};
 use super::HEADER;
 use crate::model::{
-    Cidr, ConnectionName, Context, DhGroup, IkeVersion, Phase1, Phase2, StartAction,
+    Cidr, Connection, ConnectionName, Context, DhGroup, IkeVersion, Phase1, Phase2, StartAction,
 };
 
 /// Renders the swanctl.conf file of `context`. The text holds the pre-shared key (as
 /// hex), so it is wiped from memory when dropped.
 pub fn render_swanctl(context: &Context) -> Zeroizing<String> {
-    let c = &context.connection;
-    let name = c.name.as_str();
     let mut out = Zeroizing::new(String::with_capacity(1024));
     let o = &mut *out;
     // `writeln!` into a String cannot fail; the results are ignored on purpose.
     let _ = writeln!(o, "{HEADER}");
+    write_metadata(o, context);
+    let _ = writeln!(o, "connections {{");
+    write_connection(o, context);
+    let _ = writeln!(o, "}}");
+    let _ = writeln!(o);
+    write_secrets(o, &context.connection);
+    out
+}
+
+/// The `# @key value` comments: what the file cannot say in strongSwan's terms.
+fn write_metadata(o: &mut String, context: &Context) {
+    let c = &context.connection;
     if let Some(description) = &c.description {
         let _ = writeln!(
             o,
@@ -43,8 +53,12 @@ pub fn render_swanctl(context: &Context) -> Zeroizing<String> {
         "{}",
         format!("{METADATA_PREFIX}remote_subnets {managed}").trim_end()
     );
-    let _ = writeln!(o, "connections {{");
-    let _ = writeln!(o, "    {name} {{");
+}
+
+/// The connection's section inside `connections`.
+fn write_connection(o: &mut String, context: &Context) {
+    let c = &context.connection;
+    let _ = writeln!(o, "    {} {{", c.name);
     let _ = writeln!(o, "        version = {}", c.ike_version.number());
     if let Some(local) = c.local_address {
         let _ = writeln!(o, "        local_addrs = {local}");
@@ -68,6 +82,14 @@ pub fn render_swanctl(context: &Context) -> Zeroizing<String> {
     let _ = writeln!(o, "            id = {}", c.peer_address);
     let _ = writeln!(o, "        }}");
     let _ = writeln!(o, "        children {{");
+    write_children(o, context);
+    let _ = writeln!(o, "        }}");
+    let _ = writeln!(o, "    }}");
+}
+
+/// The connection's children, inside its `children` section.
+fn write_children(o: &mut String, context: &Context) {
+    let c = &context.connection;
     for child in children(context) {
         let _ = writeln!(o, "            {} {{", child.name);
         let _ = writeln!(o, "                local_ts = {}", join(child.local.iter()));
@@ -94,12 +116,12 @@ pub fn render_swanctl(context: &Context) -> Zeroizing<String> {
         }
         let _ = writeln!(o, "            }}");
     }
-    let _ = writeln!(o, "        }}");
-    let _ = writeln!(o, "    }}");
-    let _ = writeln!(o, "}}");
-    let _ = writeln!(o);
+}
+
+/// The `secrets` section: the key, as hex.
+fn write_secrets(o: &mut String, c: &Connection) {
     let _ = writeln!(o, "secrets {{");
-    let _ = writeln!(o, "    ike-{name} {{");
+    let _ = writeln!(o, "    ike-{} {{", c.name);
     let _ = writeln!(o, "        id = {}", c.peer_address);
     let _ = writeln!(
         o,
@@ -108,7 +130,6 @@ pub fn render_swanctl(context: &Context) -> Zeroizing<String> {
     );
     let _ = writeln!(o, "    }}");
     let _ = writeln!(o, "}}");
-    out
 }
 
 /// The IKE proposal in strongSwan keywords: `aes256-sha256-modp2048`, or with an AEAD

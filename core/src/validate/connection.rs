@@ -61,19 +61,7 @@ fn validate_connection_with(
         StartAction::parse,
         Some(StartAction::Trap),
     );
-    let description = input.description.clone();
-    if let Some(text) = &description {
-        let length = text.chars().count();
-        if length > DESCRIPTION_MAX_LEN {
-            c.diags.add(
-                Problem::error(
-                    "Description too long",
-                    format!("The description has {length} characters; at most {DESCRIPTION_MAX_LEN} are allowed."),
-                ),
-                root("description"),
-            );
-        }
-    }
+    let description = c.description(input);
 
     let diags = c.diags;
     if diags.has_error() {
@@ -396,6 +384,24 @@ impl Checker<'_> {
             dh_group: dh_group?,
             keylife: keylife?,
         })
+    }
+
+    /// The description; an error when longer than [`DESCRIPTION_MAX_LEN`].
+    fn description(&mut self, input: &ConnectionInput) -> Option<String> {
+        let description = input.description.clone();
+        if let Some(text) = &description {
+            let length = text.chars().count();
+            if length > DESCRIPTION_MAX_LEN {
+                self.diags.add(
+                    Problem::error(
+                        "Description too long",
+                        format!("The description has {length} characters; at most {DESCRIPTION_MAX_LEN} are allowed."),
+                    ),
+                    AttributePath::root("description"),
+                );
+            }
+        }
+        description
     }
 
     fn local_subnets(&mut self, raw: &[String]) -> Option<BTreeSet<Cidr>> {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
-use super::input::NatContextInput;
+use super::input::{NatContextInput, TranslationInput};
 use super::unknowns::Unknowns;
 use crate::diag::{quote, AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, ConnectionName, HostAddress, NatContext, Translation, TranslationName};
@@ -41,8 +41,7 @@ fn validate_nat_context_with(
 
     let translations_path = AttributePath::root("translations");
     let mut translations = BTreeMap::new();
-    let mut local_seen: HashMap<IpAddr, &str> = HashMap::new();
-    let mut customer_seen: HashMap<IpAddr, &str> = HashMap::new();
+    let mut taken = Taken::default();
     let mut complete = !unknown.contains(&translations_path);
     let entries = if complete {
         input.translations.iter().collect()
@@ -50,67 +49,16 @@ fn validate_nat_context_with(
         Vec::new()
     };
     for (raw_name, raw) in entries {
-        let path = translations_path.key(raw_name);
-        let name = unknown.take(&mut diags, &path, TranslationName::parse(raw_name));
-        let local_ip: Option<HostAddress> = unknown.take(
-            &mut diags,
-            &path.attr("local_ip"),
-            HostAddress::parse(&raw.local_ip),
-        );
-        let customer_ip: Option<HostAddress> = unknown.take(
-            &mut diags,
-            &path.attr("customer_ip"),
-            HostAddress::parse(&raw.customer_ip),
-        );
-        if let (Some(local), Some(subnet)) = (local_ip, subnet) {
-            if let Some(problem) = local_ip_problem(local, subnet) {
-                diags.add(problem, path.attr("local_ip"));
+        let check = TranslationCheck {
+            path: translations_path.key(raw_name),
+            unknown,
+            subnet,
+        };
+        match check.run(raw_name, raw, &mut taken, &mut diags) {
+            Some((name, translation)) => {
+                translations.insert(name, translation);
             }
-        }
-        if let Some(local) = local_ip {
-            if let Some(other) = local_seen.insert(local.ip(), raw_name) {
-                diags.add(
-                    Problem::error(
-                        "Duplicate local_ip",
-                        format!("local_ip {local} is already used by translation {}; each translation needs its own local address.", quote(other)),
-                    ),
-                    path.attr("local_ip"),
-                );
-            }
-        }
-        if let Some(customer) = customer_ip {
-            if let Some(other) = customer_seen.insert(customer.ip(), raw_name) {
-                diags.add(
-                    Problem::error(
-                        "Duplicate customer_ip",
-                        format!("customer_ip {customer} is already translated by {}; a customer host can have only one local address.", quote(other)),
-                    ),
-                    path.attr("customer_ip"),
-                );
-            }
-        }
-        if let (Some(local), Some(customer)) = (local_ip, customer_ip) {
-            if local.ip().is_ipv4() != customer.ip().is_ipv4() {
-                diags.add(
-                    Problem::error(
-                        "Address family mismatch",
-                        format!("local_ip {local} and customer_ip {customer} are of different IP versions; a 1:1 NAT maps IPv4 to IPv4 or IPv6 to IPv6."),
-                    ),
-                    path.attr("customer_ip"),
-                );
-            }
-        }
-        match (name, local_ip, customer_ip) {
-            (Some(name), Some(local_ip), Some(customer_ip)) => {
-                translations.insert(
-                    name,
-                    Translation {
-                        local_ip,
-                        customer_ip,
-                    },
-                );
-            }
-            _ => complete = false,
+            None => complete = false,
         }
     }
 
@@ -122,6 +70,97 @@ fn validate_nat_context_with(
         _ => None,
     };
     (connection.zip(nat), diags)
+}
+
+/// The addresses the translations checked so far use, each with the first translation
+/// that used it.
+#[derive(Default)]
+struct Taken<'a> {
+    local: HashMap<IpAddr, &'a str>,
+    customer: HashMap<IpAddr, &'a str>,
+}
+
+/// One translation's check: its path, what is not known yet, and the static NAT subnet
+/// (if valid) its `local_ip` must be a host of.
+struct TranslationCheck<'u> {
+    path: AttributePath,
+    unknown: &'u Unknowns,
+    subnet: Option<Cidr>,
+}
+
+impl TranslationCheck<'_> {
+    /// The translation `raw_name`, or `None` when a part of it is invalid or unknown.
+    fn run<'a>(
+        &self,
+        raw_name: &'a str,
+        raw: &TranslationInput,
+        taken: &mut Taken<'a>,
+        diags: &mut Diagnostics,
+    ) -> Option<(TranslationName, Translation)> {
+        let path = &self.path;
+        let (local_path, customer_path) = (path.attr("local_ip"), path.attr("customer_ip"));
+        let name = self
+            .unknown
+            .take(diags, path, TranslationName::parse(raw_name));
+        let local_ip: Option<HostAddress> =
+            self.unknown
+                .take(diags, &local_path, HostAddress::parse(&raw.local_ip));
+        let customer_ip: Option<HostAddress> =
+            self.unknown
+                .take(diags, &customer_path, HostAddress::parse(&raw.customer_ip));
+        if let (Some(local), Some(subnet)) = (local_ip, self.subnet) {
+            if let Some(problem) = local_ip_problem(local, subnet) {
+                diags.add(problem, local_path.clone());
+            }
+        }
+        if let Some((local, other)) = reused(&mut taken.local, local_ip, raw_name) {
+            diags.add(
+                Problem::error(
+                    "Duplicate local_ip",
+                    format!("local_ip {local} is already used by translation {}; each translation needs its own local address.", quote(other)),
+                ),
+                local_path,
+            );
+        }
+        if let Some((customer, other)) = reused(&mut taken.customer, customer_ip, raw_name) {
+            diags.add(
+                Problem::error(
+                    "Duplicate customer_ip",
+                    format!("customer_ip {customer} is already translated by {}; a customer host can have only one local address.", quote(other)),
+                ),
+                customer_path.clone(),
+            );
+        }
+        let (local_ip, customer_ip) = (local_ip?, customer_ip?);
+        if local_ip.ip().is_ipv4() != customer_ip.ip().is_ipv4() {
+            diags.add(
+                Problem::error(
+                    "Address family mismatch",
+                    format!("local_ip {local_ip} and customer_ip {customer_ip} are of different IP versions; a 1:1 NAT maps IPv4 to IPv4 or IPv6 to IPv6."),
+                ),
+                customer_path,
+            );
+        }
+        Some((
+            name?,
+            Translation {
+                local_ip,
+                customer_ip,
+            },
+        ))
+    }
+}
+
+/// Records that translation `name` uses `address` (if valid); answers the address and
+/// the translation that used it before, if one did.
+fn reused<'a>(
+    seen: &mut HashMap<IpAddr, &'a str>,
+    address: Option<HostAddress>,
+    name: &'a str,
+) -> Option<(HostAddress, &'a str)> {
+    let address = address?;
+    seen.insert(address.ip(), name)
+        .map(|other| (address, other))
 }
 
 /// What is wrong with `local` as an address of `subnet` (the static NAT subnet), if

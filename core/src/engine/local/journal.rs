@@ -175,25 +175,20 @@ fn perform(root: &Path, step: &Step) -> Result<(), GatewayError> {
             if root.join(temp).exists() {
                 rename(root, temp, target)?;
             }
-            sync_dir(
-                &root
-                    .join(target)
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| root.to_path_buf()),
-            )
+            sync_parent(root, target)
         }
         Step::Remove { target } => {
             remove(root, target)?;
-            sync_dir(
-                &root
-                    .join(target)
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| root.to_path_buf()),
-            )
+            sync_parent(root, target)
         }
     }
+}
+
+/// Syncs the dir that holds `target` (relative to `root`), so that its new or removed
+/// entry is durable.
+fn sync_parent(root: &Path, target: &Path) -> Result<(), GatewayError> {
+    let full = root.join(target);
+    sync_dir(full.parent().unwrap_or(root))
 }
 
 fn write_temp(

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::nft::Nft;
 use super::vici::Vici;
-use crate::gateway::GatewayError;
+use crate::gateway::{EngineError, GatewayError};
 use crate::model::{Cidr, ConnectionName, Context, EndpointAddress};
 use crate::render::is_child_of;
 
@@ -64,7 +64,7 @@ pub(super) async fn view(
 
 fn selectors(
     name: &ConnectionName,
-    what: &str,
+    what: &'static str,
     raw: &[String],
 ) -> Result<BTreeSet<Cidr>, GatewayError> {
     raw.iter()
@@ -74,10 +74,11 @@ fn selectors(
         .collect()
 }
 
-fn unexpected(name: &ConnectionName, what: &str, value: &str) -> GatewayError {
-    GatewayError::Engine(format!(
-        "charon reports {what} {} for connection {name}, which this provider does not write; reload the \
-         connection with `terraform apply` or fix it by hand",
-        crate::diag::quote(value)
-    ))
+fn unexpected(name: &ConnectionName, what: &'static str, value: &str) -> GatewayError {
+    EngineError::ForeignLiveValue {
+        connection: name.clone(),
+        what,
+        value: value.to_owned(),
+    }
+    .into()
 }

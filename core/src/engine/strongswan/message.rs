@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::vici::Node;
-use crate::gateway::GatewayError;
+use crate::gateway::{GatewayError, Inconsistency};
 use crate::model::{ConnectionName, Context};
 use crate::parse::settings::{parse_settings, Section};
 use crate::render::render_swanctl;
@@ -40,27 +40,18 @@ pub fn load_messages(context: &Context) -> Result<LoadMessages, GatewayError> {
     let text = render_swanctl(context);
     let (root, _) = parse_settings(&text).map_err(|error| {
         // Rendering and parsing are tested to round-trip; this would be a bug of ours.
-        GatewayError::Engine(format!(
-            "rendered configuration did not parse back: {}",
-            error.message
-        ))
+        Inconsistency::RenderedUnparsable {
+            message: error.message,
+        }
     })?;
     let name = context.name().as_str();
-    let connection = root
-        .sections
-        .iter()
-        .filter(|s| s.name == "connections")
-        .flat_map(|s| s.sections.iter())
+    let connection = subsections(&root, "connections")
         .find(|s| s.name == name)
-        .ok_or_else(|| {
-            GatewayError::Engine(format!("rendered configuration has no connection {name}"))
+        .ok_or_else(|| Inconsistency::RenderedWithoutConnection {
+            connection: context.name().clone(),
         })?;
     let id = secret_id(context.name());
-    let owners = root
-        .sections
-        .iter()
-        .filter(|s| s.name == "secrets")
-        .flat_map(|s| s.sections.iter())
+    let owners = subsections(&root, "secrets")
         .filter(|s| s.name == id)
         .flat_map(|s| s.settings.iter())
         .filter(|setting| setting.key == "id" || setting.key.starts_with("id-"))
@@ -70,6 +61,14 @@ pub fn load_messages(context: &Context) -> Result<LoadMessages, GatewayError> {
         conn: BTreeMap::from([(connection.name.clone(), section_node(connection))]),
         owners,
     })
+}
+
+/// The sections inside every top-level section `name` of `root`.
+fn subsections<'a>(root: &'a Section, name: &'a str) -> impl Iterator<Item = &'a Section> {
+    root.sections
+        .iter()
+        .filter(move |s| s.name == name)
+        .flat_map(|s| s.sections.iter())
 }
 
 fn section_node(section: &Section) -> Node {

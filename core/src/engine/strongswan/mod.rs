@@ -11,10 +11,12 @@
 //! or nft refuses, the previous files and live configuration are put back and the error
 //! carries charon's or nft's own message.
 
+#[cfg(feature = "bench-hooks")]
+pub mod bench;
 mod live;
-pub mod message;
-pub mod nft;
-pub mod vici;
+pub(crate) mod message;
+pub(crate) mod nft;
+pub(crate) mod vici;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -26,7 +28,7 @@ use self::nft::Nft;
 use self::vici::Vici;
 pub use self::vici::ViciUri;
 use super::LocalGateway;
-use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
+use crate::gateway::{ApplyError, Change, Edit, EngineError, Gateway, GatewayError, GatewayIndex};
 use crate::model::{ConnectionName, Context, NatTable, StartAction};
 use crate::render::{children, is_child_of};
 
@@ -256,9 +258,10 @@ fn renegotiation(previous: &Context, next: &Context) -> Option<Renegotiate> {
 /// Says that nothing changed, after charon's or nft's own words.
 fn refused(error: GatewayError) -> GatewayError {
     match error {
-        GatewayError::Engine(message) => GatewayError::Engine(format!(
-            "{message}; the previous configuration was restored"
-        )),
+        GatewayError::Engine(refusal) => EngineError::RestoredAfterRefusal {
+            refusal: Box::new(refusal),
+        }
+        .into(),
         other => other,
     }
 }

@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 use tokio::sync::Mutex;
 
-use crate::gateway::GatewayError;
+use crate::gateway::{EngineError, GatewayError, NftStep};
 use crate::model::{Cidr, ConnectionName, NatContext, NatTable};
 use crate::parse::parse_nftables;
 use crate::render::{chain_names, rule_specs, METADATA_PREFIX};
@@ -96,9 +96,7 @@ impl Nft {
                 .filter_map(|line| line.trim().strip_prefix("chain "))
                 .map(|rest| rest.trim_end_matches('{').trim().to_owned())
                 .collect()),
-            Err(GatewayError::Engine(message)) if message.contains("No such file or directory") => {
-                Ok(BTreeSet::new())
-            }
+            Err(GatewayError::Engine(EngineError::NftNotFound { .. })) => Ok(BTreeSet::new()),
             Err(error) => Err(error),
         }
     }
@@ -123,8 +121,7 @@ impl Nft {
                     listing.push_str(&text);
                     found = true;
                 }
-                Err(GatewayError::Engine(message))
-                    if message.contains("No such file or directory") => {}
+                Err(GatewayError::Engine(EngineError::NftNotFound { .. })) => {}
                 Err(error) => return Err(error),
             }
         }
@@ -132,11 +129,12 @@ impl Nft {
             return Ok(None);
         }
         parse_nftables(&listing).map(Some).map_err(|error| {
-            GatewayError::Engine(format!(
-                "the live NAT of {name} in table {} is not what this provider writes ({}); remove the hand-made \
-                 rules or the chain",
-                self.table, error.message
-            ))
+            EngineError::ForeignLiveNat {
+                connection: name.clone(),
+                table: self.table.clone(),
+                message: error.message,
+            }
+            .into()
         })
     }
 
@@ -192,31 +190,34 @@ impl Nft {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        let where_ = self
-            .netns
-            .as_deref()
-            .map(|n| format!(" in network namespace {n}"))
-            .unwrap_or_default();
-        let mut child = command
-            .spawn()
-            .map_err(|error| GatewayError::Engine(format!("cannot run nft{where_}: {error}")))?;
+        let io = |step| {
+            let netns = self.netns.clone();
+            move |source| EngineError::NftIo {
+                step,
+                netns,
+                source,
+            }
+        };
+        let mut child = command.spawn().map_err(io(NftStep::Run))?;
         if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
-            stdin.write_all(text.as_bytes()).await.map_err(|error| {
-                GatewayError::Engine(format!("cannot feed nft{where_}: {error}"))
-            })?;
+            stdin
+                .write_all(text.as_bytes())
+                .await
+                .map_err(io(NftStep::Feed))?;
         }
-        let output = child
-            .wait_with_output()
-            .await
-            .map_err(|error| GatewayError::Engine(format!("nft{where_} failed: {error}")))?;
+        let output = child.wait_with_output().await.map_err(io(NftStep::Wait))?;
         if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-        } else {
-            Err(GatewayError::Engine(format!(
-                "nft{where_} refused the change: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )))
+            return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
         }
+        let netns = self.netns.clone();
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        // nft says a listed table or chain does not exist only in its message.
+        Err(if stderr.contains("No such file or directory") {
+            EngineError::NftNotFound { netns, stderr }
+        } else {
+            EngineError::NftFailed { netns, stderr }
+        }
+        .into())
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use futures_util::{pin_mut, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
-use crate::gateway::GatewayError;
+use crate::gateway::{EngineError, GatewayError};
 
 /// Where charon's VICI socket is: the provider setting `vici_uri`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,11 +147,6 @@ impl Vici {
         Self { uri }
     }
 
-    /// The URI, for messages.
-    pub fn uri(&self) -> &ViciUri {
-        &self.uri
-    }
-
     async fn client(&self) -> Result<rsvici::Client, GatewayError> {
         let connected = match &self.uri {
             ViciUri::Unix(path) => rsvici::unix::connect(path).await,
@@ -173,7 +168,7 @@ impl Vici {
         let _: BTreeMap<String, String> = client
             .request("version", ())
             .await
-            .map_err(|e| self.failed("version", &e))?;
+            .map_err(|e| self.failed("version", e))?;
         Ok(())
     }
 
@@ -212,12 +207,16 @@ impl Vici {
         let answer: Answer = client
             .request("unload-shared", SharedId { id })
             .await
-            .map_err(|e| self.failed("unload-shared", &e))?;
+            .map_err(|e| self.failed("unload-shared", e))?;
         match (answer.success, answer.errmsg) {
             // charon answers "not found" for an id it does not hold: already gone.
-            (Some(false), Some(message)) if !message.contains("not found") => Err(
-                GatewayError::Engine(format!("charon refused unload-shared: {message}")),
-            ),
+            (Some(false), Some(message)) if !message.contains("not found") => {
+                Err(EngineError::ViciRefused {
+                    command: "unload-shared",
+                    message,
+                }
+                .into())
+            }
             _ => Ok(()),
         }
     }
@@ -266,7 +265,7 @@ impl Vici {
         let conns: Conns = client
             .request("get-conns", ())
             .await
-            .map_err(|e| self.failed("get-conns", &e))?;
+            .map_err(|e| self.failed("get-conns", e))?;
         Ok(conns.conns)
     }
 
@@ -283,7 +282,7 @@ impl Vici {
         while let Some(mut event) = stream
             .try_next()
             .await
-            .map_err(|e| self.failed("list-conns", &e))?
+            .map_err(|e| self.failed("list-conns", e))?
         {
             if let Some(conn) = event.remove(name) {
                 found = Some(conn);
@@ -292,23 +291,33 @@ impl Vici {
         Ok(found)
     }
 
-    async fn command<T: Serialize>(&self, command: &str, message: &T) -> Result<(), GatewayError> {
+    async fn command<T: Serialize>(
+        &self,
+        command: &'static str,
+        message: &T,
+    ) -> Result<(), GatewayError> {
         let mut client = self.client().await?;
         let answer: Answer = client
             .request(command, message)
             .await
-            .map_err(|e| self.failed(command, &e))?;
+            .map_err(|e| self.failed(command, e))?;
         match answer.success {
-            Some(false) => Err(GatewayError::Engine(format!(
-                "charon refused {command}: {}",
-                answer.errmsg.unwrap_or_else(|| "no reason given".into())
-            ))),
+            Some(false) => Err(EngineError::ViciRefused {
+                command,
+                message: answer.errmsg.unwrap_or_else(|| "no reason given".into()),
+            }
+            .into()),
             _ => Ok(()),
         }
     }
 
-    fn failed(&self, command: &str, error: &rsvici::Error) -> GatewayError {
-        GatewayError::Engine(format!("VICI {command} at {} failed: {error}", self.uri))
+    fn failed(&self, command: &'static str, error: rsvici::Error) -> GatewayError {
+        EngineError::ViciFailed {
+            command,
+            uri: self.uri.clone(),
+            source: Box::new(error),
+        }
+        .into()
     }
 }
 

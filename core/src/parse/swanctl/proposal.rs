@@ -5,6 +5,8 @@ use crate::model::{Authentication, DhGroup, Encryption, Keylife, Phase1, Phase2}
 use crate::parse::settings::Setting;
 use crate::parse::{at, ParseError};
 
+use super::values::single_item;
+
 /// The algorithms named in one proposal, by kind.
 #[derive(Default)]
 struct Tokens {
@@ -15,15 +17,7 @@ struct Tokens {
 }
 
 fn tokens(s: &Setting, esp: bool) -> Result<Tokens, ParseError> {
-    if s.value.contains(',') {
-        return Err(at(
-            s.line,
-            format!(
-                "{} lists several proposals; a managed connection has exactly one",
-                s.key
-            ),
-        ));
-    }
+    single_item(s, "proposals")?;
     let mut t = Tokens::default();
     fn put<T>(slot: &mut Option<T>, value: T, s: &Setting, kind: &str) -> Result<(), ParseError> {
         if slot.replace(value).is_some() {

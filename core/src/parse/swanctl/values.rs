@@ -9,16 +9,23 @@ use crate::model::{Cidr, EndpointAddress, Keylife, PresharedKey};
 use crate::parse::settings::Setting;
 use crate::parse::{at, problem_at, ParseError};
 
-pub(super) fn single_address(s: &Setting) -> Result<EndpointAddress, ParseError> {
+/// Fails when `s` lists several values (comma-separated) of what a managed connection
+/// has exactly one of (`what`: "addresses", "proposals").
+pub(super) fn single_item(s: &Setting, what: &str) -> Result<(), ParseError> {
     if s.value.contains(',') {
         return Err(at(
             s.line,
             format!(
-                "{} lists several addresses; a managed connection has exactly one",
+                "{} lists several {what}; a managed connection has exactly one",
                 s.key
             ),
         ));
     }
+    Ok(())
+}
+
+pub(super) fn single_address(s: &Setting) -> Result<EndpointAddress, ParseError> {
+    single_item(s, "addresses")?;
     EndpointAddress::parse(&s.value).map_err(|p| problem_at(s.line, p))
 }
 

@@ -8,8 +8,14 @@
 //! [`quote`]; every summary and detail also passes through [`escape`] when it is made,
 //! so that no control character or terminal escape sequence reaches a user's terminal.
 
+mod path;
+mod text;
+
 use std::borrow::Cow;
-use std::fmt::{self, Write};
+use std::fmt;
+
+pub use self::path::{AttributePath, PathStep};
+pub use self::text::{escape, quote, ECHO_MAX_CHARS};
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,161 +24,6 @@ pub enum Severity {
     Warning,
     /// The value is rejected; nothing is written to the gateway.
     Error,
-}
-
-/// One step of an [`AttributePath`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PathStep {
-    /// An attribute of an object, by name.
-    Attr(String),
-    /// An element of a map, by key.
-    Key(String),
-    /// An element of a list, by position.
-    Index(usize),
-}
-
-/// Where in a resource's attributes a diagnostic belongs.
-///
-/// An immutable builder: `AttributePath::root("phase1").attr("keylife")`. The empty path
-/// means the resource (or the provider configuration) as a whole.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AttributePath {
-    steps: Vec<PathStep>,
-}
-
-impl AttributePath {
-    /// The path of the whole object.
-    pub fn empty() -> Self {
-        Self::default()
-    }
-
-    /// A path starting at the top-level attribute `name`.
-    pub fn root(name: &str) -> Self {
-        Self::empty().attr(name)
-    }
-
-    /// This path extended by the attribute `name`.
-    pub fn attr(&self, name: &str) -> Self {
-        self.with(PathStep::Attr(name.to_owned()))
-    }
-
-    /// This path extended by the map key `key`.
-    pub fn key(&self, key: &str) -> Self {
-        self.with(PathStep::Key(key.to_owned()))
-    }
-
-    /// This path extended by the list index `index`.
-    pub fn index(&self, index: usize) -> Self {
-        self.with(PathStep::Index(index))
-    }
-
-    /// The steps from the resource root.
-    pub fn steps(&self) -> &[PathStep] {
-        &self.steps
-    }
-
-    /// Whether `prefix` is this path or one of its ancestors.
-    pub fn starts_with(&self, prefix: &AttributePath) -> bool {
-        self.steps.starts_with(&prefix.steps)
-    }
-
-    /// Whether this is the path of the whole object.
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
-    fn with(&self, step: PathStep) -> Self {
-        let mut steps = self.steps.clone();
-        steps.push(step);
-        Self { steps }
-    }
-}
-
-impl fmt::Display for AttributePath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, step) in self.steps.iter().enumerate() {
-            match step {
-                PathStep::Attr(name) if i == 0 => write!(f, "{name}")?,
-                PathStep::Attr(name) => write!(f, ".{name}")?,
-                PathStep::Key(key) => write!(f, "[{key:?}]")?,
-                PathStep::Index(index) => write!(f, "[{index}]")?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The most characters of a value that a diagnostic repeats; longer values are cut.
-pub const ECHO_MAX_CHARS: usize = 64;
-
-/// `value` as a diagnostic repeats it: in double quotes, `"` and `\` escaped, the
-/// characters [`escape`] names escaped, and cut after [`ECHO_MAX_CHARS`] characters with
-/// `…` (a pasted file or key must not bury the message).
-pub fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len().min(4 * ECHO_MAX_CHARS) + 2);
-    out.push('"');
-    let mut chars = value.chars();
-    for c in chars.by_ref().take(ECHO_MAX_CHARS) {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c => push_escaped(&mut out, c),
-        }
-    }
-    if chars.next().is_some() {
-        out.push('…');
-    }
-    out.push('"');
-    out
-}
-
-/// `text` with control characters (ESC, `\r`, NUL, …) and invisible formatting
-/// characters (bidirectional overrides, zero-width spaces) written as escapes such as
-/// `\r` or `\u{1b}`; everything else is kept as it is. Idempotent on its own output.
-///
-/// Line breaks are kept, since an engine's own message (nft's) may span lines; a value
-/// is shown through [`quote`], which escapes its line breaks too.
-pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c != '\n' && needs_escape(c)) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push(c),
-            c => push_escaped(&mut out, c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// Whether a terminal would act on `c` or not show it: C0 and C1 controls, DEL, and
-/// the format characters that reorder or hide text.
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-        )
-}
-
-fn push_escaped(out: &mut String, c: char) {
-    match c {
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        c if needs_escape(c) => {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-        }
-        c => out.push(c),
-    }
 }
 
 /// A finding about one value before it is placed at a path: the pure parsers return these.
@@ -388,44 +239,6 @@ impl fmt::Display for Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_print_like_terraform_addresses() {
-        let path = AttributePath::root("translations")
-            .key("billing-db")
-            .attr("customer_ip");
-        assert_eq!(
-            path.to_string(),
-            r#"translations["billing-db"].customer_ip"#
-        );
-        assert_eq!(
-            AttributePath::root("phase1").attr("keylife").to_string(),
-            "phase1.keylife"
-        );
-    }
-
-    #[test]
-    fn quoting_escapes_and_cuts_long_values() {
-        assert_eq!(quote("dc 1"), r#""dc 1""#);
-        assert_eq!(quote("a\"b\\c\nd\u{1b}[31m"), r#""a\"b\\c\nd\u{1b}[31m""#);
-        let long = "x".repeat(ECHO_MAX_CHARS + 1);
-        assert_eq!(quote(&long), format!("\"{}…\"", "x".repeat(ECHO_MAX_CHARS)));
-        assert_eq!(quote(&long[1..]), format!("\"{}\"", &long[1..]));
-    }
-
-    #[test]
-    fn escaping_hides_nothing_and_changes_nothing_else() {
-        let text =
-            "bell\u{7} esc\u{1b}[2J cr\r nul\u{0} rlo\u{202e} c1\u{9b} Zürich \"q\" \\\nnext";
-        let escaped = escape(text);
-        assert_eq!(
-            escaped,
-            "bell\\u{7} esc\\u{1b}[2J cr\\r nul\\u{0} rlo\\u{202e} c1\\u{9b} Zürich \"q\" \\\nnext"
-        );
-        assert!(!escaped.chars().any(|c| c != '\n' && needs_escape(c)));
-        assert_eq!(escape(&escaped), escaped, "idempotent");
-        assert!(matches!(escape("plain"), Cow::Borrowed(_)));
-    }
 
     #[test]
     fn problems_escape_their_text() {

@@ -1,0 +1,206 @@
+//! The children of a connection: one for IKEv2, one per pair of subnets for IKEv1,
+//! read back as one.
+
+use std::collections::BTreeSet;
+
+use super::connection::ConnectionReader;
+use super::proposal::esp_proposal;
+use super::values::{keylife, traffic_selectors};
+use super::{missing, no_sections, no_settings, only_one, unsupported};
+use crate::diag::quote;
+use crate::model::{Cidr, DhGroup, IkeVersion, Keylife, Phase2, StartAction};
+use crate::parse::settings::Section;
+use crate::parse::{at, problem_at, ParseError};
+
+/// strongSwan's CHILD `rekey_time` when the setting is missing (1h).
+const STRONGSWAN_CHILD_REKEY: Keylife = match Keylife::from_seconds_const(3_600) {
+    Some(keylife) => keylife,
+    None => panic!("1h is a valid keylife"),
+};
+
+impl ConnectionReader<'_> {
+    fn child(&self, child: &Section) -> Result<Child, ParseError> {
+        no_sections(child, &format!("child {}", quote(&child.name)))?;
+        let mut local_subnets = None;
+        let mut remote_subnets = BTreeSet::new();
+        let mut proposal = None;
+        let mut rekey = None;
+        // strongSwan's default when the setting is missing.
+        let mut start_action = StartAction::None;
+        let mut close = None;
+        for s in &child.settings {
+            match s.key.as_str() {
+                "local_ts" => local_subnets = Some(traffic_selectors(s)?),
+                "remote_ts" if s.value == "dynamic" || s.value.is_empty() => remote_subnets.clear(),
+                "remote_ts" => remote_subnets = traffic_selectors(s)?,
+                "esp_proposals" => proposal = Some(s),
+                "rekey_time" => rekey = Some(keylife(s)?),
+                "start_action" => {
+                    start_action =
+                        StartAction::parse(&s.value).map_err(|p| problem_at(s.line, p))?
+                }
+                "close_action" => close = Some(s),
+                "mode" if s.value == "tunnel" => {}
+                _ => return Err(unsupported(s, "child")),
+            }
+        }
+        // close_action is derived from start_action and not part of the model: any value
+        // charon knows reads the same (files written before it was rendered have none),
+        // and the next change writes the derived one again.
+        if let Some(s) = close {
+            if !["none", "clear", "trap", "start"].contains(&s.value.as_str()) {
+                return Err(at(
+                    s.line,
+                    format!(
+                        "close_action {} is not one of none, clear, trap, start",
+                        quote(&s.value)
+                    ),
+                ));
+            }
+        }
+        let local_subnets = local_subnets.ok_or_else(|| {
+            at(
+                child.line,
+                format!("child {} has no local_ts", quote(&child.name)),
+            )
+        })?;
+        let keylife = rekey.unwrap_or(STRONGSWAN_CHILD_REKEY);
+        let proposal = proposal
+            .ok_or_else(|| missing(child, "esp_proposals", "strongSwan's default proposal list"))?;
+        let (phase2, pfs) = esp_proposal(proposal, keylife, self.stored_phase2_group()?)?;
+        Ok(Child {
+            line: child.line,
+            local_subnets,
+            remote_subnets,
+            phase2,
+            pfs,
+            start_action,
+        })
+    }
+
+    /// The children of a connection, as one: IKEv2 has exactly one; IKEv1 may have one
+    /// per pair of subnets (see [`crate::render::children`]), which must agree on
+    /// everything but their selectors and cover every pair.
+    pub(super) fn children(
+        &self,
+        section: &Section,
+        version: IkeVersion,
+    ) -> Result<Child, ParseError> {
+        if version == IkeVersion::V2 {
+            return self.child(only_one(section, "child")?);
+        }
+        no_settings(section, &quote(&section.name))?;
+        let mut parsed = Vec::with_capacity(section.sections.len());
+        for child in &section.sections {
+            parsed.push(self.child(child)?);
+        }
+        let Some(first) = parsed.first() else {
+            return Err(at(
+                section.line,
+                format!("{} holds no child", quote(&section.name)),
+            ));
+        };
+        let mut merged = Child {
+            line: first.line,
+            local_subnets: BTreeSet::new(),
+            remote_subnets: BTreeSet::new(),
+            phase2: first.phase2,
+            pfs: first.pfs,
+            start_action: first.start_action,
+        };
+        let mut pairs = BTreeSet::new();
+        for child in &parsed {
+            if (child.phase2, child.pfs, child.start_action)
+                != (first.phase2, first.pfs, first.start_action)
+            {
+                return Err(at(
+                    child.line,
+                    "the children of an IKEv1 connection differ in esp_proposals, rekey_time or start_action; \
+                     this provider writes them alike",
+                ));
+            }
+            pairs.extend(child.pairs());
+            merged
+                .local_subnets
+                .extend(child.local_subnets.iter().copied());
+            merged
+                .remote_subnets
+                .extend(child.remote_subnets.iter().copied());
+        }
+        // Child names do not matter: files of earlier versions name them by position.
+        if let Some((local, remote)) = merged
+            .required_pairs()
+            .into_iter()
+            .find(|pair| !pairs.contains(pair))
+        {
+            let remote = remote.map_or("dynamic".to_owned(), |r| r.to_string());
+            return Err(at(
+                section.line,
+                format!("no child of this IKEv1 connection tunnels {local} to {remote}; each pair of subnets of one IP version needs one"),
+            ));
+        }
+        Ok(merged)
+    }
+
+    fn stored_phase2_group(&self) -> Result<DhGroup, ParseError> {
+        match self.meta("phase2_dh_group") {
+            Some(m) => {
+                let number = m.value.parse::<i64>().map_err(|_| {
+                    at(
+                        m.line,
+                        format!("@phase2_dh_group {} is not a number", quote(&m.value)),
+                    )
+                })?;
+                DhGroup::from_number(number).map_err(|p| problem_at(m.line, p))
+            }
+            // A file without the comment and without a group in esp_proposals has no PFS group.
+            None => Ok(DhGroup::None),
+        }
+    }
+}
+
+/// One child, or the children of an IKEv1 connection merged.
+pub(super) struct Child {
+    line: usize,
+    pub(super) local_subnets: BTreeSet<Cidr>,
+    pub(super) remote_subnets: BTreeSet<Cidr>,
+    pub(super) phase2: Phase2,
+    pub(super) pfs: bool,
+    pub(super) start_action: StartAction,
+}
+
+impl Child {
+    /// The (local, remote) pairs this child tunnels; `None` is `dynamic`.
+    fn pairs(&self) -> Vec<(Cidr, Option<Cidr>)> {
+        let remotes: Vec<Option<Cidr>> = if self.remote_subnets.is_empty() {
+            vec![None]
+        } else {
+            self.remote_subnets.iter().copied().map(Some).collect()
+        };
+        self.local_subnets
+            .iter()
+            .flat_map(|l| remotes.iter().map(move |r| (*l, *r)))
+            .collect()
+    }
+
+    /// The pairs an IKEv1 connection with these subnets must tunnel: each local subnet
+    /// to each remote subnet of its IP version, or to `dynamic` when there is no remote
+    /// subnet at all. Others (pairs of two versions, `dynamic` beside remote subnets)
+    /// may be present as well: they are how a subnet without a partner is kept.
+    fn required_pairs(&self) -> Vec<(Cidr, Option<Cidr>)> {
+        if self.remote_subnets.is_empty() {
+            return self.local_subnets.iter().map(|l| (*l, None)).collect();
+        }
+        let same_version =
+            |a: &Cidr, b: &Cidr| a.net().addr().is_ipv4() == b.net().addr().is_ipv4();
+        self.local_subnets
+            .iter()
+            .flat_map(|l| {
+                self.remote_subnets
+                    .iter()
+                    .filter(move |r| same_version(l, r))
+                    .map(move |r| (*l, Some(*r)))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,232 @@
+//! The connection section: its settings, its `local` and `remote` sections, and the
+//! `# @key value` comments the renderer writes beside it.
+
+use std::collections::BTreeSet;
+
+use super::proposal::ike_proposal;
+use super::secret::secret;
+use super::values::{keylife, single_address};
+use super::SwanctlFile;
+use super::{missing, no_sections, unsupported};
+use crate::diag::quote;
+use crate::model::{
+    Cidr, Connection, ConnectionName, EndpointAddress, IkeVersion, Keylife, Phase1,
+};
+use crate::parse::settings::{Metadata, Section};
+use crate::parse::{at, problem_at, ParseError};
+
+/// Reads a connection with the file's `# @key value` comments at hand.
+pub(super) struct ConnectionReader<'a> {
+    pub(super) metadata: &'a [Metadata],
+}
+
+/// strongSwan's IKE `rekey_time` when the setting is missing (4h).
+const STRONGSWAN_IKE_REKEY: Keylife = match Keylife::from_seconds_const(14_400) {
+    Some(keylife) => keylife,
+    None => panic!("4h is a valid keylife"),
+};
+
+/// The settings of a connection section itself (not of its sections).
+struct ConnectionSettings {
+    version: IkeVersion,
+    local_address: Option<EndpointAddress>,
+    peer_address: EndpointAddress,
+    phase1: Phase1,
+}
+
+impl ConnectionReader<'_> {
+    /// The connection `name` from its section `conn` and the file's `secrets`.
+    pub(super) fn read(
+        &self,
+        conn: &Section,
+        secrets: &Section,
+        name: &ConnectionName,
+    ) -> Result<SwanctlFile, ParseError> {
+        let settings = connection_settings(conn, name)?;
+        let children = sections(conn, &settings, name)?;
+        let child = self.children(children, settings.version)?;
+        let preshared_key = secret(secrets, settings.peer_address, settings.local_address, name)?;
+        let description = self.description()?;
+        let (remote_subnets, unmanaged_remote_subnets) = match self.meta("remote_subnets") {
+            Some(recorded) => {
+                let recorded = recorded_subnets(recorded)?;
+                child
+                    .remote_subnets
+                    .iter()
+                    .partition(|cidr| recorded.contains(cidr))
+            }
+            None => (child.remote_subnets, BTreeSet::new()),
+        };
+        Ok(SwanctlFile {
+            connection: Connection {
+                name: name.clone(),
+                peer_address: settings.peer_address,
+                local_address: settings.local_address,
+                preshared_key,
+                ike_version: settings.version,
+                phase1: settings.phase1,
+                phase2: child.phase2,
+                perfect_forward_secrecy: child.pfs,
+                local_subnets: child.local_subnets,
+                start_action: child.start_action,
+                description,
+            },
+            remote_subnets,
+            unmanaged_remote_subnets,
+        })
+    }
+
+    /// The `# @key value` comment `key` (the last one, if repeated).
+    pub(super) fn meta(&self, key: &str) -> Option<&Metadata> {
+        self.metadata.iter().rev().find(|m| m.key == key)
+    }
+
+    fn description(&self) -> Result<Option<String>, ParseError> {
+        let Some(m) = self.meta("description") else {
+            return Ok(None);
+        };
+        serde_json::from_str::<String>(&m.value)
+            .map(Some)
+            .map_err(|_| {
+                at(
+                    m.line,
+                    "the @description comment is not a valid quoted string",
+                )
+            })
+    }
+}
+
+fn connection_settings(
+    conn: &Section,
+    name: &ConnectionName,
+) -> Result<ConnectionSettings, ParseError> {
+    let mut version = None;
+    let mut local_address = None;
+    let mut peer_address = None;
+    let mut proposal = None;
+    let mut rekey = None;
+    for s in &conn.settings {
+        match s.key.as_str() {
+            "version" => {
+                let number = s.value.parse::<i64>().map_err(|_| {
+                    at(s.line, format!("version {} is not 1 or 2", quote(&s.value)))
+                })?;
+                version = Some(IkeVersion::from_number(number).map_err(|p| problem_at(s.line, p))?);
+            }
+            "local_addrs" if s.value == "%any" || s.value.is_empty() => local_address = None,
+            "local_addrs" => local_address = Some(single_address(s)?),
+            "remote_addrs" => peer_address = Some(single_address(s)?),
+            "proposals" => proposal = Some(s),
+            "rekey_time" => rekey = Some(keylife(s)?),
+            // Derived from start_action, like close_action: any count reads the same.
+            "keyingtries" if s.value.parse::<u32>().is_ok() => {}
+            _ => return Err(unsupported(s, "connection")),
+        }
+    }
+    let peer_address = peer_address.ok_or_else(|| {
+        at(
+            conn.line,
+            format!("connection '{name}' has no remote_addrs"),
+        )
+    })?;
+    // A missing setting means strongSwan's default, which is read as what it is (so a
+    // deleted line shows up as drift) or, where the model cannot hold it, rejected.
+    let version = version.ok_or_else(|| missing(conn, "version", "any IKE version"))?;
+    let proposal =
+        proposal.ok_or_else(|| missing(conn, "proposals", "strongSwan's default proposal list"))?;
+    Ok(ConnectionSettings {
+        version,
+        local_address,
+        peer_address,
+        phase1: ike_proposal(proposal, rekey.unwrap_or(STRONGSWAN_IKE_REKEY))?,
+    })
+}
+
+/// Checks the `local` and `remote` sections of `conn` and answers its `children`.
+fn sections<'a>(
+    conn: &'a Section,
+    settings: &ConnectionSettings,
+    name: &ConnectionName,
+) -> Result<&'a Section, ParseError> {
+    let mut children = None;
+    let (mut local, mut remote) = (false, false);
+    for section in &conn.sections {
+        match section.name.as_str() {
+            "local" => local = auth_section(section, settings.local_address)?,
+            "remote" => remote = auth_section(section, Some(settings.peer_address))?,
+            "children" => children = Some(section),
+            other => {
+                return Err(at(
+                    section.line,
+                    format!(
+                        "unsupported section {} in connection '{name}'",
+                        quote(other)
+                    ),
+                ))
+            }
+        }
+    }
+    if !(local && remote) {
+        let side = if local { "remote" } else { "local" };
+        return Err(missing(
+            conn,
+            &format!("{side} {{ auth = psk }}"),
+            "public key authentication",
+        ));
+    }
+    children.ok_or_else(|| {
+        at(
+            conn.line,
+            format!("connection '{name}' has no 'children' section"),
+        )
+    })
+}
+
+/// Checks a `local` or `remote` section; answers whether it sets `auth = psk` (without
+/// it, strongSwan would use public key authentication).
+fn auth_section(section: &Section, address: Option<EndpointAddress>) -> Result<bool, ParseError> {
+    no_sections(section, &quote(&section.name))?;
+    let mut psk = false;
+    for s in &section.settings {
+        match s.key.as_str() {
+            "auth" if s.value == "psk" => psk = true,
+            "auth" => return Err(at(s.line, format!("auth = {} is not supported; managed connections use psk", quote(&s.value)))),
+            "id" if s.value == "%any" => {}
+            "id" if address.is_some_and(|a| a.to_string() == s.value) => {}
+            "id" => {
+                return Err(at(
+                    s.line,
+                    format!(
+                        "{} id {} differs from the {} address; managed connections identify endpoints by address",
+                        section.name,
+                        quote(&s.value),
+                        section.name
+                    ),
+                ))
+            }
+            _ => return Err(unsupported(s, &format!("{} section", quote(&section.name)))),
+        }
+    }
+    Ok(psk)
+}
+
+/// The networks of a `# @remote_subnets a,b` comment (none when it is empty).
+fn recorded_subnets(recorded: &Metadata) -> Result<BTreeSet<Cidr>, ParseError> {
+    recorded
+        .value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            Cidr::parse(item).map_err(|_| {
+                at(
+                    recorded.line,
+                    format!(
+                        "@remote_subnets lists {}, which is not a network",
+                        quote(item)
+                    ),
+                )
+            })
+        })
+        .collect()
+}
