@@ -29,7 +29,7 @@ pub fn reference() -> String {
                 "**Import**: `terraform import {}.<label> <id>`, or an `import` block with the same `id`. \
                  The ID: {}\n",
                 resource.type_name(),
-                id.description
+                id.documentation()
             );
         }
     }
@@ -71,7 +71,10 @@ fn row(page: &mut String, prefix: &str, attribute: &Attribute) {
     {
         presence.push_str(", forces replacement");
     }
-    let description = attribute.description.replace('|', "\\|").replace('\n', " ");
+    let description = attribute
+        .documentation()
+        .replace('|', "\\|")
+        .replace('\n', " ");
     let _ = writeln!(page, "| `{name}` | {ty} | {presence} | {description} |");
     match &attribute.kind {
         Kind::Single(nested) => nested

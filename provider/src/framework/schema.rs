@@ -8,9 +8,12 @@
 
 use std::collections::BTreeMap;
 
+use ipsec_core::{AttributePath, Diagnostics};
+
 use crate::codec::{Type, Value};
 use crate::proto::tfplugin6 as pb;
 
+use super::description::{describe, Choices};
 use super::plan_modifier::PlanModifier;
 use super::validator::Validator;
 
@@ -19,10 +22,25 @@ use super::validator::Validator;
 pub struct Schema {
     /// Bumped when the stored state's shape changes; see `UpgradeResourceState`.
     pub version: i64,
+    /// The attributes renamed so far, which `Resource::upgrade_raw` moves in the state
+    /// of an older version.
+    pub renamed: &'static [Renamed],
     /// Markdown description.
     pub description: &'static str,
     /// The top-level attributes.
     pub attributes: Vec<Attribute>,
+}
+
+/// An attribute renamed in a schema version: state stored by an earlier version holds
+/// its value under the old name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Renamed {
+    /// The first schema version with the new name.
+    pub version: i64,
+    /// The old name.
+    pub from: &'static str,
+    /// The new name.
+    pub to: &'static str,
 }
 
 /// Whether an attribute comes from the configuration, the provider, or either.
@@ -62,10 +80,15 @@ pub struct Attribute {
     pub sensitive: bool,
     /// Never stored in plan or state (Terraform 1.11+).
     pub write_only: bool,
-    /// Markdown description.
-    pub description: &'static str,
+    /// Markdown description, without the sentences [`Attribute::documentation`] adds.
+    pub description: String,
+    /// The values it accepts, for the description.
+    pub choices: Option<Choices>,
     /// The value planned when the configuration leaves it null.
     pub default: Option<Value>,
+    /// What a null value means, where `core` rather than the plan supplies the
+    /// default; for the description.
+    pub default_note: Option<String>,
     /// Checks on the configured value.
     pub validators: Vec<Validator>,
     /// Adjustments to the planned value.
@@ -80,8 +103,10 @@ impl Attribute {
             presence: Presence::Optional,
             sensitive: false,
             write_only: false,
-            description: "",
+            description: String::new(),
+            choices: None,
             default: None,
+            default_note: None,
             validators: Vec::new(),
             plan_modifiers: Vec::new(),
         }
@@ -172,10 +197,30 @@ impl Attribute {
         self
     }
 
-    /// Sets the Markdown description.
-    pub fn describe(mut self, description: &'static str) -> Self {
-        self.description = description;
+    /// Sets the Markdown description; the accepted values and the default are added
+    /// to it (see [`Attribute::documentation`]).
+    pub fn describe(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
         self
+    }
+
+    /// Lists the values it accepts in the description.
+    pub fn choices(mut self, choices: Choices) -> Self {
+        self.choices = Some(choices);
+        self
+    }
+
+    /// Says in the description what a null value stands for (Markdown, no full stop),
+    /// where `core` supplies the default.
+    pub fn default_note(mut self, note: impl Into<String>) -> Self {
+        self.default_note = Some(note.into());
+        self
+    }
+
+    /// The description Terraform and the reference show: the text given to
+    /// [`Attribute::describe`], then the accepted values and the default.
+    pub fn documentation(&self) -> String {
+        describe(self)
     }
 
     /// Whether the configuration may set it.
@@ -233,7 +278,7 @@ impl Attribute {
             name: self.name.to_owned(),
             r#type: ty,
             nested_type,
-            description: self.description.to_owned(),
+            description: self.documentation(),
             required: self.presence == Presence::Required,
             optional: matches!(
                 self.presence,
@@ -259,6 +304,11 @@ impl Schema {
         self.attributes.iter().find(|a| a.name == name)
     }
 
+    /// Runs every attribute's validators over `config`, nested attributes included.
+    pub fn validate(&self, config: &Value) -> Diagnostics {
+        validate_attributes(&self.attributes, config, &AttributePath::empty())
+    }
+
     /// The tfplugin6 form.
     pub fn to_proto(&self) -> pb::Schema {
         pb::Schema {
@@ -272,6 +322,43 @@ impl Schema {
                 deprecated: false,
             }),
         }
+    }
+}
+
+fn validate_attributes(
+    attributes: &[Attribute],
+    config: &Value,
+    base: &AttributePath,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for attribute in attributes {
+        let path = child(base, attribute.name);
+        let value = config.attr(attribute.name);
+        for validator in &attribute.validators {
+            validator.check(value, &path, &mut diags);
+        }
+        match (&attribute.kind, value) {
+            (Kind::Single(nested), Value::Object(_)) => {
+                diags.extend(validate_attributes(nested, value, &path))
+            }
+            (Kind::Map(nested), Value::Map(entries)) => {
+                for (key, entry) in entries {
+                    diags.extend(validate_attributes(nested, entry, &path.key(key)));
+                }
+            }
+            _ => {}
+        }
+    }
+    diags
+}
+
+/// The path of attribute `name` below `base`: `base.name`, or the root attribute
+/// `name` when `base` is empty.
+pub fn child(base: &AttributePath, name: &str) -> AttributePath {
+    if base.is_empty() {
+        AttributePath::root(name)
+    } else {
+        base.attr(name)
     }
 }
 
@@ -329,6 +416,35 @@ mod tests {
         );
         assert_eq!(nested.attributes.len(), 2);
         assert!(proto.optional && proto.computed && !proto.required);
+    }
+
+    #[test]
+    fn checks_nested_values_and_skips_unknown_ones() {
+        let schema = Schema {
+            version: 0,
+            renamed: &[],
+            description: "",
+            attributes: vec![
+                Attribute::integer("ike_version"),
+                Attribute::map("translations", vec![Attribute::integer("port")]),
+            ],
+        };
+        let config = Value::Object(BTreeMap::from([
+            ("ike_version".to_owned(), Value::Unknown),
+            (
+                "translations".to_owned(),
+                Value::Map(BTreeMap::from([(
+                    "db".to_owned(),
+                    Value::Object(BTreeMap::from([(
+                        "port".to_owned(),
+                        Value::Number(crate::codec::Number::Float(1.5)),
+                    )])),
+                )])),
+            ),
+        ]));
+        let diags = schema.validate(&config);
+        let found: Vec<String> = diags.iter().map(|d| d.path.to_string()).collect();
+        assert_eq!(found, [r#"translations["db"].port"#]);
     }
 
     #[test]

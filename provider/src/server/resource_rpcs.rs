@@ -10,8 +10,7 @@ use crate::codec::{encode_dynamic, json, Value};
 use crate::framework::diagnostics::{codec_error, not_configured, path_to_proto, to_proto};
 use crate::framework::plan::plan as generic_plan;
 use crate::framework::replacement::Stamp;
-use crate::framework::validator::validate_attributes;
-use crate::framework::{PlanContext, Resource, Schema};
+use crate::framework::{PlanContext, Proposal, Resource, Schema};
 use crate::plugin::ConnectionId;
 use crate::proto::tfplugin6 as pb;
 
@@ -30,11 +29,7 @@ pub(super) fn validate(
         Ok(config) => config,
         Err(diags) => return diags,
     };
-    let mut diags = validate_attributes(
-        &resource.schema().attributes,
-        &config,
-        &AttributePath::empty(),
-    );
+    let mut diags = resource.schema().validate(&config);
     diags.extend(resource.validate(&config));
     diags
 }
@@ -226,22 +221,15 @@ pub(super) async fn plan(
             type_name: resource.type_name(),
             prior_private: &request.prior_private,
         });
-    // A destroy plans null, with nothing for the resource to add but its checks.
-    let diags = if planned.state.is_null() {
-        if prior.is_null() {
-            Diagnostics::new()
-        } else {
-            provider
-                .cancellable(resource.plan_destroy(context, &prior))
-                .await
-                .unwrap_or_else(|stopped| stopped)
-        }
-    } else {
-        provider
-            .cancellable(resource.modify_plan(context, &prior, &mut planned.state, &config))
-            .await
-            .unwrap_or_else(|stopped| stopped)
-    };
+    let diags = resource_plan(
+        provider,
+        resource.as_ref(),
+        context,
+        &prior,
+        &config,
+        &mut planned.state,
+    )
+    .await;
     let replace = planned.requires_replace.iter().map(path_to_proto).collect();
     match encode_dynamic(&planned.state, &resource.schema().ty()) {
         // A plan from a prior state names its object in the private data, which
@@ -254,6 +242,35 @@ pub(super) async fn plan(
         Ok(state) => answer(Some(state), replace, diags),
         Err(error) => answer(None, Vec::new(), codec_error("planned state", &error)),
     }
+}
+
+/// The resource's part of a plan: the checks of a destroy (which plans null, with
+/// nothing to add), or its own plan of a create or update.
+async fn resource_plan(
+    provider: &IpsecProvider,
+    resource: &dyn Resource,
+    context: Option<PlanContext<'_>>,
+    prior: &Value,
+    config: &Value,
+    planned: &mut Value,
+) -> Diagnostics {
+    let diags = if !planned.is_null() {
+        let proposal = Proposal {
+            context,
+            prior,
+            config,
+        };
+        provider
+            .cancellable(resource.modify_plan(proposal, planned))
+            .await
+    } else if !prior.is_null() {
+        provider
+            .cancellable(resource.plan_destroy(context, prior))
+            .await
+    } else {
+        return Diagnostics::new();
+    };
+    diags.unwrap_or_else(|stopped| stopped)
 }
 
 /// `ApplyResourceChange`: create, update or delete. On failure Terraform keeps what
