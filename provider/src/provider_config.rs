@@ -87,8 +87,9 @@ pub async fn configure(config: &Value) -> Result<Arc<dyn Gateway>, Diagnostics> 
             diags.add(
                 Problem::error(
                     "Provider setting not known yet",
-                    "The ipsec provider must know where the gateway is before it can plan: set this from values \
-                     known before apply (variables, locals), not from another resource's result.",
+                    "The ipsec provider must know where the gateway is before it can plan: set \
+                     this from values known before apply (variables, locals), not from another \
+                     resource's result.",
                 ),
                 path,
             );

@@ -1,5 +1,6 @@
 //! The sentences of an attribute's description that come from the model rather than
-//! from a person: the values it accepts (from `core`'s tables, see [`Choices`]) and its
+//! from a person: the values it accepts (from `core`'s tables, see
+//! [`super::schema::Choices`]) and its
 //! default (the schema's `default`, or a [`super::Attribute::default_note`] for one that
 //! `core` applies). Terraform and `docs/reference.md` show the same text, so these
 //! sentences read the same for every attribute.
@@ -8,32 +9,15 @@ use crate::codec::Value;
 
 use super::schema::{Attribute, Kind, Presence};
 
-/// The values an attribute accepts, for its description; `core` judges them.
-#[derive(Debug, Clone, Default)]
-pub struct Choices {
-    accepted: Vec<String>,
-    weak: Vec<String>,
-}
-
-impl Choices {
-    /// Every value in `accepted`, each shown as Terraform spells it.
-    pub fn of<T: ToString>(accepted: impl IntoIterator<Item = T>) -> Self {
-        Self {
-            accepted: accepted.into_iter().map(|v| v.to_string()).collect(),
-            weak: Vec::new(),
-        }
-    }
-
-    /// These choices, of which `weak` are accepted only with a warning.
-    pub fn warning_for<T: ToString>(mut self, weak: impl IntoIterator<Item = T>) -> Self {
-        self.weak = weak.into_iter().map(|v| v.to_string()).collect();
-        self
+impl Attribute {
+    /// The description Terraform and the reference show: the text given to
+    /// [`Attribute::describe`], then the values it accepts, then its default.
+    pub fn documentation(&self) -> String {
+        describe(self)
     }
 }
 
-/// The whole description of `attribute`: its own text, then what it accepts, then its
-/// default.
-pub(super) fn describe(attribute: &Attribute) -> String {
+fn describe(attribute: &Attribute) -> String {
     let mut sentences = vec![attribute.description.clone()];
     if let Some(choices) = &attribute.choices {
         sentences.push(format!(
@@ -103,6 +87,7 @@ fn listed(items: &[String], conjunction: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::Choices;
 
     #[test]
     fn choices_and_defaults_are_sentences_after_the_text() {
@@ -120,18 +105,19 @@ mod tests {
     #[test]
     fn an_omitted_object_lists_its_fields_defaults() {
         let attribute = Attribute::single(
-            "phase1",
+            "phase2",
             vec![
-                Attribute::string("encryption")
-                    .optional_computed(Some(Value::String("AES256".into()))),
-                Attribute::integer("keylife").optional_computed(Some(Value::int(28800))),
+                Attribute::integer("dh_group").optional_computed(Some(Value::int(14))),
+                // No default of its own (planned by the resource): not listed.
+                Attribute::string("authentication").optional_computed(None),
+                Attribute::bool("pfs").optional_computed(Some(Value::Bool(true))),
             ],
         )
         .optional_computed(None)
-        .describe("Phase 1.");
+        .describe("Phase 2.");
         assert_eq!(
             describe(&attribute),
-            "Phase 1. Omitted fields take their defaults: encryption `AES256`, keylife `28800`."
+            "Phase 2. Omitted fields take their defaults: dh_group `14`, pfs `true`."
         );
     }
 }

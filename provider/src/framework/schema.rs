@@ -1,4 +1,5 @@
-//! Schemas, declared once per resource with a small builder, and their tfplugin6 form.
+//! Schemas, declared once per resource with a small builder (their tfplugin6 form is in
+//! [`super::schema_proto`], their descriptions are completed by [`super::description`]).
 //!
 //! ```ignore
 //! Attribute::string("name").required().requires_replace().describe("…")
@@ -11,9 +12,7 @@ use std::collections::BTreeMap;
 use ipsec_core::{AttributePath, Diagnostics};
 
 use crate::codec::{Type, Value};
-use crate::proto::tfplugin6 as pb;
 
-use super::description::{describe, Choices};
 use super::plan_modifier::PlanModifier;
 use super::validator::Validator;
 
@@ -29,6 +28,29 @@ pub struct Schema {
     pub description: &'static str,
     /// The top-level attributes.
     pub attributes: Vec<Attribute>,
+}
+
+/// The values an attribute accepts, for its description; `core` judges them.
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    pub(super) accepted: Vec<String>,
+    pub(super) weak: Vec<String>,
+}
+
+impl Choices {
+    /// Every value in `accepted`, each shown as Terraform spells it.
+    pub fn of<T: ToString>(accepted: impl IntoIterator<Item = T>) -> Self {
+        Self {
+            accepted: accepted.into_iter().map(|v| v.to_string()).collect(),
+            weak: Vec::new(),
+        }
+    }
+
+    /// These choices, of which `weak` are accepted only with a warning.
+    pub fn warning_for<T: ToString>(mut self, weak: impl IntoIterator<Item = T>) -> Self {
+        self.weak = weak.into_iter().map(|v| v.to_string()).collect();
+        self
+    }
 }
 
 /// An attribute renamed in a schema version: state stored by an earlier version holds
@@ -217,12 +239,6 @@ impl Attribute {
         self
     }
 
-    /// The description Terraform and the reference show: the text given to
-    /// [`Attribute::describe`], then the accepted values and the default.
-    pub fn documentation(&self) -> String {
-        describe(self)
-    }
-
     /// Whether the configuration may set it.
     pub fn configurable(&self) -> bool {
         self.presence != Presence::Computed
@@ -261,36 +277,6 @@ impl Attribute {
             _ => None,
         }
     }
-
-    fn to_proto(&self) -> pb::schema::Attribute {
-        let (ty, nested_type) = match &self.kind {
-            Kind::Plain(ty) => (ty.to_json().to_string().into_bytes(), None),
-            Kind::Single(attributes) => (
-                Vec::new(),
-                Some(nested(attributes, pb::schema::object::NestingMode::Single)),
-            ),
-            Kind::Map(attributes) => (
-                Vec::new(),
-                Some(nested(attributes, pb::schema::object::NestingMode::Map)),
-            ),
-        };
-        pb::schema::Attribute {
-            name: self.name.to_owned(),
-            r#type: ty,
-            nested_type,
-            description: self.documentation(),
-            required: self.presence == Presence::Required,
-            optional: matches!(
-                self.presence,
-                Presence::Optional | Presence::OptionalComputed
-            ),
-            computed: self.is_computed(),
-            sensitive: self.sensitive,
-            description_kind: pb::StringKind::Markdown as i32,
-            deprecated: false,
-            write_only: self.write_only,
-        }
-    }
 }
 
 impl Schema {
@@ -307,21 +293,6 @@ impl Schema {
     /// Runs every attribute's validators over `config`, nested attributes included.
     pub fn validate(&self, config: &Value) -> Diagnostics {
         validate_attributes(&self.attributes, config, &AttributePath::empty())
-    }
-
-    /// The tfplugin6 form.
-    pub fn to_proto(&self) -> pb::Schema {
-        pb::Schema {
-            version: self.version,
-            block: Some(pb::schema::Block {
-                version: self.version,
-                attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
-                block_types: Vec::new(),
-                description: self.description.to_owned(),
-                description_kind: pb::StringKind::Markdown as i32,
-                deprecated: false,
-            }),
-        }
     }
 }
 
@@ -371,17 +342,6 @@ fn object_type(attributes: &[Attribute]) -> Type {
     )
 }
 
-fn nested(
-    attributes: &[Attribute],
-    nesting: pb::schema::object::NestingMode,
-) -> pb::schema::Object {
-    pb::schema::Object {
-        attributes: attributes.iter().map(Attribute::to_proto).collect(),
-        nesting: nesting as i32,
-        ..Default::default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,19 +363,6 @@ mod tests {
         let default = phase().default_value().unwrap();
         assert_eq!(default.attr("encryption"), &Value::String("AES256".into()));
         assert_eq!(default.attr("keylife"), &Value::int(28800));
-    }
-
-    #[test]
-    fn nested_attributes_are_sent_as_nested_types() {
-        let proto = phase().to_proto();
-        assert!(proto.r#type.is_empty());
-        let nested = proto.nested_type.unwrap();
-        assert_eq!(
-            nested.nesting,
-            pb::schema::object::NestingMode::Single as i32
-        );
-        assert_eq!(nested.attributes.len(), 2);
-        assert!(proto.optional && proto.computed && !proto.required);
     }
 
     #[test]
@@ -445,12 +392,5 @@ mod tests {
         let diags = schema.validate(&config);
         let found: Vec<String> = diags.iter().map(|d| d.path.to_string()).collect();
         assert_eq!(found, [r#"translations["db"].port"#]);
-    }
-
-    #[test]
-    fn plain_types_are_compact_json() {
-        let proto = Attribute::string_set("local_subnets").required().to_proto();
-        assert_eq!(proto.r#type, br#"["set","string"]"#);
-        assert!(proto.required && !proto.optional && !proto.computed);
     }
 }

@@ -6,8 +6,8 @@
 //! skips every rule that needs it. A number that is not whole reads as `None`; the
 //! schema's whole-number validator reports it.
 
-use ipsec_core::gateway::ApplyError;
-use ipsec_core::model::ConnectionName;
+use ipsec_core::gateway::{ops, ApplyError, Edit, GatewayIndex};
+use ipsec_core::model::{ConnectionName, Context};
 use ipsec_core::validate::Unknowns;
 use ipsec_core::{AttributePath, Diagnostic, Diagnostics, GatewayError};
 
@@ -77,6 +77,23 @@ pub fn connection_name(state: &Value, name: &str) -> Option<ConnectionName> {
 pub fn imported_connection_name(id: &str) -> Result<ConnectionName, Diagnostics> {
     ConnectionName::parse(id)
         .map_err(|problem| Diagnostic::error("Invalid import ID", problem.detail).into())
+}
+
+/// `edit` judged as after the destroy half of a replacement, which Terraform runs
+/// first: the replaced object is gone from the index (`forget`) and, when it belongs to
+/// the same connection (`same_connection`), from the stored context (`strip`).
+pub fn replacing(
+    edit: Edit,
+    same_connection: bool,
+    strip: impl FnOnce(&mut Context) + Send + 'static,
+    forget: impl FnOnce(&mut GatewayIndex) + Send + 'static,
+) -> Edit {
+    let strip = move |context: &mut Context| {
+        if same_connection {
+            strip(context)
+        }
+    };
+    ops::without(edit, strip, forget)
 }
 
 /// An engine failure as diagnostics for the whole resource.

@@ -5,15 +5,16 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::gateway::planned::preview_planned;
-use ipsec_core::model::{ConnectionName, NatContext};
+use ipsec_core::gateway::GatewayIndex;
+use ipsec_core::model::{ConnectionName, Context, NatContext};
 use ipsec_core::validate::{
     check_nat_context_config, validate_nat_context, NatContextInput, TranslationInput,
 };
 use ipsec_core::{Diagnostic, Diagnostics, Gateway, GatewayError};
 
 use super::convert::{
-    applied, connection_name, deleted, imported, imported_connection_name, read, string, unknowns,
-    APPLY_PATIENCE, CONNECTION_RENAMED,
+    applied, connection_name, deleted, imported, imported_connection_name, read, replacing, string,
+    unknowns, APPLY_PATIENCE, CONNECTION_RENAMED,
 };
 use crate::codec::Value;
 use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Proposal, Resource, Schema};
@@ -91,14 +92,10 @@ impl Resource for NatContextResource {
     }
 
     async fn modify_plan(&self, proposal: Proposal<'_>, planned: &mut Value) -> Diagnostics {
-        let Proposal {
-            context,
-            prior,
-            config,
-        } = proposal;
         let connection = planned.attr("connection_name").clone();
         planned.set_attr("id", connection.clone());
-        let Some(context) = context else {
+        let (Some(context), prior, config) = (proposal.context, proposal.prior, proposal.config)
+        else {
             return Diagnostics::new();
         };
         // Planned as the provider's setting: a changed nat_table moves the rules.
@@ -124,21 +121,12 @@ impl Resource for NatContextResource {
             let replaced = replaced.and_then(|id| ConnectionName::parse(&id).ok());
             let edit = move || {
                 let edit = ops::nat_edit(name.clone(), nat.clone(), mode);
-                match replaced.clone() {
-                    Some(old) => {
-                        let same = &old == name;
-                        ops::without(
-                            edit,
-                            move |c| {
-                                if same {
-                                    c.nat = None
-                                }
-                            },
-                            move |index| index.forget_nat(&old),
-                        )
-                    }
-                    None => edit,
-                }
+                let Some(old) = replaced.clone() else {
+                    return edit;
+                };
+                let same = &old == name;
+                let forget = move |index: &mut GatewayIndex| index.forget_nat(&old);
+                replacing(edit, same, |c: &mut Context| c.nat = None, forget)
             };
             preview_planned(context.gateway, context.planned, name, None, edit)
         };

@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops;
 use ipsec_core::gateway::planned::{preview_planned, preview_remote_subnet_removal};
-use ipsec_core::model::{Cidr, ConnectionName};
+use ipsec_core::gateway::GatewayIndex;
+use ipsec_core::model::{Cidr, ConnectionName, Context};
 use ipsec_core::validate::{
     check_remote_subnet_config, parse_remote_subnet_id, remote_subnet_id, validate_remote_subnet,
     RemoteSubnetInput,
@@ -13,7 +14,8 @@ use ipsec_core::validate::{
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
 use super::convert::{
-    applied, deleted, gateway_error, read, string, unknowns, APPLY_PATIENCE, CONNECTION_RENAMED,
+    applied, deleted, gateway_error, read, replacing, string, unknowns, APPLY_PATIENCE,
+    CONNECTION_RENAMED,
 };
 use crate::codec::Value;
 use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Proposal, Resource, Schema};
@@ -71,17 +73,13 @@ impl Resource for RemoteSubnet {
     }
 
     async fn modify_plan(&self, proposal: Proposal<'_>, planned: &mut Value) -> Diagnostics {
-        let Proposal {
-            context,
-            prior,
-            config,
-        } = proposal;
-        let (Some((connection, cidr)), _) = validate_remote_subnet(&input(config)) else {
+        let (Some((connection, cidr)), _) = validate_remote_subnet(&input(proposal.config)) else {
             // Unknown or invalid: the id waits, and validation has said what is wrong.
             return Diagnostics::new();
         };
         planned.set_attr("id", Value::String(remote_subnet_id(&connection, &cidr)));
-        match context {
+        let prior = proposal.prior;
+        match proposal.context {
             // Both attributes replace, so an existing subnet never reaches here changed.
             Some(context) if prior.is_null() => {
                 let connection = &connection;
@@ -89,23 +87,17 @@ impl Resource for RemoteSubnet {
                     let replaced = replaced.and_then(|id| parse_remote_subnet_id(&id).0);
                     let edit = move || {
                         let edit = ops::remote_subnet_edit(connection.clone(), cidr);
-                        match replaced.clone() {
-                            Some((old_connection, old_cidr)) => {
-                                let same = &old_connection == connection;
-                                ops::without(
-                                    edit,
-                                    move |c| {
-                                        if same {
-                                            c.remote_subnets.remove(&old_cidr);
-                                        }
-                                    },
-                                    move |index| {
-                                        index.forget_remote_subnet(&old_connection, &old_cidr)
-                                    },
-                                )
-                            }
-                            None => edit,
-                        }
+                        let Some((old_connection, old_cidr)) = replaced.clone() else {
+                            return edit;
+                        };
+                        let same = &old_connection == connection;
+                        let strip = move |c: &mut Context| {
+                            c.remote_subnets.remove(&old_cidr);
+                        };
+                        let forget = move |index: &mut GatewayIndex| {
+                            index.forget_remote_subnet(&old_connection, &old_cidr)
+                        };
+                        replacing(edit, same, strip, forget)
                     };
                     preview_planned(
                         context.gateway,
@@ -191,44 +183,29 @@ impl Resource for RemoteSubnet {
         let Some((connection, cidr)) = parsed else {
             return (None, import_id_error(diags));
         };
-        match gateway.get(&connection).await {
+        let missing = match gateway.get(&connection).await {
             Ok(Some(context)) if context.remote_subnets.contains(&cidr) => {
-                (Some(state(&connection, &cidr)), diags)
+                return (Some(state(&connection, &cidr)), diags);
             }
             // Importing it would leave the connection planning to remove it.
-            Ok(Some(context)) if context.unmanaged_remote_subnets.contains(&cidr) => (
-                None,
-                Diagnostic::error(
-                    "Cannot import a remote subnet added by hand",
-                    format!(
-                        "Connection \"{connection}\" tunnels {cidr} because its remote_ts was edited \
-                         by hand, so the connection shows it in unmanaged_remote_subnets. Declare an \
-                         ipsec_remote_subnet with this cidr instead of importing it: applying that \
-                         adopts the network."
-                    ),
-                )
-                .into(),
-            ),
-            Ok(Some(_)) => (
-                None,
-                Diagnostic::error(
-                    "Cannot import a missing remote subnet",
-                    format!(
-                        "Connection \"{connection}\" has no remote subnet {cidr} on the gateway."
-                    ),
-                )
-                .into(),
-            ),
-            Ok(None) => (
-                None,
-                Diagnostic::error(
-                    "Cannot import a missing remote subnet",
-                    format!("The gateway has no connection named \"{connection}\"."),
-                )
-                .into(),
-            ),
-            Err(error) => (None, gateway_error(&error)),
-        }
+            Ok(Some(context)) if context.unmanaged_remote_subnets.contains(&cidr) => {
+                let why = format!(
+                    "Connection \"{connection}\" tunnels {cidr} because its remote_ts was \
+                     edited by hand, so the connection shows it in unmanaged_remote_subnets. \
+                     Declare an ipsec_remote_subnet with this cidr instead of importing it: \
+                     applying that adopts the network."
+                );
+                let summary = "Cannot import a remote subnet added by hand";
+                return (None, Diagnostic::error(summary, why).into());
+            }
+            Ok(Some(_)) => {
+                format!("Connection \"{connection}\" has no remote subnet {cidr} on the gateway.")
+            }
+            Ok(None) => format!("The gateway has no connection named \"{connection}\"."),
+            Err(error) => return (None, gateway_error(&error)),
+        };
+        let summary = "Cannot import a missing remote subnet";
+        (None, Diagnostic::error(summary, missing).into())
     }
 }
 

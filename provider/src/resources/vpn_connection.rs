@@ -199,18 +199,14 @@ impl Resource for VpnConnection {
     }
 
     async fn modify_plan(&self, proposal: Proposal<'_>, planned: &mut Value) -> Diagnostics {
-        let Proposal {
-            context,
-            prior,
-            config,
-        } = proposal;
         let name = planned.attr("name").clone();
         planned.set_attr("id", name.clone());
         // Whatever was added by hand goes: planning it empty is what shows it as drift.
         planned.set_attr("unmanaged_remote_subnets", Value::Set(Vec::new()));
-        omit_phase2_authentication_for_aead(planned, config);
+        omit_phase2_authentication_for_aead(planned, proposal.config);
 
-        let Some(context) = context else {
+        let (Some(context), prior, config) = (proposal.context, proposal.prior, proposal.config)
+        else {
             return Diagnostics::new();
         };
         // An object left as it is was judged when it was applied; what other plans of
