@@ -1,5 +1,5 @@
 //! The one walk from a decoded tree (msgpack or JSON) to a [`Value`], directed by the
-//! schema's [`Type`]: a format only says what each of its nodes is ([`Tree`]); what a
+//! schema's [`Type`]: a format only says what each of its nodes is (`Tree`); what a
 //! node must be, where it is, and what a mismatch says are decided here, once.
 //!
 //! Numbers follow one rule whatever the format: an integer that fits `i64` is

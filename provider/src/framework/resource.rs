@@ -103,7 +103,7 @@ pub trait Resource: Send + Sync {
     /// `self.schema().version`), into the shape of the current schema before
     /// `UpgradeResourceState` decodes it. Attributes the current schema does not have
     /// are dropped after this, and missing ones read as null. The default moves the
-    /// values of the attributes the schema lists as [`Renamed`] since `version`, which
+    /// values of the attributes the schema lists as [`super::Renamed`] since `version`, which
     /// is right for a resource that has only renamed attributes.
     ///
     /// Bump the schema's `version` with every change made here, and handle every
