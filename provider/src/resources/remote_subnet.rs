@@ -50,10 +50,10 @@ fn schema() -> Schema {
                 .required()
                 .requires_replace()
                 .describe(
-                "The remote network as a canonical CIDR, such as `192.168.10.0/24`. It must not \
-                 overlap the connection's local subnets or its other remote subnets. Changing it \
-                 replaces the subnet.",
-            ),
+                    "The remote network as a canonical CIDR, such as `192.168.10.0/24`. It \
+                     must not overlap the connection's local subnets or its other remote \
+                     subnets. Changing it replaces the subnet.",
+                ),
         ],
     }
 }

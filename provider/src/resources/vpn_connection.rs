@@ -44,9 +44,9 @@ fn schema() -> Schema {
                 .required()
                 .requires_replace()
                 .describe(
-                "Unique name of the connection on the gateway: a lowercase letter, then up to 62 \
-                 of `a-z`, `0-9`, `_`, `-`. Changing it replaces the connection.",
-            ),
+                    "Unique name of the connection on the gateway: a lowercase letter, then \
+                     up to 62 of `a-z`, `0-9`, `_`, `-`. Changing it replaces the connection.",
+                ),
             Attribute::string("peer_address").required().describe(
                 "The remote endpoint's static IPv4 or IPv6 address (not a CIDR or hostname).",
             ),
@@ -58,16 +58,16 @@ fn schema() -> Schema {
                 .optional()
                 .sensitive()
                 .describe(
-                "The pre-shared key, 8 to 255 characters; stored in state as a sensitive value. \
-                 Set exactly one of this and `preshared_key_wo`.",
-            ),
+                    "The pre-shared key, 8 to 255 characters; stored in state as a sensitive \
+                     value. Set exactly one of this and `preshared_key_wo`.",
+                ),
             Attribute::string("preshared_key_wo")
                 .optional()
                 .write_only()
                 .describe(
-                    "Write-only pre-shared key (Terraform 1.11 or later): never stored in plan or \
-                 state. It is applied when the connection is created and whenever \
-                 `preshared_key_wo_version` changes.",
+                    "Write-only pre-shared key (Terraform 1.11 or later): never stored in plan \
+                     or state. It is applied when the connection is created and whenever \
+                     `preshared_key_wo_version` changes.",
                 ),
             Attribute::integer("preshared_key_wo_version")
                 .optional()
@@ -106,9 +106,9 @@ fn schema() -> Schema {
                 .computed()
                 .describe(
                     "Remote networks the gateway tunnels for this connection that no \
-                 `ipsec_remote_subnet` declares: entries added to `remote_ts` by hand. Always \
-                 planned empty, so they show as drift and `apply` removes them; to keep one, \
-                 declare an `ipsec_remote_subnet` for it.",
+                     `ipsec_remote_subnet` declares: entries added to `remote_ts` by hand. \
+                     Always planned empty, so they show as drift and `apply` removes them; to \
+                     keep one, declare an `ipsec_remote_subnet` for it.",
                 ),
         ],
     }
