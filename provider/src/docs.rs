@@ -11,8 +11,8 @@ use crate::{provider_config, resources};
 pub fn reference() -> String {
     let mut page = String::from(
         "# Reference\n\n\
-         <!-- Generated from the provider's schemas by `IPSEC_UPDATE_DOCS=1 cargo test -p terraform-provider-ipsec \
-         --test docs`; do not edit by hand. -->\n\n\
+         <!-- Generated from the provider's schemas by `IPSEC_UPDATE_DOCS=1 cargo test -p \
+         terraform-provider-ipsec --test docs`; do not edit by hand. -->\n\n\
          Provider source address: `ipsec-vpn/ipsec`. Examples: [`examples/`](../examples).\n\n",
     );
     section(
@@ -26,10 +26,10 @@ pub fn reference() -> String {
         if let Some(id) = resource.schema().attribute("id") {
             let _ = writeln!(
                 page,
-                "**Import**: `terraform import {}.<label> <id>`, or an `import` block with the same `id`. \
-                 The ID: {}\n",
+                "**Import**: `terraform import {}.<label> <id>`, or an `import` block with the \
+                 same `id`. The ID: {}\n",
                 resource.type_name(),
-                id.description
+                id.documentation()
             );
         }
     }
@@ -71,7 +71,10 @@ fn row(page: &mut String, prefix: &str, attribute: &Attribute) {
     {
         presence.push_str(", forces replacement");
     }
-    let description = attribute.description.replace('|', "\\|").replace('\n', " ");
+    let description = attribute
+        .documentation()
+        .replace('|', "\\|")
+        .replace('\n', " ");
     let _ = writeln!(page, "| `{name}` | {ty} | {presence} | {description} |");
     match &attribute.kind {
         Kind::Single(nested) => nested

@@ -3,11 +3,13 @@
 
 use std::sync::{Arc, LazyLock};
 
-use ipsec_core::engine::{self, settings::check_settings, EngineSettings, Origin};
+use ipsec_core::engine::settings::{check_settings, DEFAULT_CONFIG_DIR, ENGINES};
+use ipsec_core::engine::strongswan::ViciUri;
+use ipsec_core::engine::{self, EngineSettings, Origin};
+use ipsec_core::model::NatTable;
 use ipsec_core::{AttributePath, Diagnostics, Gateway, Problem};
 
 use crate::codec::Value;
-use crate::framework::validator::validate_attributes;
 use crate::framework::{Attribute, Schema};
 
 /// Environment variable read when `config_dir` is not set.
@@ -16,38 +18,56 @@ pub const CONFIG_DIR_ENV: &str = "IPSEC_CONFIG_DIR";
 pub const VICI_URI_ENV: &str = "IPSEC_VICI_URI";
 
 /// The provider configuration's schema.
-pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+pub static SCHEMA: LazyLock<Schema> = LazyLock::new(schema);
+
+fn schema() -> Schema {
     Schema {
-    version: 0,
-    description: "Manages site-to-site IPsec VPN tunnels on a strongSwan gateway.",
-    attributes: vec![
-        Attribute::string("engine")
-            .optional()
-            .describe(
-                "`local` (default): keep the gateway's configuration as strongSwan and nftables files under \
-                 `config_dir`, no daemon needed. `strongswan`: also drive a running charon over VICI.",
-            ),
-        Attribute::string("config_dir").optional().describe(
-            "Where the gateway's native configuration lives (`swanctl/conf.d/`, `nftables/`). Default: \
-             `.ipsec-gateway`, or the environment variable `IPSEC_CONFIG_DIR`.",
-        ),
-        Attribute::string("vici_uri").optional().describe(
-            "strongswan engine: charon's VICI socket, `unix:///var/run/charon.vici` or `tcp://host:port`. Also from \
-             `IPSEC_VICI_URI`.",
-        ),
-        Attribute::string("nat_table")
-            .optional()
-            .describe("The nftables table that holds the static NAT chains. Default: `ipsec_nat`."),
-        Attribute::string("netns").optional().describe(
-            "strongswan engine: the network namespace whose nftables gets the NAT. Default: the provider's own.",
-        ),
-    ],
+        version: 0,
+        renamed: &[],
+        description: "Manages site-to-site IPsec VPN tunnels on a strongSwan gateway.",
+        attributes: vec![
+            Attribute::string("engine")
+                .optional()
+                .describe(
+                    "`local`: keep the gateway's configuration as strongSwan and nftables files \
+                     under `config_dir`, no daemon needed. `strongswan`: also drive a running \
+                     charon over VICI.",
+                )
+                .default_note(format!("`{}`", ENGINES[0])),
+            Attribute::string("config_dir")
+                .optional()
+                .describe(
+                    "Where the gateway's native configuration lives (`swanctl/conf.d/`, \
+                     `nftables/`).",
+                )
+                .default_note(from_env(CONFIG_DIR_ENV, DEFAULT_CONFIG_DIR)),
+            Attribute::string("vici_uri")
+                .optional()
+                .describe(
+                    "strongswan engine: charon's VICI socket, `unix:///path/to/charon.vici` or \
+                     `tcp://host:port`.",
+                )
+                .default_note(from_env(VICI_URI_ENV, ViciUri::DEFAULT)),
+            Attribute::string("nat_table")
+                .optional()
+                .describe("The nftables table that holds the static NAT chains.")
+                .default_note(format!("`{}`", NatTable::DEFAULT)),
+            Attribute::string("netns")
+                .optional()
+                .describe("strongswan engine: the network namespace whose nftables gets the NAT.")
+                .default_note("the provider's own"),
+        ],
+    }
 }
-});
+
+/// The default of a setting read from the environment variable `var` when null.
+fn from_env(var: &str, default: &str) -> String {
+    format!("the environment variable `{var}` if set, else `{default}`")
+}
 
 /// Checks a provider configuration that may hold unknown values.
 pub fn validate(config: &Value) -> Diagnostics {
-    let mut diags = validate_attributes(&SCHEMA.attributes, config, &AttributePath::empty());
+    let mut diags = SCHEMA.validate(config);
     let unknown = config
         .unknown_paths(&AttributePath::empty())
         .into_iter()
@@ -67,8 +87,9 @@ pub async fn configure(config: &Value) -> Result<Arc<dyn Gateway>, Diagnostics> 
             diags.add(
                 Problem::error(
                     "Provider setting not known yet",
-                    "The ipsec provider must know where the gateway is before it can plan: set this from values \
-                     known before apply (variables, locals), not from another resource's result.",
+                    "The ipsec provider must know where the gateway is before it can plan: set \
+                     this from values known before apply (variables, locals), not from another \
+                     resource's result.",
                 ),
                 path,
             );

@@ -226,10 +226,7 @@ async fn shutdown_exits_zero_promptly_and_removes_the_socket() {
         .unwrap();
 
     let started = Instant::now();
-    GrpcControllerClient::new(channel)
-        .shutdown(Empty {})
-        .await
-        .unwrap();
+    shutdown(channel).await;
     let status = plugin.wait_exit();
     assert!(status.success(), "{status:?}");
     // go-plugin kills a plugin that is still running 2 s after Shutdown.
@@ -271,14 +268,7 @@ async fn sigint_is_ignored_and_sigterm_stops() {
 async fn with_tf_log_debug_stderr_carries_hclog_json_lines() {
     let terraform = TerraformCert::new();
     let mut plugin = Plugin::managed(&terraform, &[("TF_LOG", "DEBUG")]);
-    let channel = tls_channel(&plugin.handshake, Some(&terraform))
-        .await
-        .unwrap();
-    GrpcControllerClient::new(channel)
-        .shutdown(Empty {})
-        .await
-        .unwrap();
-    assert!(plugin.wait_exit().success());
+    assert!(plugin.shutdown(&terraform).await.success());
 
     let stderr = plugin.stderr();
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.is_empty()).collect();
@@ -304,14 +294,7 @@ async fn with_tf_log_debug_stderr_carries_hclog_json_lines() {
 async fn without_tf_log_stderr_stays_quiet() {
     let terraform = TerraformCert::new();
     let mut plugin = Plugin::managed(&terraform, &[]);
-    let channel = tls_channel(&plugin.handshake, Some(&terraform))
-        .await
-        .unwrap();
-    GrpcControllerClient::new(channel)
-        .shutdown(Empty {})
-        .await
-        .unwrap();
-    assert!(plugin.wait_exit().success());
+    assert!(plugin.shutdown(&terraform).await.success());
     assert_eq!(plugin.stderr(), "");
 }
 
@@ -331,10 +314,7 @@ async fn debug_mode_serves_plain_grpc_across_terraform_runs_until_sigterm() {
             .get_metadata(get_metadata::Request {})
             .await
             .unwrap_or_else(|e| panic!("run {run}: {e}"));
-        GrpcControllerClient::new(channel)
-            .shutdown(Empty {})
-            .await
-            .unwrap();
+        shutdown(channel).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(plugin.is_running(), "Shutdown does not stop a debug server");
     }
@@ -348,6 +328,14 @@ async fn debug_mode_serves_plain_grpc_across_terraform_runs_until_sigterm() {
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
+
+/// Calls go-plugin's Shutdown, as Terraform does at the end of a run.
+async fn shutdown(channel: Channel) {
+    GrpcControllerClient::new(channel)
+        .shutdown(Empty {})
+        .await
+        .unwrap();
+}
 
 /// A certificate like the one Terraform generates for every plugin it starts.
 struct TerraformCert {
@@ -494,15 +482,17 @@ impl Plugin {
         }
     }
 
+    /// Calls Shutdown with Terraform's certificate and waits for the process to exit.
+    async fn shutdown(&mut self, terraform: &TerraformCert) -> ExitStatus {
+        let channel = tls_channel(&self.handshake, Some(terraform)).await.unwrap();
+        shutdown(channel).await;
+        self.wait_exit()
+    }
+
     /// Calls Shutdown with Terraform's certificate, waits for exit 0, and returns the
     /// reasons of the refused connections that the plugin logged (needs TF_LOG=WARN).
     async fn shutdown_and_refusals(&mut self, terraform: &TerraformCert) -> Vec<String> {
-        let channel = tls_channel(&self.handshake, Some(terraform)).await.unwrap();
-        GrpcControllerClient::new(channel)
-            .shutdown(Empty {})
-            .await
-            .unwrap();
-        assert!(self.wait_exit().success());
+        assert!(self.shutdown(terraform).await.success());
         self.stderr()
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())

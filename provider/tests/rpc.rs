@@ -4,6 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use ipsec_core::gateway::detached::Detached;
+use ipsec_core::gateway::{Change, Edit, GatewayIndex};
+use ipsec_core::model::{ConnectionName, Context, NatTable};
+use ipsec_core::{ApplyError, Gateway, GatewayError};
 use terraform_provider_ipsec::codec::{decode_dynamic, encode_dynamic, Value};
 use terraform_provider_ipsec::proto::tfplugin6 as pb;
 use terraform_provider_ipsec::proto::tfplugin6::provider_server::Provider;
@@ -20,12 +24,7 @@ const TERRAFORM_1_11: pb::ClientCapabilities = pb::ClientCapabilities {
 };
 
 fn object(pairs: &[(&str, Value)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
-    )
+    Value::object(pairs.iter().map(|(k, v)| (*k, v.clone())))
 }
 
 fn s(text: &str) -> Value {
@@ -466,55 +465,45 @@ async fn a_terraform_without_write_only_support_cannot_plan_a_write_only_key() {
 
 /// A gateway whose every call hangs, like a charon that stopped answering.
 #[derive(Default)]
-struct HangingGateway(
-    ipsec_core::model::NatTable,
-    ipsec_core::gateway::detached::Detached,
-);
+struct HangingGateway(NatTable, Detached);
+
+/// What every call of [`HangingGateway`] does.
+async fn hang<T>() -> T {
+    std::future::pending().await
+}
 
 #[async_trait::async_trait]
-impl ipsec_core::Gateway for HangingGateway {
+impl Gateway for HangingGateway {
     fn engine(&self) -> &'static str {
         "hanging"
     }
 
-    async fn get(
-        &self,
-        _: &ipsec_core::model::ConnectionName,
-    ) -> Result<Option<ipsec_core::model::Context>, ipsec_core::GatewayError> {
-        std::future::pending().await
+    async fn get(&self, _: &ConnectionName) -> Result<Option<Context>, GatewayError> {
+        hang().await
     }
 
-    async fn list(
-        &self,
-    ) -> Result<Vec<ipsec_core::model::ConnectionName>, ipsec_core::GatewayError> {
-        std::future::pending().await
+    async fn list(&self) -> Result<Vec<ConnectionName>, GatewayError> {
+        hang().await
     }
 
-    async fn index(&self) -> Result<ipsec_core::gateway::GatewayIndex, ipsec_core::GatewayError> {
-        std::future::pending().await
+    async fn index(&self) -> Result<GatewayIndex, GatewayError> {
+        hang().await
     }
 
-    fn detached(&self) -> &ipsec_core::gateway::detached::Detached {
+    fn detached(&self) -> &Detached {
         &self.1
     }
 
-    fn nat_table(&self) -> &ipsec_core::model::NatTable {
+    fn nat_table(&self) -> &NatTable {
         &self.0
     }
 
-    async fn stored_nat_table(
-        &self,
-        _: &ipsec_core::model::ConnectionName,
-    ) -> Result<Option<ipsec_core::model::NatTable>, ipsec_core::GatewayError> {
-        std::future::pending().await
+    async fn stored_nat_table(&self, _: &ConnectionName) -> Result<Option<NatTable>, GatewayError> {
+        hang().await
     }
 
-    async fn modify(
-        &self,
-        _: &ipsec_core::model::ConnectionName,
-        _: ipsec_core::gateway::Edit,
-    ) -> Result<ipsec_core::gateway::Change, ipsec_core::ApplyError> {
-        std::future::pending().await
+    async fn modify(&self, _: &ConnectionName, _: Edit) -> Result<Change, ApplyError> {
+        hang().await
     }
 }
 

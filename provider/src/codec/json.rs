@@ -1,22 +1,13 @@
 //! The JSON encoding of values: the protocol's fallback in `DynamicValue.json`, and
 //! the encoding of raw state in `UpgradeResourceState`. JSON has no unknown values.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value as Json;
 
-use super::msgpack::render_path;
-use super::value::{Number, Type, Value};
+use super::value::{Type, Value};
+use super::walk::{self, Node, Tree};
 use super::CodecError;
 
-/// How attributes that the type does not know are treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Extra {
-    /// Refuse them (a `DynamicValue` must match the schema).
-    Refuse,
-    /// Drop them (raw state written by an older provider may hold removed attributes).
-    Drop,
-}
+pub use super::walk::Extra;
 
 /// Decodes JSON `bytes` as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type, extra: Extra) -> Result<Value, CodecError> {
@@ -31,115 +22,46 @@ pub fn parse(bytes: &[u8]) -> Result<Json, CodecError> {
 
 /// Decodes parsed `json` as a value of type `ty`.
 pub fn decode_json(json: Json, ty: &Type, extra: Extra) -> Result<Value, CodecError> {
-    from_json(json, ty, extra, &mut Vec::new())
+    walk::decode(json, ty, extra)
 }
 
-fn from_json(
-    json: Json,
-    ty: &Type,
-    extra: Extra,
-    path: &mut Vec<String>,
-) -> Result<Value, CodecError> {
-    let mismatch = |path: &Vec<String>, found: &str| CodecError::mismatch(path, ty, found);
-    match (json, ty) {
-        (Json::Null, _) => Ok(Value::Null),
-        (Json::Bool(flag), Type::Bool) => Ok(Value::Bool(flag)),
-        (Json::Number(n), Type::Number) => Ok(Value::Number(match n.as_i64() {
-            Some(n) => Number::Int(n),
-            None => Number::from_f64(n.as_f64().unwrap_or(f64::NAN)),
-        })),
-        (Json::String(text), Type::Number) => text
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .map(|x| Value::Number(Number::from_f64(x)))
-            .ok_or_else(|| mismatch(path, "a string that is not a number")),
-        (Json::String(text), Type::String) => Ok(Value::String(text)),
-        (Json::Array(items), Type::List(element)) => {
-            Ok(Value::List(elements(items, element, extra, path)?))
-        }
-        (Json::Array(items), Type::Set(element)) => {
-            Ok(Value::Set(elements(items, element, extra, path)?))
-        }
-        (Json::Object(entries), Type::Map(element)) => {
-            let mut map = BTreeMap::new();
-            for (key, item) in entries {
-                path.push(format!("[{key:?}]"));
-                let item = from_json(item, element, extra, path)?;
-                path.pop();
-                map.insert(key, item);
-            }
-            Ok(Value::Map(map))
-        }
-        (Json::Object(entries), Type::Object(attributes)) => {
-            let mut object = BTreeMap::new();
-            for (key, item) in entries {
-                let Some(attribute_type) = attributes.get(&key) else {
-                    if extra == Extra::Drop {
-                        continue;
-                    }
-                    return Err(CodecError::UnsupportedAttribute {
-                        path: render_path(path),
-                        name: key,
-                    });
-                };
-                path.push(format!(".{key}"));
-                let item = from_json(item, attribute_type, extra, path)?;
-                path.pop();
-                object.insert(key, item);
-            }
-            for name in attributes.keys() {
-                object.entry(name.clone()).or_insert(Value::Null);
-            }
-            Ok(Value::Object(object))
-        }
-        (Json::Object(mut entries), Type::Dynamic) => {
-            let actual = entries
-                .get("type")
-                .and_then(Type::from_json)
-                .ok_or_else(|| mismatch(path, "a dynamic value with an unreadable type"))?;
-            from_json(
-                entries.remove("value").unwrap_or(Json::Null),
-                &actual,
-                extra,
-                path,
-            )
-        }
-        (other, _) => Err(mismatch(path, kind_of(&other))),
-    }
-}
-
-fn elements(
-    items: Vec<Json>,
-    element: &Type,
-    extra: Extra,
-    path: &mut Vec<String>,
-) -> Result<Vec<Value>, CodecError> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            path.push(format!("[{index}]"));
-            let value = from_json(item, element, extra, path);
-            path.pop();
-            value
+impl Tree for Json {
+    fn into_node(self) -> Result<Node<Self>, &'static str> {
+        Ok(match self {
+            Json::Null => Node::Null,
+            Json::Bool(flag) => Node::Bool(flag),
+            Json::Number(n) => match n.as_i64() {
+                Some(n) => Node::Int(n),
+                None => Node::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Json::String(text) => Node::String(text),
+            Json::Array(items) => Node::Array(items),
+            Json::Object(entries) => Node::Entries(entries.into_iter().collect()),
         })
-        .collect()
-}
+    }
 
-fn kind_of(json: &Json) -> &'static str {
-    match json {
-        Json::Null => "null",
-        Json::Bool(_) => "a bool",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
+    /// A dynamic value is `{"type": <type JSON>, "value": <value>}`.
+    fn into_dynamic(node: Node<Self>) -> Result<(Type, Self), &'static str> {
+        let Node::Entries(entries) = node else {
+            return Err(node.kind());
+        };
+        let (mut ty, mut value) = (None, Json::Null);
+        for (key, item) in entries {
+            match key.as_str() {
+                "type" => ty = Type::from_json(&item),
+                "value" => value = item,
+                _ => {}
+            }
+        }
+        ty.map(|ty| (ty, value))
+            .ok_or("a dynamic value with an unreadable type")
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     fn ty() -> Type {
@@ -182,5 +104,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("keylife"), "{error}");
+    }
+
+    /// The number rule of `walk`, which msgpack follows too: a decimal string is read
+    /// integer first, so a large integer keeps every digit.
+    #[test]
+    fn a_number_given_as_a_string_keeps_every_digit() {
+        let value = decode(br#"{"keylife":"9007199254740993"}"#, &ty(), Extra::Refuse).unwrap();
+        assert_eq!(value.attr("keylife"), &Value::int(9_007_199_254_740_993));
+    }
+
+    #[test]
+    fn errors_carry_the_attribute_path() {
+        let error = decode(br#"{"subnets":["a",5]}"#, &ty(), Extra::Refuse).unwrap_err();
+        let CodecError::Mismatch { path, .. } = error else {
+            panic!("{error}");
+        };
+        assert_eq!(path, ipsec_core::AttributePath::root("subnets").index(1));
     }
 }

@@ -1,11 +1,15 @@
 //! Terraform values on the wire: [`Value`] and [`Type`], and the msgpack and JSON
-//! encodings of `DynamicValue`.
+//! encodings of `DynamicValue`, both decoded by the one type-directed walk of [`walk`].
 
 pub mod json;
 pub mod msgpack;
 pub mod value;
+pub mod walk;
 
 pub use value::{semantically_equal, Number, Type, Value};
+pub use walk::Extra;
+
+use ipsec_core::AttributePath;
 
 use crate::proto::tfplugin6::DynamicValue;
 
@@ -16,31 +20,40 @@ pub enum CodecError {
     #[error("malformed value: {0}")]
     Syntax(String),
     /// A value of the wrong kind.
-    #[error("at {path}: expected {expected}, found {found}")]
+    #[error("at {}: expected {expected}, found {found}", Self::place(.path))]
     Mismatch {
-        /// Where, as `attr[0].sub`.
-        path: String,
+        /// Where.
+        path: AttributePath,
         /// The type the schema declares.
         expected: String,
         /// What arrived.
         found: String,
     },
     /// An object attribute the schema does not declare.
-    #[error("at {path}: unsupported attribute \"{name}\"")]
+    #[error("at {}: unsupported attribute \"{name}\"", Self::place(.path))]
     UnsupportedAttribute {
         /// The object's path.
-        path: String,
+        path: AttributePath,
         /// The attribute's name.
         name: String,
     },
 }
 
 impl CodecError {
-    fn mismatch(path: &[String], expected: &Type, found: &str) -> Self {
+    fn mismatch(path: AttributePath, expected: &Type, found: &str) -> Self {
         CodecError::Mismatch {
-            path: msgpack::render_path(path),
+            path,
             expected: expected.to_json().to_string(),
             found: found.to_owned(),
+        }
+    }
+
+    /// `path` in a message; the empty path is the value as a whole.
+    fn place(path: &AttributePath) -> String {
+        if path.is_empty() {
+            "the top level".to_owned()
+        } else {
+            path.to_string()
         }
     }
 }
@@ -50,9 +63,7 @@ impl CodecError {
 pub fn decode_dynamic(value: Option<&DynamicValue>, ty: &Type) -> Result<Value, CodecError> {
     match value {
         Some(dynamic) if !dynamic.msgpack.is_empty() => msgpack::decode(&dynamic.msgpack, ty),
-        Some(dynamic) if !dynamic.json.is_empty() => {
-            json::decode(&dynamic.json, ty, json::Extra::Refuse)
-        }
+        Some(dynamic) if !dynamic.json.is_empty() => json::decode(&dynamic.json, ty, Extra::Refuse),
         _ => Ok(Value::Null),
     }
 }

@@ -5,11 +5,11 @@
 //! attribute name; a dynamic value is a two-element array of its type's JSON and the
 //! value. Numbers are written as decimal strings (see `number_to_msgpack`).
 
-use std::collections::BTreeMap;
-
+use ipsec_core::diag::PathStep;
 use rmpv::Value as Msgpack;
 
 use super::value::{Number, Type, Value};
+use super::walk::{self, path_of, Extra, Node, Tree};
 use super::CodecError;
 
 /// The bytes `cty` writes for an unknown value: fixext1, type 0, one zero byte.
@@ -26,7 +26,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
             reader.len()
         )));
     }
-    from_msgpack(raw, ty, &mut Vec::new())
+    walk::decode(raw, ty, Extra::Refuse)
 }
 
 /// Encodes `value` as type `ty`.
@@ -39,119 +39,70 @@ pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
     Ok(bytes)
 }
 
-fn from_msgpack(raw: Msgpack, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecError> {
-    let mismatch = |path: &Vec<String>, found: &str| CodecError::mismatch(path, ty, found);
-    match (raw, ty) {
-        (Msgpack::Nil, _) => Ok(Value::Null),
-        (Msgpack::Ext(_, _), _) => Ok(Value::Unknown),
-        (Msgpack::Boolean(flag), Type::Bool) => Ok(Value::Bool(flag)),
-        (Msgpack::Integer(n), Type::Number) => Ok(Value::Number(match n.as_i64() {
-            Some(n) => Number::Int(n),
-            None => Number::from_f64(n.as_f64().unwrap_or(f64::NAN)),
-        })),
-        (Msgpack::F32(x), Type::Number) => Ok(Value::Number(Number::from_f64(f64::from(x)))),
-        (Msgpack::F64(x), Type::Number) => Ok(Value::Number(Number::from_f64(x))),
-        // cty writes numbers that do not fit a float64 exactly as decimal strings.
-        (Msgpack::String(text), Type::Number) => {
-            let text = text
-                .into_str()
-                .ok_or_else(|| mismatch(path, "invalid UTF-8"))?;
-            parse_number(&text).ok_or_else(|| mismatch(path, "a string that is not a number"))
-        }
-        (Msgpack::String(text), Type::String) => text
-            .into_str()
-            .map(Value::String)
-            .ok_or_else(|| mismatch(path, "invalid UTF-8")),
-        (Msgpack::Array(items), Type::List(element)) => {
-            Ok(Value::List(elements(items, element, path)?))
-        }
-        (Msgpack::Array(items), Type::Set(element)) => {
-            Ok(Value::Set(elements(items, element, path)?))
-        }
-        (Msgpack::Map(entries), Type::Map(element)) => {
-            let mut map = BTreeMap::new();
-            for (key, item) in entries {
-                let key = map_key(key, path)?;
-                path.push(format!("[{key:?}]"));
-                let item = from_msgpack(item, element, path)?;
-                path.pop();
-                map.insert(key, item);
-            }
-            Ok(Value::Map(map))
-        }
-        (Msgpack::Map(entries), Type::Object(attributes)) => {
-            let mut object = BTreeMap::new();
-            for (key, item) in entries {
-                let key = map_key(key, path)?;
-                let Some(attribute_type) = attributes.get(&key) else {
-                    return Err(CodecError::UnsupportedAttribute {
-                        path: render_path(path),
-                        name: key,
-                    });
-                };
-                path.push(format!(".{key}"));
-                let item = from_msgpack(item, attribute_type, path)?;
-                path.pop();
-                object.insert(key, item);
-            }
-            // cty leaves no attribute out, but JSON-era states and older clients may.
-            for name in attributes.keys() {
-                object.entry(name.clone()).or_insert(Value::Null);
-            }
-            Ok(Value::Object(object))
-        }
-        (Msgpack::Array(mut pair), Type::Dynamic) if pair.len() == 2 => {
-            let raw_value = pair.pop().unwrap_or(Msgpack::Nil);
-            let type_json = match pair.pop() {
-                Some(Msgpack::Binary(bytes)) => bytes,
-                Some(Msgpack::String(text)) => text.into_bytes(),
-                _ => return Err(mismatch(path, "a dynamic value without its type")),
-            };
-            let actual = serde_json::from_slice(&type_json)
-                .ok()
-                .and_then(|json| Type::from_json(&json))
-                .ok_or_else(|| mismatch(path, "a dynamic value with an unreadable type"))?;
-            from_msgpack(raw_value, &actual, path)
-        }
-        (other, _) => Err(mismatch(path, kind_of(&other))),
-    }
-}
-
-fn elements(
-    items: Vec<Msgpack>,
-    element: &Type,
-    path: &mut Vec<String>,
-) -> Result<Vec<Value>, CodecError> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            path.push(format!("[{index}]"));
-            let value = from_msgpack(item, element, path);
-            path.pop();
-            value
+impl Tree for Msgpack {
+    fn into_node(self) -> Result<Node<Self>, &'static str> {
+        Ok(match self {
+            Msgpack::Nil => Node::Null,
+            // Any extension: type 0, or 12 when Terraform refined the unknown.
+            Msgpack::Ext(_, _) => Node::Unknown,
+            Msgpack::Boolean(flag) => Node::Bool(flag),
+            Msgpack::Integer(n) => match n.as_i64() {
+                Some(n) => Node::Int(n),
+                None => Node::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Msgpack::F32(x) => Node::Float(f64::from(x)),
+            Msgpack::F64(x) => Node::Float(x),
+            Msgpack::String(text) => match text.into_str() {
+                Some(text) => Node::String(text),
+                None => Node::Other("invalid UTF-8"),
+            },
+            Msgpack::Binary(_) => Node::Other("binary data"),
+            Msgpack::Array(items) => Node::Array(items),
+            Msgpack::Map(entries) => Node::Entries(
+                entries
+                    .into_iter()
+                    .map(|(key, item)| Ok((map_key(key)?, item)))
+                    .collect::<Result<_, &'static str>>()?,
+            ),
         })
-        .collect()
-}
+    }
 
-fn map_key(key: Msgpack, path: &[String]) -> Result<String, CodecError> {
-    match key {
-        Msgpack::String(text) => text.into_str().ok_or_else(|| {
-            CodecError::Syntax(format!(
-                "a map key at {} is not valid UTF-8",
-                render_path(path)
-            ))
-        }),
-        other => Err(CodecError::Syntax(format!(
-            "a map key at {} is {}, not a string",
-            render_path(path),
-            kind_of(&other)
-        ))),
+    /// A dynamic value is a pair: its type's JSON (as bytes or a string), then the value.
+    fn into_dynamic(node: Node<Self>) -> Result<(Type, Self), &'static str> {
+        let Node::Array(mut pair) = node else {
+            return Err(node.kind());
+        };
+        if pair.len() != 2 {
+            return Err("an array that is not a dynamic value's pair");
+        }
+        let value = pair.pop().unwrap_or(Msgpack::Nil);
+        let type_json = match pair.pop() {
+            Some(Msgpack::Binary(bytes)) => bytes,
+            Some(Msgpack::String(text)) => text.into_bytes(),
+            _ => return Err("a dynamic value without its type"),
+        };
+        serde_json::from_slice(&type_json)
+            .ok()
+            .and_then(|json| Type::from_json(&json))
+            .map(|ty| (ty, value))
+            .ok_or("a dynamic value with an unreadable type")
     }
 }
 
-fn to_msgpack(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Msgpack, CodecError> {
-    let mismatch = |path: &Vec<String>, found: &str| CodecError::mismatch(path, ty, found);
+fn map_key(key: Msgpack) -> Result<String, &'static str> {
+    match key {
+        Msgpack::String(text) => text.into_str().ok_or("invalid UTF-8"),
+        Msgpack::Nil => Err("nil"),
+        Msgpack::Boolean(_) => Err("a bool"),
+        Msgpack::Integer(_) | Msgpack::F32(_) | Msgpack::F64(_) => Err("a number"),
+        Msgpack::Binary(_) => Err("binary data"),
+        Msgpack::Array(_) => Err("an array"),
+        Msgpack::Map(_) => Err("a map"),
+        Msgpack::Ext(_, _) => Err("an extension"),
+    }
+}
+
+fn to_msgpack(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Result<Msgpack, CodecError> {
     Ok(match (value, ty) {
         (Value::Null, _) => Msgpack::Nil,
         (Value::Unknown, _) => Msgpack::Ext(UNKNOWN_EXTENSION, vec![0]),
@@ -159,47 +110,60 @@ fn to_msgpack(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Msgpac
         (Value::Number(number), Type::Number) => number_to_msgpack(*number),
         (Value::String(text), Type::String) => Msgpack::from(text.as_str()),
         (Value::List(items), Type::List(element)) | (Value::Set(items), Type::Set(element)) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (index, item) in items.iter().enumerate() {
-                path.push(format!("[{index}]"));
-                out.push(to_msgpack(item, element, path)?);
-                path.pop();
-            }
-            Msgpack::Array(out)
+            let items = items.iter().enumerate();
+            Msgpack::Array(
+                items
+                    .map(|(index, item)| at(path, PathStep::Index(index), item, element))
+                    .collect::<Result<_, _>>()?,
+            )
         }
-        (Value::Map(entries), Type::Map(element)) => {
-            let mut out = Vec::with_capacity(entries.len());
-            for (key, item) in entries {
-                path.push(format!("[{key:?}]"));
-                out.push((
-                    Msgpack::from(key.as_str()),
-                    to_msgpack(item, element, path)?,
-                ));
-                path.pop();
-            }
-            Msgpack::Map(out)
-        }
+        (Value::Map(entries), Type::Map(element)) => Msgpack::Map(
+            entries
+                .iter()
+                .map(|(key, item)| {
+                    let raw = at(path, PathStep::Key(key.clone()), item, element)?;
+                    Ok((Msgpack::from(key.as_str()), raw))
+                })
+                .collect::<Result<_, CodecError>>()?,
+        ),
         (Value::Object(attributes), Type::Object(types)) => {
             if let Some(extra) = attributes.keys().find(|name| !types.contains_key(*name)) {
                 return Err(CodecError::UnsupportedAttribute {
-                    path: render_path(path),
+                    path: path_of(path),
                     name: extra.clone(),
                 });
             }
-            let mut out = Vec::with_capacity(types.len());
-            for (name, attribute_type) in types {
-                path.push(format!(".{name}"));
-                let item = attributes.get(name).unwrap_or(&Value::Null);
-                out.push((
-                    Msgpack::from(name.as_str()),
-                    to_msgpack(item, attribute_type, path)?,
-                ));
-                path.pop();
-            }
-            Msgpack::Map(out)
+            Msgpack::Map(
+                types
+                    .iter()
+                    .map(|(name, attribute_type)| {
+                        let item = attributes.get(name).unwrap_or(&Value::Null);
+                        let raw = at(path, PathStep::Attr(name.clone()), item, attribute_type)?;
+                        Ok((Msgpack::from(name.as_str()), raw))
+                    })
+                    .collect::<Result<_, CodecError>>()?,
+            )
         }
-        (other, _) => return Err(mismatch(path, kind_of_value(other))),
+        (other, _) => {
+            return Err(CodecError::mismatch(
+                path_of(path),
+                ty,
+                kind_of_value(other),
+            ))
+        }
     })
+}
+
+fn at(
+    path: &mut Vec<PathStep>,
+    step: PathStep,
+    item: &Value,
+    ty: &Type,
+) -> Result<Msgpack, CodecError> {
+    path.push(step);
+    let raw = to_msgpack(item, ty, path);
+    path.pop();
+    raw
 }
 
 /// A number as a decimal string, the form `cty` itself writes for a number that fits
@@ -223,38 +187,7 @@ fn number_to_msgpack(number: Number) -> Msgpack {
     }
 }
 
-fn parse_number(text: &str) -> Option<Value> {
-    if let Ok(n) = text.parse::<i64>() {
-        return Some(Value::Number(Number::Int(n)));
-    }
-    text.parse::<f64>()
-        .ok()
-        .filter(|x| x.is_finite())
-        .map(|x| Value::Number(Number::from_f64(x)))
-}
-
-pub(super) fn render_path(path: &[String]) -> String {
-    if path.is_empty() {
-        "the top level".to_owned()
-    } else {
-        path.concat().trim_start_matches('.').to_owned()
-    }
-}
-
-fn kind_of(raw: &Msgpack) -> &'static str {
-    match raw {
-        Msgpack::Nil => "nil",
-        Msgpack::Boolean(_) => "a bool",
-        Msgpack::Integer(_) | Msgpack::F32(_) | Msgpack::F64(_) => "a number",
-        Msgpack::String(_) => "a string",
-        Msgpack::Binary(_) => "binary data",
-        Msgpack::Array(_) => "an array",
-        Msgpack::Map(_) => "a map",
-        Msgpack::Ext(_, _) => "an extension",
-    }
-}
-
-pub(super) fn kind_of_value(value: &Value) -> &'static str {
+fn kind_of_value(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Unknown => "unknown",
@@ -270,6 +203,8 @@ pub(super) fn kind_of_value(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     fn object_type() -> Type {

@@ -235,6 +235,21 @@ impl Value {
         text.map_or(Value::Null, |text| Value::String(text.into()))
     }
 
+    /// A string value: `text` as it displays.
+    pub fn text(text: impl ToString) -> Value {
+        Value::String(text.to_string())
+    }
+
+    /// An object of these attributes.
+    pub fn object<'a>(attributes: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+        Value::Object(
+            attributes
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        )
+    }
+
     /// An integer value.
     pub fn int(number: i64) -> Value {
         Value::Number(Number::Int(number))

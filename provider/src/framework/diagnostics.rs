@@ -75,7 +75,10 @@ pub fn path_from_proto(path: &pb::AttributePath) -> AttributePath {
 pub fn codec_error(what: &str, error: &CodecError) -> Diagnostics {
     Diagnostic::error(
         format!("Unreadable {what}"),
-        format!("Terraform sent a {what} that does not match the provider's schema ({error}). Please report this."),
+        format!(
+            "Terraform sent a {what} that does not match the provider's schema ({error}). Please \
+             report this."
+        ),
     )
     .into()
 }
@@ -85,8 +88,8 @@ pub fn codec_error(what: &str, error: &CodecError) -> Diagnostics {
 pub fn not_configured() -> Diagnostics {
     Diagnostic::error(
         "Provider not configured",
-        "The ipsec provider was asked to reach the gateway before it was configured. This is a bug in Terraform or \
-         the provider; please report it.",
+        "The ipsec provider was asked to reach the gateway before it was configured. This is a \
+         bug in Terraform or the provider; please report it.",
     )
     .into()
 }

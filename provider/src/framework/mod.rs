@@ -1,8 +1,10 @@
 //! A small framework in the spirit of terraform-plugin-framework: schemas declared
-//! once ([`schema`]), validators and plan modifiers as small pieces ([`validator`],
-//! [`plan_modifier`]), the generic plan ([`plan`]), diagnostics with paths
-//! ([`diagnostics`]) and the [`Resource`] trait each resource implements.
+//! once ([`schema`]; described by [`description`], sent as [`schema_proto`]),
+//! validators and plan modifiers as small pieces ([`validator`], [`plan_modifier`]),
+//! the generic plan ([`plan`]), diagnostics with paths ([`diagnostics`]) and the
+//! [`Resource`] trait each resource implements.
 
+pub mod description;
 pub mod diagnostics;
 pub mod plan;
 pub mod plan_modifier;
@@ -10,9 +12,10 @@ pub mod private;
 pub mod replacement;
 pub mod resource;
 pub mod schema;
+pub mod schema_proto;
 pub mod validator;
 
 pub use plan_modifier::PlanModifier;
-pub use resource::{rename_attribute, Outcome, PlanContext, Resource};
-pub use schema::{Attribute, Kind, Presence, Schema};
+pub use resource::{Outcome, PlanContext, Proposal, Resource};
+pub use schema::{Attribute, Choices, Kind, Presence, Renamed, Schema};
 pub use validator::Validator;

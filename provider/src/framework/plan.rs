@@ -13,8 +13,7 @@ use ipsec_core::AttributePath;
 use crate::codec::{semantically_equal, Value};
 
 use super::plan_modifier::PlanModifier;
-use super::schema::{Attribute, Kind, Schema};
-use super::validator::child;
+use super::schema::{child, Attribute, Kind, Schema};
 
 /// A planned state and the attributes whose change forces replacement.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +149,7 @@ mod tests {
     fn schema() -> Schema {
         Schema {
             version: 0,
+            renamed: &[],
             description: "",
             attributes: vec![
                 Attribute::string("id")
@@ -173,12 +173,7 @@ mod tests {
     }
 
     fn object(pairs: &[(&str, V)]) -> V {
-        V::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
+        V::object(pairs.iter().map(|(k, v)| (*k, v.clone())))
     }
 
     fn s(text: &str) -> V {

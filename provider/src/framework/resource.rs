@@ -15,6 +15,18 @@ use super::schema::Schema;
 /// that explain a `None`).
 pub type Outcome<T> = (Option<T>, Diagnostics);
 
+/// What a resource's plan of a create or update sees besides the planned state.
+#[derive(Clone, Copy)]
+pub struct Proposal<'a> {
+    /// The gateway and the run's other plans; `None` before the provider is configured
+    /// and for the update half of a replacement (judged again at its create-plan).
+    pub context: Option<PlanContext<'a>>,
+    /// The prior state; null for a create.
+    pub prior: &'a Value,
+    /// The configuration.
+    pub config: &'a Value,
+}
+
 /// What a plan may consult once the provider is configured: the gateway, and what
 /// earlier plans of the same run create (Terraform plans dependencies first).
 #[derive(Clone, Copy)]
@@ -89,33 +101,32 @@ pub trait Resource: Send + Sync {
 
     /// Rewrites `raw`, a state stored under schema `version` (at most
     /// `self.schema().version`), into the shape of the current schema before
-    /// `UpgradeResourceState` decodes it: where an attribute was renamed, the value moves
-    /// to the new name here. Attributes the current schema does not have are dropped
-    /// after this, and missing ones read as null. The default keeps `raw` as it is, which
-    /// is right for a resource that has never renamed or reshaped an attribute.
+    /// `UpgradeResourceState` decodes it. Attributes the current schema does not have
+    /// are dropped after this, and missing ones read as null. The default moves the
+    /// values of the attributes the schema lists as [`super::Renamed`] since `version`, which
+    /// is right for a resource that has only renamed attributes.
     ///
     /// Bump the schema's `version` with every change made here, and handle every
     /// earlier version: Terraform sends state of any version a user's last apply wrote.
     fn upgrade_raw(&self, version: i64, raw: serde_json::Value) -> serde_json::Value {
-        let _ = version;
-        raw
+        self.schema()
+            .renamed
+            .iter()
+            .filter(|renamed| version < renamed.version)
+            .fold(raw, |raw, renamed| {
+                rename_attribute(raw, renamed.from, renamed.to)
+            })
     }
 
     /// Checks a configuration that may hold unknown values (`ValidateResourceConfig`;
     /// the provider may not be configured yet).
     fn validate(&self, config: &Value) -> Diagnostics;
 
-    /// Completes the generic plan of a create or update (never called for a destroy):
-    /// derives computed values and checks the rules that span resources against the
-    /// gateway when there is one, recording what it plans to create in
+    /// Completes `planned`, the generic plan of a create or update (never called for a
+    /// destroy): derives computed values and checks the rules that span resources
+    /// against the gateway when there is one, recording what it plans to create in
     /// `context.planned`.
-    async fn modify_plan(
-        &self,
-        context: Option<PlanContext<'_>>,
-        prior: &Value,
-        planned: &mut Value,
-        config: &Value,
-    ) -> Diagnostics;
+    async fn modify_plan(&self, proposal: Proposal<'_>, planned: &mut Value) -> Diagnostics;
 
     /// Checks the plan of a destroy against the gateway and records it for the other
     /// plans of the run (rules that span resources); nothing by default.

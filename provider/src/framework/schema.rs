@@ -1,4 +1,5 @@
-//! Schemas, declared once per resource with a small builder, and their tfplugin6 form.
+//! Schemas, declared once per resource with a small builder (their tfplugin6 form is in
+//! [`super::schema_proto`], their descriptions are completed by [`super::description`]).
 //!
 //! ```ignore
 //! Attribute::string("name").required().requires_replace().describe("…")
@@ -8,8 +9,9 @@
 
 use std::collections::BTreeMap;
 
+use ipsec_core::{AttributePath, Diagnostics};
+
 use crate::codec::{Type, Value};
-use crate::proto::tfplugin6 as pb;
 
 use super::plan_modifier::PlanModifier;
 use super::validator::Validator;
@@ -19,10 +21,48 @@ use super::validator::Validator;
 pub struct Schema {
     /// Bumped when the stored state's shape changes; see `UpgradeResourceState`.
     pub version: i64,
+    /// The attributes renamed so far, which `Resource::upgrade_raw` moves in the state
+    /// of an older version.
+    pub renamed: &'static [Renamed],
     /// Markdown description.
     pub description: &'static str,
     /// The top-level attributes.
     pub attributes: Vec<Attribute>,
+}
+
+/// The values an attribute accepts, for its description; `core` judges them.
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    pub(super) accepted: Vec<String>,
+    pub(super) weak: Vec<String>,
+}
+
+impl Choices {
+    /// Every value in `accepted`, each shown as Terraform spells it.
+    pub fn of<T: ToString>(accepted: impl IntoIterator<Item = T>) -> Self {
+        Self {
+            accepted: accepted.into_iter().map(|v| v.to_string()).collect(),
+            weak: Vec::new(),
+        }
+    }
+
+    /// These choices, of which `weak` are accepted only with a warning.
+    pub fn warning_for<T: ToString>(mut self, weak: impl IntoIterator<Item = T>) -> Self {
+        self.weak = weak.into_iter().map(|v| v.to_string()).collect();
+        self
+    }
+}
+
+/// An attribute renamed in a schema version: state stored by an earlier version holds
+/// its value under the old name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Renamed {
+    /// The first schema version with the new name.
+    pub version: i64,
+    /// The old name.
+    pub from: &'static str,
+    /// The new name.
+    pub to: &'static str,
 }
 
 /// Whether an attribute comes from the configuration, the provider, or either.
@@ -62,10 +102,15 @@ pub struct Attribute {
     pub sensitive: bool,
     /// Never stored in plan or state (Terraform 1.11+).
     pub write_only: bool,
-    /// Markdown description.
-    pub description: &'static str,
+    /// Markdown description, without the sentences [`Attribute::documentation`] adds.
+    pub description: String,
+    /// The values it accepts, for the description.
+    pub choices: Option<Choices>,
     /// The value planned when the configuration leaves it null.
     pub default: Option<Value>,
+    /// What a null value means, where `core` rather than the plan supplies the
+    /// default; for the description.
+    pub default_note: Option<String>,
     /// Checks on the configured value.
     pub validators: Vec<Validator>,
     /// Adjustments to the planned value.
@@ -80,8 +125,10 @@ impl Attribute {
             presence: Presence::Optional,
             sensitive: false,
             write_only: false,
-            description: "",
+            description: String::new(),
+            choices: None,
             default: None,
+            default_note: None,
             validators: Vec::new(),
             plan_modifiers: Vec::new(),
         }
@@ -172,9 +219,23 @@ impl Attribute {
         self
     }
 
-    /// Sets the Markdown description.
-    pub fn describe(mut self, description: &'static str) -> Self {
-        self.description = description;
+    /// Sets the Markdown description; the accepted values and the default are added
+    /// to it (see [`Attribute::documentation`]).
+    pub fn describe(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    /// Lists the values it accepts in the description.
+    pub fn choices(mut self, choices: Choices) -> Self {
+        self.choices = Some(choices);
+        self
+    }
+
+    /// Says in the description what a null value stands for (Markdown, no full stop),
+    /// where `core` supplies the default.
+    pub fn default_note(mut self, note: impl Into<String>) -> Self {
+        self.default_note = Some(note.into());
         self
     }
 
@@ -216,36 +277,6 @@ impl Attribute {
             _ => None,
         }
     }
-
-    fn to_proto(&self) -> pb::schema::Attribute {
-        let (ty, nested_type) = match &self.kind {
-            Kind::Plain(ty) => (ty.to_json().to_string().into_bytes(), None),
-            Kind::Single(attributes) => (
-                Vec::new(),
-                Some(nested(attributes, pb::schema::object::NestingMode::Single)),
-            ),
-            Kind::Map(attributes) => (
-                Vec::new(),
-                Some(nested(attributes, pb::schema::object::NestingMode::Map)),
-            ),
-        };
-        pb::schema::Attribute {
-            name: self.name.to_owned(),
-            r#type: ty,
-            nested_type,
-            description: self.description.to_owned(),
-            required: self.presence == Presence::Required,
-            optional: matches!(
-                self.presence,
-                Presence::Optional | Presence::OptionalComputed
-            ),
-            computed: self.is_computed(),
-            sensitive: self.sensitive,
-            description_kind: pb::StringKind::Markdown as i32,
-            deprecated: false,
-            write_only: self.write_only,
-        }
-    }
 }
 
 impl Schema {
@@ -259,19 +290,46 @@ impl Schema {
         self.attributes.iter().find(|a| a.name == name)
     }
 
-    /// The tfplugin6 form.
-    pub fn to_proto(&self) -> pb::Schema {
-        pb::Schema {
-            version: self.version,
-            block: Some(pb::schema::Block {
-                version: self.version,
-                attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
-                block_types: Vec::new(),
-                description: self.description.to_owned(),
-                description_kind: pb::StringKind::Markdown as i32,
-                deprecated: false,
-            }),
+    /// Runs every attribute's validators over `config`, nested attributes included.
+    pub fn validate(&self, config: &Value) -> Diagnostics {
+        validate_attributes(&self.attributes, config, &AttributePath::empty())
+    }
+}
+
+fn validate_attributes(
+    attributes: &[Attribute],
+    config: &Value,
+    base: &AttributePath,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for attribute in attributes {
+        let path = child(base, attribute.name);
+        let value = config.attr(attribute.name);
+        for validator in &attribute.validators {
+            validator.check(value, &path, &mut diags);
         }
+        match (&attribute.kind, value) {
+            (Kind::Single(nested), Value::Object(_)) => {
+                diags.extend(validate_attributes(nested, value, &path))
+            }
+            (Kind::Map(nested), Value::Map(entries)) => {
+                for (key, entry) in entries {
+                    diags.extend(validate_attributes(nested, entry, &path.key(key)));
+                }
+            }
+            _ => {}
+        }
+    }
+    diags
+}
+
+/// The path of attribute `name` below `base`: `base.name`, or the root attribute
+/// `name` when `base` is empty.
+pub fn child(base: &AttributePath, name: &str) -> AttributePath {
+    if base.is_empty() {
+        AttributePath::root(name)
+    } else {
+        base.attr(name)
     }
 }
 
@@ -282,17 +340,6 @@ fn object_type(attributes: &[Attribute]) -> Type {
             .map(|a| (a.name.to_owned(), a.ty()))
             .collect::<BTreeMap<_, _>>(),
     )
-}
-
-fn nested(
-    attributes: &[Attribute],
-    nesting: pb::schema::object::NestingMode,
-) -> pb::schema::Object {
-    pb::schema::Object {
-        attributes: attributes.iter().map(Attribute::to_proto).collect(),
-        nesting: nesting as i32,
-        ..Default::default()
-    }
 }
 
 #[cfg(test)]
@@ -319,22 +366,31 @@ mod tests {
     }
 
     #[test]
-    fn nested_attributes_are_sent_as_nested_types() {
-        let proto = phase().to_proto();
-        assert!(proto.r#type.is_empty());
-        let nested = proto.nested_type.unwrap();
-        assert_eq!(
-            nested.nesting,
-            pb::schema::object::NestingMode::Single as i32
-        );
-        assert_eq!(nested.attributes.len(), 2);
-        assert!(proto.optional && proto.computed && !proto.required);
-    }
-
-    #[test]
-    fn plain_types_are_compact_json() {
-        let proto = Attribute::string_set("local_subnets").required().to_proto();
-        assert_eq!(proto.r#type, br#"["set","string"]"#);
-        assert!(proto.required && !proto.optional && !proto.computed);
+    fn checks_nested_values_and_skips_unknown_ones() {
+        let schema = Schema {
+            version: 0,
+            renamed: &[],
+            description: "",
+            attributes: vec![
+                Attribute::integer("ike_version"),
+                Attribute::map("translations", vec![Attribute::integer("port")]),
+            ],
+        };
+        let config = Value::Object(BTreeMap::from([
+            ("ike_version".to_owned(), Value::Unknown),
+            (
+                "translations".to_owned(),
+                Value::Map(BTreeMap::from([(
+                    "db".to_owned(),
+                    Value::Object(BTreeMap::from([(
+                        "port".to_owned(),
+                        Value::Number(crate::codec::Number::Float(1.5)),
+                    )])),
+                )])),
+            ),
+        ]));
+        let diags = schema.validate(&config);
+        let found: Vec<String> = diags.iter().map(|d| d.path.to_string()).collect();
+        assert_eq!(found, [r#"translations["db"].port"#]);
     }
 }

@@ -2,6 +2,7 @@
 
 mod convert;
 pub mod nat_context;
+mod preshared_key;
 pub mod remote_subnet;
 pub mod vpn_connection;
 

@@ -1,69 +1,81 @@
 //! `ipsec_nat_context`: the static 1:1 NAT of one connection.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::gateway::planned::preview_planned;
-use ipsec_core::model::{ConnectionName, NatContext};
+use ipsec_core::gateway::GatewayIndex;
+use ipsec_core::model::{ConnectionName, Context, NatContext};
 use ipsec_core::validate::{
     check_nat_context_config, validate_nat_context, NatContextInput, TranslationInput,
 };
-use ipsec_core::{Diagnostic, Diagnostics, Gateway};
+use ipsec_core::{Diagnostic, Diagnostics, Gateway, GatewayError};
 
 use super::convert::{
-    errors_only, gateway_error, string, unknowns, upgrade_connection_name, APPLY_PATIENCE,
+    applied, connection_name, deleted, imported, imported_connection_name, read, replacing, string,
+    unknowns, APPLY_PATIENCE, CONNECTION_RENAMED,
 };
 use crate::codec::Value;
-use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
+use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Proposal, Resource, Schema};
 
 /// The resource type.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NatContextResource;
 
-static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+static SCHEMA: LazyLock<Schema> = LazyLock::new(schema);
+
+fn schema() -> Schema {
     Schema {
-    // 1: `connection` renamed `connection_name` (`upgrade_connection_name`).
-    version: 1,
-    description: "The static 1:1 NAT of one `ipsec_vpn_connection`: local addresses that stand for customer hosts \
-                  behind the tunnel. One per connection; translations are added, changed and removed in place.",
-    attributes: vec![
-        Attribute::string("id")
-            .computed()
-            .plan_modifier(PlanModifier::UseStateForUnknown)
-            .describe("The connection's name; also the import ID."),
-        Attribute::string("nat_table").computed().describe(
-            "The nftables table that holds this NAT: the provider's `nat_table`. When that setting changes, the \
-             plan shows this attribute changing, and apply moves the rules into the new table, leaving nothing in \
-             the old one.",
-        ),
-        Attribute::string("connection_name")
-            .required()
-            .requires_replace()
-            .describe("The `name` of the `ipsec_vpn_connection`. Changing it replaces the NAT context."),
-        Attribute::string("static_nat_subnet").required().describe(
-            "The local addresses reserved for translations, as a canonical CIDR such as `10.1.255.88/29`.",
-        ),
-        Attribute::map(
-            "translations",
-            vec![
-                Attribute::string("local_ip")
-                    .required()
-                    .describe("The address local hosts use for the customer host: inside `static_nat_subnet`, unique."),
-                Attribute::string("customer_ip").required().describe(
-                    "The customer host's real address: inside one of the connection's remote subnets, unique.",
+        version: 1,
+        renamed: CONNECTION_RENAMED,
+        description: "The static 1:1 NAT of one `ipsec_vpn_connection`: local addresses that \
+                      stand for customer hosts behind the tunnel. One per connection; \
+                      translations are added, changed and removed in place.",
+        attributes: vec![
+            Attribute::string("id")
+                .computed()
+                .plan_modifier(PlanModifier::UseStateForUnknown)
+                .describe("The connection's name; also the import ID."),
+            Attribute::string("nat_table").computed().describe(
+                "The nftables table that holds this NAT: the provider's `nat_table`. When that \
+                 setting changes, the plan shows this attribute changing, and apply moves the \
+                 rules into the new table, leaving nothing in the old one.",
+            ),
+            Attribute::string("connection_name")
+                .required()
+                .requires_replace()
+                .describe(
+                    "The `name` of the `ipsec_vpn_connection`. Changing it replaces the NAT \
+                     context.",
                 ),
-            ],
-        )
-        .required()
-        .describe(
-            "The translations, by name (1 to 64 of `A-Za-z0-9._-`). Traffic from the local side to `local_ip` goes \
-             through the tunnel to `customer_ip`; traffic from `customer_ip` arrives locally from `local_ip`.",
-        ),
-    ],
+            Attribute::string("static_nat_subnet").required().describe(
+                "The local addresses reserved for translations, as a canonical CIDR such as \
+                 `10.1.255.88/29`.",
+            ),
+            Attribute::map("translations", translation_attributes())
+                .required()
+                .describe(
+                    "The translations, by name (1 to 64 of `A-Za-z0-9._-`). Traffic from the \
+                     local side to `local_ip` goes through the tunnel to `customer_ip`; traffic \
+                     from `customer_ip` arrives locally from `local_ip`.",
+                ),
+        ],
+    }
 }
-});
+
+fn translation_attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::string("local_ip").required().describe(
+            "The address local hosts use for the customer host: inside `static_nat_subnet`, \
+             unique.",
+        ),
+        Attribute::string("customer_ip").required().describe(
+            "The customer host's real address: inside one of the connection's remote subnets, \
+             unique.",
+        ),
+    ]
+}
 
 #[async_trait]
 impl Resource for NatContextResource {
@@ -75,24 +87,15 @@ impl Resource for NatContextResource {
         &SCHEMA
     }
 
-    fn upgrade_raw(&self, version: i64, raw: serde_json::Value) -> serde_json::Value {
-        upgrade_connection_name(version, raw)
-    }
-
     fn validate(&self, config: &Value) -> Diagnostics {
         check_nat_context_config(&input(config), &unknowns(config))
     }
 
-    async fn modify_plan(
-        &self,
-        context: Option<PlanContext<'_>>,
-        prior: &Value,
-        planned: &mut Value,
-        config: &Value,
-    ) -> Diagnostics {
+    async fn modify_plan(&self, proposal: Proposal<'_>, planned: &mut Value) -> Diagnostics {
         let connection = planned.attr("connection_name").clone();
         planned.set_attr("id", connection.clone());
-        let Some(context) = context else {
+        let (Some(context), prior, config) = (proposal.context, proposal.prior, proposal.config)
+        else {
             return Diagnostics::new();
         };
         // Planned as the provider's setting: a changed nat_table moves the rules.
@@ -118,21 +121,12 @@ impl Resource for NatContextResource {
             let replaced = replaced.and_then(|id| ConnectionName::parse(&id).ok());
             let edit = move || {
                 let edit = ops::nat_edit(name.clone(), nat.clone(), mode);
-                match replaced.clone() {
-                    Some(old) => {
-                        let same = &old == name;
-                        ops::without(
-                            edit,
-                            move |c| {
-                                if same {
-                                    c.nat = None
-                                }
-                            },
-                            move |index| index.forget_nat(&old),
-                        )
-                    }
-                    None => edit,
-                }
+                let Some(old) = replaced.clone() else {
+                    return edit;
+                };
+                let same = &old == name;
+                let forget = move |index: &mut GatewayIndex| index.forget_nat(&old);
+                replacing(edit, same, |c: &mut Context| c.nat = None, forget)
             };
             preview_planned(context.gateway, context.planned, name, None, edit)
         };
@@ -142,9 +136,8 @@ impl Resource for NatContextResource {
     }
 
     async fn plan_destroy(&self, context: Option<PlanContext<'_>>, prior: &Value) -> Diagnostics {
-        let name =
-            ConnectionName::parse(prior.attr("connection_name").as_str().unwrap_or_default());
-        if let (Some(context), Ok(name)) = (context, name) {
+        let name = connection_name(prior, "connection_name");
+        if let (Some(context), Some(name)) = (context, name) {
             context.planned.plan_nat(&name, None);
         }
         Diagnostics::new()
@@ -160,22 +153,10 @@ impl Resource for NatContextResource {
     }
 
     async fn read(&self, gateway: &dyn Gateway, prior: &Value) -> Outcome<Value> {
-        let Ok(name) =
-            ConnectionName::parse(prior.attr("connection_name").as_str().unwrap_or_default())
-        else {
+        let Some(name) = connection_name(prior, "connection_name") else {
             return (None, Diagnostics::new());
         };
-        match gateway.get(&name).await {
-            Ok(Some(context)) => match &context.nat {
-                Some(nat) => match stored_table(gateway, &name).await {
-                    Ok(table) => (Some(state(&name, nat, &table)), Diagnostics::new()),
-                    Err(error) => (None, gateway_error(&error)),
-                },
-                None => (None, Diagnostics::new()),
-            },
-            Ok(None) => (None, Diagnostics::new()),
-            Err(error) => (None, gateway_error(&error)),
-        }
+        read(stored(gateway, &name).await.map(Result::ok))
     }
 
     async fn update(
@@ -189,141 +170,94 @@ impl Resource for NatContextResource {
     }
 
     async fn delete(&self, gateway: &dyn Gateway, prior: &Value) -> Diagnostics {
-        let Ok(name) =
-            ConnectionName::parse(prior.attr("connection_name").as_str().unwrap_or_default())
-        else {
-            return Diagnostics::new();
-        };
-        match ops::delete_nat_context(gateway, &name).await {
-            Ok(_) => Diagnostics::new(),
-            Err(error) => error.into_diagnostics(),
+        match connection_name(prior, "connection_name") {
+            Some(name) => deleted(ops::delete_nat_context(gateway, &name).await),
+            None => Diagnostics::new(),
         }
     }
 
     async fn import(&self, gateway: &dyn Gateway, id: &str) -> Outcome<Value> {
-        let name = match ConnectionName::parse(id) {
-            Ok(name) => name,
-            Err(problem) => {
-                return (
-                    None,
-                    Diagnostic::error("Invalid import ID", problem.detail).into(),
-                )
-            }
-        };
-        let missing = |why: String| {
-            (
-                None,
-                Diagnostic::error("Cannot import a missing NAT context", why).into(),
-            )
-        };
-        match gateway.get(&name).await {
-            Ok(Some(context)) => match &context.nat {
-                Some(nat) => match stored_table(gateway, &name).await {
-                    Ok(table) => (Some(state(&name, nat, &table)), Diagnostics::new()),
-                    Err(error) => (None, gateway_error(&error)),
-                },
-                None => missing(format!(
-                    "Connection \"{name}\" has no NAT context on the gateway."
-                )),
-            },
-            Ok(None) => missing(format!("The gateway has no connection named \"{name}\".")),
-            Err(error) => (None, gateway_error(&error)),
+        match imported_connection_name(id) {
+            Ok(name) => imported(
+                stored(gateway, &name).await,
+                "Cannot import a missing NAT context",
+            ),
+            Err(diags) => (None, diags),
         }
     }
+}
+
+/// The state of the NAT of connection `name` as the gateway holds it, or why there is
+/// none.
+async fn stored(
+    gateway: &dyn Gateway,
+    name: &ConnectionName,
+) -> Result<Result<Value, String>, GatewayError> {
+    let Some(context) = gateway.get(name).await? else {
+        return Ok(Err(format!(
+            "The gateway has no connection named \"{name}\"."
+        )));
+    };
+    let Some(nat) = &context.nat else {
+        return Ok(Err(format!(
+            "Connection \"{name}\" has no NAT context on the gateway."
+        )));
+    };
+    // The table the file names; the engine's own when it names none.
+    let table = match gateway.stored_nat_table(name).await? {
+        Some(table) => table.to_string(),
+        None => gateway.nat_table().to_string(),
+    };
+    Ok(Ok(state(name, nat, &table)))
 }
 
 async fn put(gateway: &dyn Gateway, config: &Value, mode: Mode) -> Outcome<Value> {
     let input = input(config);
-    match ops::patiently(APPLY_PATIENCE, || {
-        ops::put_nat_context(gateway, &input, mode)
+    let put = || ops::put_nat_context(gateway, &input, mode);
+    let result = ops::patiently(APPLY_PATIENCE, put).await;
+    applied(result, |applied| match &applied.context.nat {
+        Some(nat) => Ok(state(
+            applied.context.name(),
+            nat,
+            gateway.nat_table().as_str(),
+        )),
+        None => Err(Diagnostic::error(
+            "NAT context not stored",
+            "The gateway did not keep the NAT context.",
+        )
+        .into()),
     })
-    .await
-    {
-        Ok(applied) => {
-            let name = applied.context.name().clone();
-            match &applied.context.nat {
-                Some(nat) => (
-                    Some(state(&name, nat, gateway.nat_table().as_str())),
-                    Diagnostics::new(),
-                ),
-                None => (
-                    None,
-                    Diagnostic::error(
-                        "NAT context not stored",
-                        "The gateway did not keep the NAT context.",
-                    )
-                    .into(),
-                ),
-            }
-        }
-        Err(error) => (None, errors_only(error.into_diagnostics())),
-    }
 }
 
 fn input(config: &Value) -> NatContextInput {
-    let translations = config
-        .attr("translations")
-        .as_entries()
-        .map(|entries| {
-            entries
-                .iter()
-                .map(|(name, entry)| {
-                    let translation = TranslationInput {
-                        local_ip: string(entry.attr("local_ip")),
-                        customer_ip: string(entry.attr("customer_ip")),
-                    };
-                    (name.clone(), translation)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let entries = config.attr("translations").as_entries();
+    let translations = entries.into_iter().flatten().map(|(name, entry)| {
+        let translation = TranslationInput {
+            local_ip: string(entry, "local_ip"),
+            customer_ip: string(entry, "customer_ip"),
+        };
+        (name.clone(), translation)
+    });
     NatContextInput {
-        connection: string(config.attr("connection_name")),
-        static_nat_subnet: string(config.attr("static_nat_subnet")),
-        translations,
+        connection: string(config, "connection_name"),
+        static_nat_subnet: string(config, "static_nat_subnet"),
+        translations: translations.collect(),
     }
 }
 
-/// The table the NAT of `name` is stored in (the engine's own when the file names none).
-async fn stored_table(
-    gateway: &dyn Gateway,
-    name: &ConnectionName,
-) -> Result<String, ipsec_core::GatewayError> {
-    Ok(match gateway.stored_nat_table(name).await? {
-        Some(table) => table.to_string(),
-        None => gateway.nat_table().to_string(),
-    })
-}
-
 fn state(connection: &ConnectionName, nat: &NatContext, table: &str) -> Value {
-    let translations: BTreeMap<String, Value> = nat
-        .translations
-        .iter()
-        .map(|(name, translation)| {
-            let entry = Value::Object(BTreeMap::from([
-                (
-                    "local_ip".to_owned(),
-                    Value::String(translation.local_ip.to_string()),
-                ),
-                (
-                    "customer_ip".to_owned(),
-                    Value::String(translation.customer_ip.to_string()),
-                ),
-            ]));
-            (name.to_string(), entry)
-        })
-        .collect();
-    Value::Object(BTreeMap::from([
-        ("id".to_owned(), Value::String(connection.to_string())),
-        (
-            "connection_name".to_owned(),
-            Value::String(connection.to_string()),
-        ),
-        (
-            "static_nat_subnet".to_owned(),
-            Value::String(nat.static_nat_subnet.to_string()),
-        ),
-        ("translations".to_owned(), Value::Map(translations)),
-        ("nat_table".to_owned(), Value::String(table.to_owned())),
-    ]))
+    let translations = nat.translations.iter().map(|(name, translation)| {
+        let entry = Value::object([
+            ("local_ip", Value::text(translation.local_ip)),
+            ("customer_ip", Value::text(translation.customer_ip)),
+        ]);
+        (name.to_string(), entry)
+    });
+    Value::object([
+        ("id", Value::text(connection)),
+        ("connection_name", Value::text(connection)),
+        ("static_nat_subnet", Value::text(nat.static_nat_subnet)),
+        ("translations", Value::Map(translations.collect())),
+        ("nat_table", Value::text(table)),
+    ])
 }

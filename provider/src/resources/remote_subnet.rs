@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops;
 use ipsec_core::gateway::planned::{preview_planned, preview_remote_subnet_removal};
-use ipsec_core::model::{Cidr, ConnectionName};
+use ipsec_core::gateway::GatewayIndex;
+use ipsec_core::model::{Cidr, ConnectionName, Context};
 use ipsec_core::validate::{
     check_remote_subnet_config, parse_remote_subnet_id, remote_subnet_id, validate_remote_subnet,
     RemoteSubnetInput,
@@ -13,37 +14,49 @@ use ipsec_core::validate::{
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
 use super::convert::{
-    errors_only, gateway_error, string, unknowns, upgrade_connection_name, APPLY_PATIENCE,
+    applied, deleted, gateway_error, read, replacing, string, unknowns, APPLY_PATIENCE,
+    CONNECTION_RENAMED,
 };
 use crate::codec::Value;
-use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Resource, Schema};
+use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Proposal, Resource, Schema};
 
 /// The resource type.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RemoteSubnet;
 
-static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+static SCHEMA: LazyLock<Schema> = LazyLock::new(schema);
+
+fn schema() -> Schema {
     Schema {
-    // 1: `connection` renamed `connection_name` (`upgrade_connection_name`).
-    version: 1,
-    description: "One protected network on the remote (customer) side of an `ipsec_vpn_connection`. Many may be \
-                  created in parallel for one connection; none is lost.",
-    attributes: vec![
-        Attribute::string("id")
-            .computed()
-            .plan_modifier(PlanModifier::UseStateForUnknown)
-            .describe("`<connection>/<cidr>`, such as `dc1/192.168.10.0/24`; also the import ID."),
-        Attribute::string("connection_name")
-            .required()
-            .requires_replace()
-            .describe("The `name` of the `ipsec_vpn_connection`. Changing it replaces the subnet."),
-        Attribute::string("cidr").required().requires_replace().describe(
-            "The remote network as a canonical CIDR, such as `192.168.10.0/24`. It must not overlap the connection's \
-             local subnets or its other remote subnets. Changing it replaces the subnet.",
-        ),
-    ],
+        version: 1,
+        renamed: CONNECTION_RENAMED,
+        description: "One protected network on the remote (customer) side of an \
+                      `ipsec_vpn_connection`. Many may be created in parallel for one connection; \
+                      none is lost.",
+        attributes: vec![
+            Attribute::string("id")
+                .computed()
+                .plan_modifier(PlanModifier::UseStateForUnknown)
+                .describe(
+                    "`<connection>/<cidr>`, such as `dc1/192.168.10.0/24`; also the import ID.",
+                ),
+            Attribute::string("connection_name")
+                .required()
+                .requires_replace()
+                .describe(
+                    "The `name` of the `ipsec_vpn_connection`. Changing it replaces the subnet.",
+                ),
+            Attribute::string("cidr")
+                .required()
+                .requires_replace()
+                .describe(
+                    "The remote network as a canonical CIDR, such as `192.168.10.0/24`. It \
+                     must not overlap the connection's local subnets or its other remote \
+                     subnets. Changing it replaces the subnet.",
+                ),
+        ],
+    }
 }
-});
 
 #[async_trait]
 impl Resource for RemoteSubnet {
@@ -55,27 +68,18 @@ impl Resource for RemoteSubnet {
         &SCHEMA
     }
 
-    fn upgrade_raw(&self, version: i64, raw: serde_json::Value) -> serde_json::Value {
-        upgrade_connection_name(version, raw)
-    }
-
     fn validate(&self, config: &Value) -> Diagnostics {
         check_remote_subnet_config(&input(config), &unknowns(config))
     }
 
-    async fn modify_plan(
-        &self,
-        context: Option<PlanContext<'_>>,
-        prior: &Value,
-        planned: &mut Value,
-        config: &Value,
-    ) -> Diagnostics {
-        let (Some((connection, cidr)), _) = validate_remote_subnet(&input(config)) else {
+    async fn modify_plan(&self, proposal: Proposal<'_>, planned: &mut Value) -> Diagnostics {
+        let (Some((connection, cidr)), _) = validate_remote_subnet(&input(proposal.config)) else {
             // Unknown or invalid: the id waits, and validation has said what is wrong.
             return Diagnostics::new();
         };
         planned.set_attr("id", Value::String(remote_subnet_id(&connection, &cidr)));
-        match context {
+        let prior = proposal.prior;
+        match proposal.context {
             // Both attributes replace, so an existing subnet never reaches here changed.
             Some(context) if prior.is_null() => {
                 let connection = &connection;
@@ -83,23 +87,17 @@ impl Resource for RemoteSubnet {
                     let replaced = replaced.and_then(|id| parse_remote_subnet_id(&id).0);
                     let edit = move || {
                         let edit = ops::remote_subnet_edit(connection.clone(), cidr);
-                        match replaced.clone() {
-                            Some((old_connection, old_cidr)) => {
-                                let same = &old_connection == connection;
-                                ops::without(
-                                    edit,
-                                    move |c| {
-                                        if same {
-                                            c.remote_subnets.remove(&old_cidr);
-                                        }
-                                    },
-                                    move |index| {
-                                        index.forget_remote_subnet(&old_connection, &old_cidr)
-                                    },
-                                )
-                            }
-                            None => edit,
-                        }
+                        let Some((old_connection, old_cidr)) = replaced.clone() else {
+                            return edit;
+                        };
+                        let same = &old_connection == connection;
+                        let strip = move |c: &mut Context| {
+                            c.remote_subnets.remove(&old_cidr);
+                        };
+                        let forget = move |index: &mut GatewayIndex| {
+                            index.forget_remote_subnet(&old_connection, &old_cidr)
+                        };
+                        replacing(edit, same, strip, forget)
                     };
                     preview_planned(
                         context.gateway,
@@ -140,32 +138,23 @@ impl Resource for RemoteSubnet {
         config: &Value,
     ) -> Outcome<Value> {
         let input = input(config);
-        match ops::patiently(APPLY_PATIENCE, || {
-            ops::create_remote_subnet(gateway, &input)
+        let create = || ops::create_remote_subnet(gateway, &input);
+        let result = ops::patiently(APPLY_PATIENCE, create).await;
+        applied(result, |_| match validate_remote_subnet(&input) {
+            (Some((connection, cidr)), _) => Ok(state(&connection, &cidr)),
+            (None, diags) => Err(diags),
         })
-        .await
-        {
-            Ok(_) => match validate_remote_subnet(&input) {
-                (Some((connection, cidr)), _) => {
-                    (Some(state(&connection, &cidr)), Diagnostics::new())
-                }
-                (None, diags) => (None, diags),
-            },
-            Err(error) => (None, errors_only(error.into_diagnostics())),
-        }
     }
 
     async fn read(&self, gateway: &dyn Gateway, prior: &Value) -> Outcome<Value> {
         let (Some((connection, cidr)), _) = validate_remote_subnet(&input(prior)) else {
             return (None, Diagnostics::new());
         };
-        match gateway.get(&connection).await {
-            Ok(Some(context)) if context.remote_subnets.contains(&cidr) => {
-                (Some(state(&connection, &cidr)), Diagnostics::new())
-            }
-            Ok(_) => (None, Diagnostics::new()),
-            Err(error) => (None, gateway_error(&error)),
-        }
+        let found = gateway.get(&connection).await;
+        read(found.map(|context| {
+            let context = context.filter(|context| context.remote_subnets.contains(&cidr));
+            context.map(|_| state(&connection, &cidr))
+        }))
     }
 
     async fn update(&self, _: &dyn Gateway, _: &Value, _: &Value, _: &Value) -> Outcome<Value> {
@@ -174,7 +163,8 @@ impl Resource for RemoteSubnet {
             None,
             Diagnostic::error(
                 "Remote subnets change by replacement",
-                "An ipsec_remote_subnet cannot be changed in place; this request is a bug in Terraform or the provider.",
+                "An ipsec_remote_subnet cannot be changed in place; this request is a bug in \
+                 Terraform or the provider.",
             )
             .into(),
         )
@@ -185,10 +175,7 @@ impl Resource for RemoteSubnet {
             return Diagnostics::new();
         };
         let delete = || ops::delete_remote_subnet(gateway, &connection, cidr);
-        match ops::patiently(APPLY_PATIENCE, delete).await {
-            Ok(_) => Diagnostics::new(),
-            Err(error) => error.into_diagnostics(),
-        }
+        deleted(ops::patiently(APPLY_PATIENCE, delete).await)
     }
 
     async fn import(&self, gateway: &dyn Gateway, id: &str) -> Outcome<Value> {
@@ -196,64 +183,45 @@ impl Resource for RemoteSubnet {
         let Some((connection, cidr)) = parsed else {
             return (None, import_id_error(diags));
         };
-        match gateway.get(&connection).await {
+        let missing = match gateway.get(&connection).await {
             Ok(Some(context)) if context.remote_subnets.contains(&cidr) => {
-                (Some(state(&connection, &cidr)), diags)
+                return (Some(state(&connection, &cidr)), diags);
             }
             // Importing it would leave the connection planning to remove it.
-            Ok(Some(context)) if context.unmanaged_remote_subnets.contains(&cidr) => (
-                None,
-                Diagnostic::error(
-                    "Cannot import a remote subnet added by hand",
-                    format!(
-                        "Connection \"{connection}\" tunnels {cidr} because its remote_ts was edited by hand, so the \
-                         connection shows it in unmanaged_remote_subnets. Declare an ipsec_remote_subnet with this cidr \
-                         instead of importing it: applying that adopts the network."
-                    ),
-                )
-                .into(),
-            ),
-            Ok(Some(_)) => (
-                None,
-                Diagnostic::error(
-                    "Cannot import a missing remote subnet",
-                    format!(
-                        "Connection \"{connection}\" has no remote subnet {cidr} on the gateway."
-                    ),
-                )
-                .into(),
-            ),
-            Ok(None) => (
-                None,
-                Diagnostic::error(
-                    "Cannot import a missing remote subnet",
-                    format!("The gateway has no connection named \"{connection}\"."),
-                )
-                .into(),
-            ),
-            Err(error) => (None, gateway_error(&error)),
-        }
+            Ok(Some(context)) if context.unmanaged_remote_subnets.contains(&cidr) => {
+                let why = format!(
+                    "Connection \"{connection}\" tunnels {cidr} because its remote_ts was \
+                     edited by hand, so the connection shows it in unmanaged_remote_subnets. \
+                     Declare an ipsec_remote_subnet with this cidr instead of importing it: \
+                     applying that adopts the network."
+                );
+                let summary = "Cannot import a remote subnet added by hand";
+                return (None, Diagnostic::error(summary, why).into());
+            }
+            Ok(Some(_)) => {
+                format!("Connection \"{connection}\" has no remote subnet {cidr} on the gateway.")
+            }
+            Ok(None) => format!("The gateway has no connection named \"{connection}\"."),
+            Err(error) => return (None, gateway_error(&error)),
+        };
+        let summary = "Cannot import a missing remote subnet";
+        (None, Diagnostic::error(summary, missing).into())
     }
 }
 
 fn input(config: &Value) -> RemoteSubnetInput {
     RemoteSubnetInput {
-        connection: string(config.attr("connection_name")),
-        cidr: string(config.attr("cidr")),
+        connection: string(config, "connection_name"),
+        cidr: string(config, "cidr"),
     }
 }
 
 fn state(connection: &ConnectionName, cidr: &Cidr) -> Value {
-    Value::Object(
-        [
-            ("id", Value::String(remote_subnet_id(connection, cidr))),
-            ("connection_name", Value::String(connection.to_string())),
-            ("cidr", Value::String(cidr.to_string())),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name.to_owned(), value))
-        .collect(),
-    )
+    Value::object([
+        ("id", Value::String(remote_subnet_id(connection, cidr))),
+        ("connection_name", Value::text(connection)),
+        ("cidr", Value::text(cidr)),
+    ])
 }
 
 /// `diags` attached to the resource as a whole.

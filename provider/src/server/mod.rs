@@ -150,8 +150,9 @@ impl IpsecProvider {
 fn stopped_diagnostic() -> Diagnostics {
     Diagnostic::error(
         "Stopped",
-        "Terraform asked the provider to stop, so this operation was abandoned. Each gateway change is atomic: the \
-         gateway holds either the old or the new configuration; run `terraform plan` to see which.",
+        "Terraform asked the provider to stop, so this operation was abandoned. Each gateway \
+         change is atomic: the gateway holds either the old or the new configuration; run \
+         `terraform plan` to see which.",
     )
     .into()
 }

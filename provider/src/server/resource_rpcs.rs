@@ -10,8 +10,7 @@ use crate::codec::{encode_dynamic, json, Value};
 use crate::framework::diagnostics::{codec_error, not_configured, path_to_proto, to_proto};
 use crate::framework::plan::plan as generic_plan;
 use crate::framework::replacement::Stamp;
-use crate::framework::validator::validate_attributes;
-use crate::framework::{PlanContext, Resource, Schema};
+use crate::framework::{PlanContext, Proposal, Resource, Schema};
 use crate::plugin::ConnectionId;
 use crate::proto::tfplugin6 as pb;
 
@@ -30,11 +29,7 @@ pub(super) fn validate(
         Ok(config) => config,
         Err(diags) => return diags,
     };
-    let mut diags = validate_attributes(
-        &resource.schema().attributes,
-        &config,
-        &AttributePath::empty(),
-    );
+    let mut diags = resource.schema().validate(&config);
     diags.extend(resource.validate(&config));
     diags
 }
@@ -77,8 +72,8 @@ pub fn upgrade_state(
         return Err(Diagnostic::error(
             "State from a newer provider",
             format!(
-                "This {} was stored by a newer version of the ipsec provider (schema version {version}; this one \
-                 knows up to {}). Upgrade the provider.",
+                "This {} was stored by a newer version of the ipsec provider (schema version \
+                 {version}; this one knows up to {}). Upgrade the provider.",
                 resource.type_name(),
                 schema.version
             ),
@@ -88,7 +83,8 @@ pub fn upgrade_state(
     let Some(raw) = raw.filter(|raw| !raw.json.is_empty()) else {
         return Err(Diagnostic::error(
             "Unsupported state format",
-            "The stored state has no JSON form (only the legacy flatmap one), which this provider never wrote.",
+            "The stored state has no JSON form (only the legacy flatmap one), which this provider \
+             never wrote.",
         )
         .into());
     };
@@ -198,14 +194,9 @@ pub(super) async fn plan(
         Ok(values) => values,
         Err(diags) => return answer(None, Vec::new(), diags),
     };
-    let write_only_allowed = request
-        .client_capabilities
-        .is_some_and(|capabilities| capabilities.write_only_attributes_allowed);
-    if !write_only_allowed {
-        let diags = write_only_refused(resource.schema(), &config);
-        if diags.has_error() {
-            return answer(None, Vec::new(), diags);
-        }
+    let refused = write_only_refused(request.client_capabilities, resource.schema(), &config);
+    if refused.has_error() {
+        return answer(None, Vec::new(), refused);
     }
     let mut planned = generic_plan(resource.schema(), &prior, &proposed, &config);
     let session = provider.session(connection);
@@ -226,22 +217,12 @@ pub(super) async fn plan(
             type_name: resource.type_name(),
             prior_private: &request.prior_private,
         });
-    // A destroy plans null, with nothing for the resource to add but its checks.
-    let diags = if planned.state.is_null() {
-        if prior.is_null() {
-            Diagnostics::new()
-        } else {
-            provider
-                .cancellable(resource.plan_destroy(context, &prior))
-                .await
-                .unwrap_or_else(|stopped| stopped)
-        }
-    } else {
-        provider
-            .cancellable(resource.modify_plan(context, &prior, &mut planned.state, &config))
-            .await
-            .unwrap_or_else(|stopped| stopped)
+    let proposal = Proposal {
+        context,
+        prior: &prior,
+        config: &config,
     };
+    let diags = resource_plan(provider, resource.as_ref(), proposal, &mut planned.state).await;
     let replace = planned.requires_replace.iter().map(path_to_proto).collect();
     match encode_dynamic(&planned.state, &resource.schema().ty()) {
         // A plan from a prior state names its object in the private data, which
@@ -254,6 +235,28 @@ pub(super) async fn plan(
         Ok(state) => answer(Some(state), replace, diags),
         Err(error) => answer(None, Vec::new(), codec_error("planned state", &error)),
     }
+}
+
+/// The resource's part of a plan: the checks of a destroy (which plans null, with
+/// nothing to add), or its own plan of a create or update.
+async fn resource_plan(
+    provider: &IpsecProvider,
+    resource: &dyn Resource,
+    proposal: Proposal<'_>,
+    planned: &mut Value,
+) -> Diagnostics {
+    let diags = if !planned.is_null() {
+        provider
+            .cancellable(resource.modify_plan(proposal, planned))
+            .await
+    } else if !proposal.prior.is_null() {
+        provider
+            .cancellable(resource.plan_destroy(proposal.context, proposal.prior))
+            .await
+    } else {
+        return Diagnostics::new();
+    };
+    diags.unwrap_or_else(|stopped| stopped)
 }
 
 /// `ApplyResourceChange`: create, update or delete. On failure Terraform keeps what
@@ -378,18 +381,27 @@ fn decode_all<const N: usize>(
     Ok(decoded)
 }
 
-/// A Terraform older than 1.11 does not know write-only attributes and would store
-/// their values in plan and state; refuse to plan rather than let a key in.
-fn write_only_refused(schema: &Schema, config: &Value) -> Diagnostics {
+/// A Terraform older than 1.11 does not know write-only attributes (it does not
+/// announce them in its `capabilities`) and would store their values in plan and state;
+/// refuse to plan rather than let a key in.
+fn write_only_refused(
+    capabilities: Option<pb::ClientCapabilities>,
+    schema: &Schema,
+    config: &Value,
+) -> Diagnostics {
     let mut diags = Diagnostics::new();
+    if capabilities.is_some_and(|capabilities| capabilities.write_only_attributes_allowed) {
+        return diags;
+    }
     for attribute in schema.attributes.iter().filter(|a| a.write_only) {
         if !config.attr(attribute.name).is_null() {
             diags.add(
                 Problem::error(
                     "Write-only attributes need Terraform 1.11 or later",
                     format!(
-                        "This Terraform does not support write-only attributes, so it would store {} in plan and \
-                         state. Upgrade Terraform, or use the sensitive attribute instead.",
+                        "This Terraform does not support write-only attributes, so it would \
+                         store {} in plan and state. Upgrade Terraform, or use the sensitive \
+                         attribute instead.",
                         attribute.name
                     ),
                 ),

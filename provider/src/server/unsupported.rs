@@ -33,7 +33,8 @@ pub(super) fn move_resource_state(
         diagnostics: unsupported(
             "Moving state is not supported",
             format!(
-                "The ipsec provider cannot move a {} ({}) into a {}; remove the `moved` block and import the object instead.",
+                "The ipsec provider cannot move a {} ({}) into a {}; remove the `moved` block and \
+                 import the object instead.",
                 request.source_type_name, request.source_provider_address, request.target_type_name
             ),
         ),
