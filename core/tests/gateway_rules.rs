@@ -378,10 +378,13 @@ async fn the_index_follows_files_written_behind_its_back() {
     let diags = refused_site(&gateway, "site-c", "203.0.113.20", &["10.3.0.0/16"]).await;
     assert_error(&diags, "peer_address", &["\"site-b\""]);
 
-    // A hand edit of a peer address is seen without the index being told.
+    // A hand edit of a peer address, made in place (no file dir changes), is seen
+    // without the index being told, within the second an index checked against every
+    // file is trusted.
     let path = gateway.swanctl_path(&name("site-b"));
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("203.0.113.20", "203.0.113.21")).unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     create_site(&gateway, "site-c", "203.0.113.20", &["10.3.0.0/16"]).await;
     let diags = refused_site(&gateway, "site-d", "203.0.113.21", &["10.4.0.0/16"]).await;
     assert_error(&diags, "peer_address", &["\"site-b\""]);

@@ -31,11 +31,6 @@ impl LocalGateway {
         .await
         .map_err(ApplyError::into_gateway_error)
     }
-
-    /// The gateway index with every entry checked against its files.
-    async fn thorough_index(&self) -> Result<GatewayIndex, GatewayError> {
-        self.read_with(Inner::refreshed_index).await
-    }
 }
 
 #[async_trait]
@@ -73,19 +68,15 @@ impl Gateway for LocalGateway {
             .await
     }
 
-    /// At plan time, Terraform asks this once per resource: while neither file dir
-    /// changed (every write renames a file into one), the index last read is still the
-    /// gateway's, and no file is even looked at. A hand edit in place is not seen until
-    /// a dir changes; apply, which judges under the writer lock, always is thorough.
+    /// At plan time, Terraform asks this once per resource: the index last checked is
+    /// answered without touching a file while it can be trusted (`TRUST_FOR`).
     async fn index(&self) -> Result<GatewayIndex, GatewayError> {
         let _guard = self.inner.lock.read().await;
         let stamps = self.inner.dir_stamps();
-        if let Some(index) = self.inner.cached_index(&stamps) {
+        if let Some(index) = self.inner.trusted_index(&stamps) {
             return Ok(index);
         }
-        let index = self.thorough_index().await?;
-        self.inner.cache_index(stamps, &index);
-        Ok(index)
+        self.read_with(Inner::refreshed_index).await
     }
 
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {
@@ -95,8 +86,9 @@ impl Gateway for LocalGateway {
             let Some((_lock, change)) = inner.decide(&name, edit)? else {
                 return Ok(Change::Keep);
             };
+            let before = inner.dir_stamps();
             inner.store(&name, &change)?;
-            inner.remember(&name, &change, true);
+            inner.remember(&before, &name, &change, true);
             tracing::debug!(engine = "local", connection = %name, change = change_kind(&change), "modified context");
             Ok(change)
         })
@@ -114,8 +106,9 @@ impl Gateway for LocalGateway {
         self.blocking(move |inner| {
             let _lock = inner.lock_for_writing()?;
             let existed = inner.root.join(swanctl_file(&name)).exists();
+            let before = inner.dir_stamps();
             inner.remove(&name)?;
-            inner.remember(&name, &Change::Delete, false);
+            inner.remember(&before, &name, &Change::Delete, false);
             tracing::debug!(engine = "local", connection = %name, existed, "deleted context");
             Ok(existed)
         })

@@ -125,8 +125,9 @@ impl StoredIndex {
         read: impl Fn(&ConnectionName) -> Result<Option<Context>, GatewayError>,
     ) -> (GatewayIndex, bool) {
         let before = self.entries.len();
+        let listed: std::collections::HashSet<&str> = names.iter().map(|n| n.as_str()).collect();
         self.entries
-            .retain(|name, _| names.iter().any(|n| n.as_str() == name));
+            .retain(|name, _| listed.contains(name.as_str()));
         let mut changed = self.entries.len() != before;
         let mut index = GatewayIndex::new();
         for name in names {

@@ -27,11 +27,11 @@ mod write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use self::index::{DirStamps, StoredIndex};
+use self::index::StoredIndex;
 use self::layout::{nftables_file, swanctl_file};
 pub use self::layout::{NFTABLES_DIR, NFTABLES_MODE, SWANCTL_DIR, SWANCTL_MODE};
 use crate::gateway::detached::Detached;
-use crate::gateway::{ApplyError, EngineError, GatewayError, GatewayIndex};
+use crate::gateway::{ApplyError, EngineError, GatewayError};
 use crate::model::{ConnectionName, NatTable};
 
 /// The `local` engine over one config dir.
@@ -48,8 +48,8 @@ struct Inner {
     lock: tokio::sync::RwLock<()>,
     /// The gateway index as last seen by this process (loaded from its file on first use).
     index: std::sync::Mutex<Option<StoredIndex>>,
-    /// The index as the last plan-time read found it, with the file dirs' stamps then.
-    read_cache: std::sync::Mutex<Option<(DirStamps, GatewayIndex)>>,
+    /// The gateway index as last checked against the files, trusted for a while.
+    seen: std::sync::Mutex<Option<index_cache::Seen>>,
     /// The table each context's NAT file named when it was last read here: a refresh
     /// asks for it right after reading the context, and need not parse the file twice.
     tables: std::sync::Mutex<std::collections::HashMap<ConnectionName, Option<NatTable>>>,
@@ -70,7 +70,7 @@ impl LocalGateway {
                 nat_table,
                 lock: tokio::sync::RwLock::new(()),
                 index: std::sync::Mutex::new(None),
-                read_cache: std::sync::Mutex::new(None),
+                seen: std::sync::Mutex::new(None),
                 tables: Default::default(),
                 detached: Detached::default(),
             }),
