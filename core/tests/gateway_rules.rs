@@ -423,3 +423,56 @@ async fn a_conflict_with_many_connections_is_one_diagnostic_counting_the_rest() 
         &["\"site-0\"", "4 other connections conflict"],
     );
 }
+
+#[test]
+fn the_planned_overlay_kept_across_plans_equals_one_built_from_scratch() {
+    let site = |n: &str, peer: &str, local: &str, remote: &[&str]| {
+        context(&connection(n, peer, &[local]), remote, None)
+    };
+    let mut base = ipsec_core::gateway::GatewayIndex::new();
+    base.insert(&site(
+        "a",
+        "203.0.113.1",
+        "10.1.0.0/16",
+        &["192.168.1.0/24"],
+    ));
+    base.insert(&site(
+        "b",
+        "203.0.113.2",
+        "10.2.0.0/16",
+        &["192.168.2.0/24"],
+    ));
+    let cidr = |c: &str| Cidr::parse(c).unwrap();
+
+    let kept = PlannedChanges::default();
+    let steps: Vec<Box<dyn Fn(&PlannedChanges)>> = vec![
+        Box::new(|p| p.plan_remote_subnet(&name("a"), cidr("192.168.11.0/24"))),
+        Box::new(|p| p.plan_connection(site("c", "203.0.113.3", "10.3.0.0/16", &[]).connection)),
+        Box::new(|p| p.plan_remote_subnet(&name("c"), cidr("192.168.3.0/24"))),
+        Box::new(|p| {
+            p.plan_remote_subnet_removal(&name("b"), cidr("192.168.2.0/24"));
+        }),
+        Box::new(|p| p.plan_connection(site("a", "203.0.113.9", "10.9.0.0/16", &[]).connection)),
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        step(&kept);
+        let fresh = PlannedChanges::default();
+        steps[..=i].iter().for_each(|step| step(&fresh));
+        assert_eq!(
+            kept.overlay_index(base.clone()),
+            fresh.overlay_index(base.clone()),
+            "after step {i}"
+        );
+    }
+    let overlaid = kept.overlay_index(base.clone());
+    assert_eq!(overlaid.len(), 3);
+    let a = overlaid.get(&name("a")).unwrap();
+    assert_eq!(a.peer_address.to_string(), "203.0.113.9");
+    assert!(a.remote_subnets.contains(&cidr("192.168.11.0/24")));
+    assert!(overlaid.get(&name("b")).unwrap().remote_subnets.is_empty());
+    // The gateway's own index is untouched by what is laid over it.
+    assert_eq!(
+        base.get(&name("a")).unwrap().peer_address.to_string(),
+        "203.0.113.1"
+    );
+}

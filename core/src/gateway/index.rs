@@ -51,11 +51,12 @@ impl Summary {
     }
 }
 
-/// Every context of a gateway, summarized, by connection name. Summaries are shared:
-/// a plan copies the index once per resource to lay its run's changes over it.
+/// Every context of a gateway, summarized, by connection name. A copy shares the map
+/// until one side changes it: a plan copies the index once per resource to lay its
+/// run's changes over it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GatewayIndex {
-    entries: BTreeMap<ConnectionName, Arc<Summary>>,
+    entries: Arc<BTreeMap<ConnectionName, Arc<Summary>>>,
 }
 
 impl GatewayIndex {
@@ -66,7 +67,7 @@ impl GatewayIndex {
 
     /// Records `context`, replacing what was known of its connection.
     pub fn insert(&mut self, context: &Context) {
-        self.entries
+        Arc::make_mut(&mut self.entries)
             .insert(context.name().clone(), Arc::new(Summary::of(context)));
     }
 
@@ -77,17 +78,17 @@ impl GatewayIndex {
 
     /// Sets the shared summary of `name`.
     pub fn set_shared(&mut self, name: ConnectionName, summary: Arc<Summary>) {
-        self.entries.insert(name, summary);
+        Arc::make_mut(&mut self.entries).insert(name, summary);
     }
 
     /// Sets the summary of `name`.
     pub fn set(&mut self, name: ConnectionName, summary: Summary) {
-        self.entries.insert(name, Arc::new(summary));
+        Arc::make_mut(&mut self.entries).insert(name, Arc::new(summary));
     }
 
     /// Forgets the NAT of connection `name` (its NAT context is being replaced).
     pub fn forget_nat(&mut self, name: &ConnectionName) {
-        if let Some(summary) = self.entries.get_mut(name) {
+        if let Some(summary) = Arc::make_mut(&mut self.entries).get_mut(name) {
             let summary = Arc::make_mut(summary);
             summary.static_nat_subnet = None;
             summary.local_ips.clear();
@@ -96,14 +97,21 @@ impl GatewayIndex {
 
     /// Forgets remote subnet `cidr` of connection `name` (it is being replaced).
     pub fn forget_remote_subnet(&mut self, name: &ConnectionName, cidr: &Cidr) {
-        if let Some(summary) = self.entries.get_mut(name) {
+        if let Some(summary) = Arc::make_mut(&mut self.entries).get_mut(name) {
             Arc::make_mut(summary).remote_subnets.remove(cidr);
         }
     }
 
     /// Forgets the connection `name`.
     pub fn remove(&mut self, name: &ConnectionName) {
-        self.entries.remove(name);
+        if self.entries.contains_key(name) {
+            Arc::make_mut(&mut self.entries).remove(name);
+        }
+    }
+
+    /// Whether `other` is a copy of this index that neither side has changed since.
+    pub(crate) fn is_copy_of(&self, other: &GatewayIndex) -> bool {
+        Arc::ptr_eq(&self.entries, &other.entries)
     }
 
     /// The summary of `name`, if known.
@@ -196,10 +204,11 @@ impl StoredSummary {
 impl FromIterator<(ConnectionName, Summary)> for GatewayIndex {
     fn from_iter<I: IntoIterator<Item = (ConnectionName, Summary)>>(iter: I) -> Self {
         Self {
-            entries: iter
-                .into_iter()
-                .map(|(name, summary)| (name, Arc::new(summary)))
-                .collect(),
+            entries: Arc::new(
+                iter.into_iter()
+                    .map(|(name, summary)| (name, Arc::new(summary)))
+                    .collect(),
+            ),
         }
     }
 }
