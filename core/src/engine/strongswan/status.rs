@@ -201,30 +201,48 @@ fn encryption(algorithm: &Option<String>, keysize: &Option<String>) -> Option<St
     })
 }
 
+/// charon's integrity and PRF names of each hash `authentication` offers.
+const HASHES: &[(Authentication, &str, &str)] = &[
+    (Authentication::Md5, "HMAC_MD5_96", "PRF_HMAC_MD5"),
+    (Authentication::Sha1, "HMAC_SHA1_96", "PRF_HMAC_SHA1"),
+    (
+        Authentication::Sha256,
+        "HMAC_SHA2_256_128",
+        "PRF_HMAC_SHA2_256",
+    ),
+    (
+        Authentication::Sha384,
+        "HMAC_SHA2_384_192",
+        "PRF_HMAC_SHA2_384",
+    ),
+    (
+        Authentication::Sha512,
+        "HMAC_SHA2_512_256",
+        "PRF_HMAC_SHA2_512",
+    ),
+];
+
 /// charon's integrity algorithm (`HMAC_SHA2_256_128`) as `authentication` spells it.
 fn integrity(algorithm: &str) -> String {
-    let ours = match algorithm {
-        "HMAC_MD5_96" => Some(Authentication::Md5),
-        "HMAC_SHA1_96" => Some(Authentication::Sha1),
-        "HMAC_SHA2_256_128" => Some(Authentication::Sha256),
-        "HMAC_SHA2_384_192" => Some(Authentication::Sha384),
-        "HMAC_SHA2_512_256" => Some(Authentication::Sha512),
-        _ => None,
-    };
-    ours.map_or_else(|| algorithm.to_owned(), |a| a.name().to_owned())
+    hash(algorithm, |(ours, integrity, _)| (*integrity, *ours))
 }
 
 /// charon's PRF (`PRF_HMAC_SHA2_256`) as `authentication` spells its hash.
 fn prf(algorithm: &str) -> String {
-    let ours = match algorithm {
-        "PRF_HMAC_MD5" => Some(Authentication::Md5),
-        "PRF_HMAC_SHA1" => Some(Authentication::Sha1),
-        "PRF_HMAC_SHA2_256" => Some(Authentication::Sha256),
-        "PRF_HMAC_SHA2_384" => Some(Authentication::Sha384),
-        "PRF_HMAC_SHA2_512" => Some(Authentication::Sha512),
-        _ => None,
-    };
-    ours.map_or_else(|| algorithm.to_owned(), |a| a.name().to_owned())
+    hash(algorithm, |(ours, _, prf)| (*prf, *ours))
+}
+
+/// `algorithm` as `authentication` spells it, by the charon name `column` picks from
+/// [`HASHES`], or charon's name as it is.
+fn hash(
+    algorithm: &str,
+    column: impl Fn(&(Authentication, &'static str, &'static str)) -> (&'static str, Authentication),
+) -> String {
+    HASHES
+        .iter()
+        .map(column)
+        .find(|(charons, _)| *charons == algorithm)
+        .map_or_else(|| algorithm.to_owned(), |(_, ours)| ours.name().to_owned())
 }
 
 /// charon's DH group name (`MODP_2048`) as its IANA number (14), as `dh_group` is set.
