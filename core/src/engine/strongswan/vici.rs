@@ -301,6 +301,7 @@ impl Vici {
         let stream = client.stream_request::<_, BTreeMap<String, T>>(
             "list-sas",
             "list-sa",
+            // `list-sas` filters by connection under the same key as `list-conns`.
             ListConns { ike },
         );
         pin_mut!(stream);
