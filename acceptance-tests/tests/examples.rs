@@ -19,7 +19,7 @@ const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
 fn examples_pass_fmt_and_validate() {
     let fmt = terraform::run(Path::new(EXAMPLES), &["fmt", "-check", "-recursive"], &[]);
     assert_eq!(fmt.code, 0, "terraform fmt -check: {}", fmt.output());
-    for name in ["quickstart", "classic-ibm", "import"] {
+    for name in ["quickstart", "classic-ibm", "import", "connection-status"] {
         let path = Path::new(EXAMPLES).join(name).join("main.tf");
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -1,11 +1,11 @@
-//! The Markdown reference of the provider and its resources, generated from the
-//! schemas, so that the documentation cannot drift from what Terraform is told.
+//! The Markdown reference of the provider, its resources and data sources, generated
+//! from the schemas, so that the documentation cannot drift from what Terraform is told.
 //! `docs/reference.md` is this output; a test keeps it current.
 
 use std::fmt::Write;
 
 use crate::framework::{Attribute, Kind, Presence, Schema};
-use crate::{provider_config, resources};
+use crate::{data_sources, provider_config, resources};
 
 /// The whole reference page.
 pub fn reference() -> String {
@@ -33,6 +33,10 @@ pub fn reference() -> String {
             );
         }
     }
+    for data_source in data_sources::all() {
+        let title = format!("Data source `{}`", data_source.type_name());
+        section(&mut page, &title, data_source.schema());
+    }
     page
 }
 
@@ -51,6 +55,7 @@ fn row(page: &mut String, prefix: &str, attribute: &Attribute) {
         Kind::Plain(ty) => ty.to_json().to_string().replace('"', ""),
         Kind::Single(_) => "object".to_owned(),
         Kind::Map(_) => "map of object".to_owned(),
+        Kind::List(_) => "list of object".to_owned(),
     };
     let mut presence = match attribute.presence {
         Presence::Required => "required",
@@ -83,6 +88,9 @@ fn row(page: &mut String, prefix: &str, attribute: &Attribute) {
         Kind::Map(nested) => nested
             .iter()
             .for_each(|a| row(page, &format!("{name}[\"<name>\"]."), a)),
+        Kind::List(nested) => nested
+            .iter()
+            .for_each(|a| row(page, &format!("{name}[*]."), a)),
         Kind::Plain(_) => {}
     }
 }

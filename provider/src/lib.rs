@@ -1,8 +1,8 @@
 //! `terraform-provider-ipsec`: the Terraform plugin for site-to-site IPsec VPN tunnels.
 //!
 //! The binary speaks Terraform's plugin protocol 6 (tfplugin6 over gRPC) and maps the
-//! three resources of SPEC.md onto `ipsec-core`, which holds every IPsec rule. This
-//! crate holds none: it translates.
+//! three resources and the data source `ipsec_connection_status` of SPEC.md onto
+//! `ipsec-core`, which holds every IPsec rule. This crate holds none: it translates.
 //!
 //! Public on purpose:
 //! - [`proto`]: the generated tfplugin6 and go-plugin types (tests drive the server
@@ -11,12 +11,14 @@
 //! - [`logging`]: logs in the JSON line format Terraform's plugin logger reads;
 //! - [`server`]: [`server::IpsecProvider`], the tfplugin6 `Provider` service;
 //! - [`docs`]: the Markdown reference generated from the schemas;
-//! - [`codec`], [`framework`], [`resources`]: values, schemas and resources, public so
-//!   that their tests and the acceptance tests can use them.
+//! - [`codec`], [`framework`], [`resources`], [`data_sources`]: values, schemas,
+//!   resources and data sources, public so that their tests and the acceptance tests can
+//!   use them.
 
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod data_sources;
 pub mod docs;
 pub mod framework;
 pub mod logging;

@@ -16,9 +16,11 @@ mod error;
 pub mod index;
 pub mod ops;
 pub mod planned;
+pub mod status;
 
 pub use error::{ApplyError, EngineError, GatewayError, Inconsistency, NftStep};
 pub use index::GatewayIndex;
+pub use status::{ChildSaStatus, ConnectionStatus, IkeSaStatus, TunnelState};
 
 /// What an edit decides to do with a context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +71,15 @@ pub trait Gateway: Send + Sync {
     /// Reads the context `name`, applies `edit` and stores the result, all under the
     /// engine's writer lock so that concurrent edits of one context serialize.
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError>;
+
+    /// The tunnel of connection `name` as the gateway's daemon reports it. By default,
+    /// for an engine without a daemon: loaded when the gateway holds the connection,
+    /// state [`TunnelState::Unknown`].
+    async fn status(&self, name: &ConnectionName) -> Result<ConnectionStatus, GatewayError> {
+        Ok(ConnectionStatus::without_daemon(
+            self.get(name).await?.is_some(),
+        ))
+    }
 
     /// Stores `context`, replacing what the gateway holds under its name.
     async fn put(&self, context: &Context) -> Result<(), GatewayError> {

@@ -1,9 +1,11 @@
 //! A small framework in the spirit of terraform-plugin-framework: schemas declared
 //! once ([`schema`]; described by [`description`], sent as [`schema_proto`]),
 //! validators and plan modifiers as small pieces ([`validator`], [`plan_modifier`]),
-//! the generic plan ([`plan`]), diagnostics with paths ([`diagnostics`]) and the
-//! [`Resource`] trait each resource implements.
+//! the generic plan ([`plan`]), diagnostics with paths ([`diagnostics`]), the
+//! [`Resource`] trait each resource implements and the [`DataSource`] trait of each
+//! data source.
 
+pub mod data_source;
 pub mod description;
 pub mod diagnostics;
 pub mod plan;
@@ -15,6 +17,7 @@ pub mod schema;
 pub mod schema_proto;
 pub mod validator;
 
+pub use data_source::DataSource;
 pub use plan_modifier::PlanModifier;
 pub use resource::{Outcome, PlanContext, Proposal, Resource};
 pub use schema::{Attribute, Choices, Kind, Presence, Renamed, Schema};

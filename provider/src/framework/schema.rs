@@ -87,6 +87,8 @@ pub enum Kind {
     Single(Vec<Attribute>),
     /// A map of nested objects (`translations = { name = { … } }`).
     Map(Vec<Attribute>),
+    /// A list of nested objects (a data source's `child_sas`).
+    List(Vec<Attribute>),
 }
 
 /// One attribute and everything the framework knows about it.
@@ -162,6 +164,16 @@ impl Attribute {
     /// A map of nested objects.
     pub fn map(name: &'static str, attributes: Vec<Attribute>) -> Self {
         Self::new(name, Kind::Map(attributes))
+    }
+
+    /// A list of nested objects.
+    pub fn list(name: &'static str, attributes: Vec<Attribute>) -> Self {
+        Self::new(name, Kind::List(attributes))
+    }
+
+    /// A list of strings.
+    pub fn string_list(name: &'static str) -> Self {
+        Self::new(name, Kind::Plain(Type::List(Box::new(Type::String))))
     }
 
     /// Must be configured.
@@ -258,6 +270,7 @@ impl Attribute {
             Kind::Plain(ty) => ty.clone(),
             Kind::Single(attributes) => object_type(attributes),
             Kind::Map(attributes) => Type::Map(Box::new(object_type(attributes))),
+            Kind::List(attributes) => Type::List(Box::new(object_type(attributes))),
         }
     }
 
@@ -315,6 +328,11 @@ fn validate_attributes(
             (Kind::Map(nested), Value::Map(entries)) => {
                 for (key, entry) in entries {
                     diags.extend(validate_attributes(nested, entry, &path.key(key)));
+                }
+            }
+            (Kind::List(nested), Value::List(items)) => {
+                for (index, item) in items.iter().enumerate() {
+                    diags.extend(validate_attributes(nested, item, &path.index(index)));
                 }
             }
             _ => {}

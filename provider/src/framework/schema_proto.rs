@@ -34,6 +34,10 @@ impl Attribute {
                 Vec::new(),
                 Some(nested(attributes, pb::schema::object::NestingMode::Map)),
             ),
+            Kind::List(attributes) => (
+                Vec::new(),
+                Some(nested(attributes, pb::schema::object::NestingMode::List)),
+            ),
         };
         pb::schema::Attribute {
             name: self.name.to_owned(),

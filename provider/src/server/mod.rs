@@ -1,8 +1,10 @@
 //! [`IpsecProvider`]: the tfplugin6 `Provider` service. One thin adapter per RPC:
-//! decode, dispatch to the provider configuration or a [`Resource`], encode.
+//! decode, dispatch to the provider configuration, a [`Resource`] or a data source,
+//! encode.
 //! Diagnostics travel in the responses; a gRPC `Status` error is never used for
 //! anything the user did.
 
+mod data_source_rpcs;
 mod resource_rpcs;
 mod unsupported;
 
@@ -19,16 +21,17 @@ use tonic::{Request, Response, Status};
 
 use crate::codec::{decode_dynamic, Value};
 use crate::framework::diagnostics::{codec_error, to_proto};
-use crate::framework::Resource;
+use crate::framework::{DataSource, Resource};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider;
-use crate::{provider_config, resources};
+use crate::{data_sources, provider_config, resources};
 
-/// The provider: its resources, one session per configured client connection, and
-/// the stop signal.
+/// The provider: its resources and data sources, one session per configured client
+/// connection, and the stop signal.
 #[derive(Clone)]
 pub struct IpsecProvider {
     resources: Arc<Vec<Arc<dyn Resource>>>,
+    data_sources: Arc<Vec<Arc<dyn DataSource>>>,
     sessions: Arc<RwLock<HashMap<Option<ConnectionId>, Session>>>,
     stop: watch::Sender<bool>,
 }
@@ -63,6 +66,7 @@ impl Default for IpsecProvider {
     fn default() -> Self {
         Self {
             resources: Arc::new(resources::all()),
+            data_sources: Arc::new(data_sources::all()),
             sessions: Arc::new(RwLock::new(HashMap::new())),
             stop: watch::Sender::new(false),
         }
@@ -107,6 +111,20 @@ impl IpsecProvider {
             })
     }
 
+    fn data_source(&self, type_name: &str) -> Result<Arc<dyn DataSource>, Diagnostics> {
+        self.data_sources
+            .iter()
+            .find(|d| d.type_name() == type_name)
+            .cloned()
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Unknown data source type",
+                    format!("The ipsec provider has no data source type \"{type_name}\"."),
+                )
+                .into()
+            })
+    }
+
     /// The session of connection `connection`, once configured.
     pub(crate) fn session(&self, connection: Option<ConnectionId>) -> Option<Session> {
         // A poisoned lock only means another RPC panicked while storing; the map itself
@@ -143,6 +161,13 @@ impl IpsecProvider {
         self.resources
             .iter()
             .map(|r| (r.type_name().to_owned(), r.schema().to_proto()))
+            .collect()
+    }
+
+    fn data_source_schemas(&self) -> HashMap<String, pb::Schema> {
+        self.data_sources
+            .iter()
+            .map(|d| (d.type_name().to_owned(), d.schema().to_proto()))
             .collect()
     }
 }
@@ -182,6 +207,13 @@ impl Provider for IpsecProvider {
                     type_name: r.type_name().to_owned(),
                 })
                 .collect(),
+            data_sources: self
+                .data_sources
+                .iter()
+                .map(|d| pb::get_metadata::DataSourceMetadata {
+                    type_name: d.type_name().to_owned(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -193,6 +225,7 @@ impl Provider for IpsecProvider {
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(provider_config::SCHEMA.to_proto()),
             resource_schemas: self.schemas(),
+            data_source_schemas: self.data_source_schemas(),
             server_capabilities: Some(server_capabilities()),
             ..Default::default()
         }))
@@ -310,19 +343,20 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
-        Ok(Response::new(pb::validate_data_resource_config::Response {
-            diagnostics: unsupported::no_data_source(&request.into_inner().type_name),
-        }))
+        Ok(Response::new(data_source_rpcs::validate(
+            self,
+            request.into_inner(),
+        )))
     }
 
     async fn read_data_source(
         &self,
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
-        Ok(Response::new(pb::read_data_source::Response {
-            diagnostics: unsupported::no_data_source(&request.into_inner().type_name),
-            ..Default::default()
-        }))
+        let connection = connection(&request);
+        Ok(Response::new(
+            data_source_rpcs::read(self, connection, request.into_inner()).await,
+        ))
     }
 
     async fn validate_ephemeral_resource_config(

@@ -1,19 +1,10 @@
-//! Answers for protocol features this provider does not offer (data sources,
-//! ephemeral resources, functions, moving state between types): a clear diagnostic,
-//! never a transport error.
+//! Answers for protocol features this provider does not offer (ephemeral resources,
+//! functions, moving state between types): a clear diagnostic, never a transport error.
 
 use ipsec_core::{Diagnostic, Diagnostics};
 
 use crate::framework::diagnostics::to_proto;
 use crate::proto::tfplugin6 as pb;
-
-/// The diagnostic for a data source type.
-pub(super) fn no_data_source(type_name: &str) -> Vec<pb::Diagnostic> {
-    unsupported(
-        "Unknown data source type",
-        format!("The ipsec provider has no data sources, so \"{type_name}\" does not exist."),
-    )
-}
 
 /// The diagnostic for an ephemeral resource type.
 pub(super) fn no_ephemeral_resource(type_name: &str) -> Vec<pb::Diagnostic> {

@@ -16,6 +16,7 @@ pub mod bench;
 mod live;
 pub(crate) mod message;
 pub(crate) mod nft;
+mod status;
 pub(crate) mod vici;
 
 use std::collections::BTreeSet;
@@ -28,7 +29,9 @@ use self::nft::Nft;
 use self::vici::Vici;
 pub use self::vici::ViciUri;
 use super::LocalGateway;
-use crate::gateway::{ApplyError, Change, Edit, EngineError, Gateway, GatewayError, GatewayIndex};
+use crate::gateway::{
+    ApplyError, Change, ConnectionStatus, Edit, EngineError, Gateway, GatewayError, GatewayIndex,
+};
 use crate::model::{ConnectionName, Context, NatTable, StartAction};
 use crate::render::{children, is_child_of};
 
@@ -308,6 +311,11 @@ impl Gateway for StrongswanGateway {
         name: &ConnectionName,
     ) -> Result<Option<NatTable>, GatewayError> {
         self.files.stored_nat_table(name).await
+    }
+
+    /// charon's view: loaded when `list-conns` has it, the SAs from `list-sas`.
+    async fn status(&self, name: &ConnectionName) -> Result<ConnectionStatus, GatewayError> {
+        status::status(&self.vici, name).await
     }
 
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {

@@ -291,6 +291,26 @@ impl Vici {
         Ok(found)
     }
 
+    /// The `list-sa` events of the IKE SAs of connection `ike` (`list-sas`), each
+    /// `{ <connection> = <T> }`, as [`super::status`] reads them.
+    pub async fn list_sas<T: serde::de::DeserializeOwned>(
+        &self,
+        ike: &str,
+    ) -> Result<Vec<BTreeMap<String, T>>, GatewayError> {
+        let mut client = self.client().await?;
+        let stream = client.stream_request::<_, BTreeMap<String, T>>(
+            "list-sas",
+            "list-sa",
+            // `list-sas` filters by connection under the same key as `list-conns`.
+            ListConns { ike },
+        );
+        pin_mut!(stream);
+        stream
+            .try_collect()
+            .await
+            .map_err(|e| self.failed("list-sas", e))
+    }
+
     async fn command<T: Serialize>(
         &self,
         command: &'static str,

@@ -1,0 +1,15 @@
+//! The data sources of SPEC.md, one per file, each reading from `ipsec_core`'s
+//! [`ipsec_core::Gateway`].
+
+pub mod connection_status;
+
+use std::sync::Arc;
+
+use crate::framework::DataSource;
+
+pub use connection_status::ConnectionStatusDataSource;
+
+/// Every data source type the provider serves.
+pub fn all() -> Vec<Arc<dyn DataSource>> {
+    vec![Arc::new(ConnectionStatusDataSource)]
+}
