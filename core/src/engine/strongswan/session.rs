@@ -95,23 +95,12 @@ impl Pool {
         T: Serialize + Sync,
         U: DeserializeOwned + Send,
     {
-        let deadline = Instant::now() + self.deadline;
-        let _permit = self.permit(command, deadline).await?;
-        let mut retried = false;
-        loop {
-            let (mut session, reused) = self.session(command, deadline).await?;
-            let answer = bounded(
-                &session.closed,
-                deadline,
-                session.client.request::<_, U>(command, message),
-            )
-            .await;
-            match self.settle(command, session, answer) {
-                Err(Retry) if reused && !retried => retried = true,
-                Err(Retry) => return Err(self.closed(command)),
-                Ok(result) => return result,
-            }
-        }
+        self.run(command, |mut session, deadline| async move {
+            let asked = session.client.request::<_, U>(command, message);
+            let answer = bounded(&session.closed, deadline, asked).await;
+            (session, answer)
+        })
+        .await
     }
 
     /// `command` with `message`, answered by `event` messages and a final answer: the
@@ -126,11 +115,7 @@ impl Pool {
         T: Serialize + Sync,
         U: DeserializeOwned + Send,
     {
-        let deadline = Instant::now() + self.deadline;
-        let _permit = self.permit(command, deadline).await?;
-        let mut retried = false;
-        loop {
-            let (mut session, reused) = self.session(command, deadline).await?;
+        self.run(command, |mut session, deadline| async move {
             let stream = session
                 .client
                 .stream_request::<_, U>(command, event, message);
@@ -143,6 +128,24 @@ impl Pool {
                 Ok::<_, rsvici::Error>(items)
             };
             let answer = bounded(&session.closed, deadline, collect).await;
+            (session, answer)
+        })
+        .await
+    }
+
+    /// One operation within the deadline, on a pooled connection; once more on a new
+    /// one when charon had closed the pooled one (it restarted meanwhile).
+    async fn run<U, F, Fut>(&self, command: &'static str, mut attempt: F) -> Result<U, GatewayError>
+    where
+        F: FnMut(Session, Instant) -> Fut,
+        Fut: Future<Output = (Session, Result<U, Failure>)>,
+    {
+        let deadline = Instant::now() + self.deadline;
+        let _permit = self.permit(command, deadline).await?;
+        let mut retried = false;
+        loop {
+            let (session, reused) = self.session(command, deadline).await?;
+            let (session, answer) = attempt(session, deadline).await;
             match self.settle(command, session, answer) {
                 Err(Retry) if reused && !retried => retried = true,
                 Err(Retry) => return Err(self.closed(command)),
