@@ -269,7 +269,7 @@ impl Pool {
         }
     }
 
-    pub(super) fn busy(&self, error: &io::Error) -> GatewayError {
+    fn busy(&self, error: &io::Error) -> GatewayError {
         GatewayError::Config {
             setting: "vici_uri",
             message: format!(

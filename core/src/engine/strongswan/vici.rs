@@ -387,17 +387,28 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn no_socket_says_to_check_the_path_but_a_busy_one_says_charon_is_busy() {
+    async fn no_socket_says_to_check_the_path_but_a_full_backlog_says_charon_is_busy() {
         let dir = tempfile::tempdir().unwrap();
         let vici = Vici::new(ViciUri::Unix(dir.path().join("none.vici")));
         let missing = vici.ping().await.unwrap_err().to_string();
         assert!(missing.contains("is the socket path right"), "{missing}");
 
-        let pool = Pool::new(ViciUri::Unix(dir.path().join("none.vici")), VICI_DEADLINE);
-        let eagain = std::io::Error::from_raw_os_error(11);
-        let busy = pool.busy(&eagain).to_string();
-        assert!(busy.contains("is busy"), "{busy}");
-        assert!(!busy.contains("socket path"), "{busy}");
+        // A socket that never accepts, its backlog filled: each connect is refused with
+        // EAGAIN, retried until the deadline.
+        let path = dir.path().join("busy.vici");
+        let socket = tokio::net::UnixSocket::new_stream().unwrap();
+        socket.bind(&path).unwrap();
+        let _listener = socket.listen(0).unwrap();
+        let mut queued = Vec::new();
+        while let Ok(stream) = tokio::net::UnixStream::connect(&path).await {
+            queued.push(stream);
+        }
+        let vici = Vici::with_deadline(ViciUri::Unix(path), Duration::from_millis(300));
+        let error = vici.ping().await.unwrap_err();
+        let busy = error.to_diagnostic();
+        assert_eq!(busy.path.to_string(), "vici_uri");
+        assert!(busy.detail.contains("is busy"), "{}", busy.detail);
+        assert!(!busy.detail.contains("socket path"), "{}", busy.detail);
     }
 
     #[test]
