@@ -5,7 +5,8 @@
 //! Its own test binary, as `key_secrecy.rs`: tracing caches per-callsite interest
 //! globally. Needs root, nftables and strongSwan; `IPSEC_SKIP_SYSTEM_TESTS=1` skips it.
 
-use std::sync::{Arc, Mutex};
+#[path = "support/log_capture.rs"]
+mod log_capture;
 
 use ipsec_core::engine::strongswan::ViciUri;
 use ipsec_core::engine::StrongswanGateway;
@@ -19,14 +20,7 @@ async fn each_engine_action_is_logged_with_its_connection_and_outcome_never_the_
     if skip_system_tests() {
         return;
     }
-    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let sink = Arc::clone(&logs);
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || Capture(Arc::clone(&sink)))
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let captured = log_capture::Captured::start(tracing::Level::DEBUG);
 
     let dir = tempfile::tempdir().unwrap();
     let charon = Charon::start(dir.path());
@@ -52,7 +46,7 @@ async fn each_engine_action_is_logged_with_its_connection_and_outcome_never_the_
         .await
         .unwrap();
 
-    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     for action in [
         "load-shared",
         "load-conn",
@@ -78,16 +72,4 @@ async fn each_engine_action_is_logged_with_its_connection_and_outcome_never_the_
         !logs.contains(PSK) && !logs.to_ascii_lowercase().contains(&hex),
         "the key leaked into the logs"
     );
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
