@@ -10,7 +10,7 @@ mod log_capture;
 
 use ipsec_core::engine::strongswan::ViciUri;
 use ipsec_core::engine::StrongswanGateway;
-use ipsec_core::gateway::ops::{self, Mode};
+use ipsec_core::gateway::ops;
 use ipsec_core::model::NatTable;
 use ipsec_test_support::charon::{skip_system_tests, Charon};
 use ipsec_test_support::inputs::*;
@@ -32,16 +32,8 @@ async fn each_engine_action_is_logged_with_its_connection_and_outcome_never_the_
     )
     .await
     .unwrap();
-    ops::put_connection(&gateway, &classic_input(), Mode::Create)
-        .await
-        .unwrap();
-    // A new subnet renegotiates the CHILD_SA of a `trap` connection: a terminate.
-    ops::create_remote_subnet(&gateway, &subnet("dc1", "192.168.10.0/24".into()))
-        .await
-        .unwrap();
-    ops::put_nat_context(&gateway, &classic_nat_input("dc1"), Mode::Create)
-        .await
-        .unwrap();
+    // Its remote subnet renegotiates the CHILD_SA of the `trap` connection: a terminate.
+    create_classic_site(&gateway).await;
     ops::delete_connection(&gateway, &name("dc1"))
         .await
         .unwrap();

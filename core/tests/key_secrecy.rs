@@ -19,15 +19,7 @@ async fn keys_live_only_in_the_0600_swanctl_file_and_never_in_logs() {
 
     let dir = tempfile::tempdir().unwrap();
     let gateway = open_local(dir.path());
-    ops::put_connection(&gateway, &classic_input(), Mode::Create)
-        .await
-        .unwrap();
-    ops::create_remote_subnet(&gateway, &subnet("dc1", "192.168.10.0/24".into()))
-        .await
-        .unwrap();
-    ops::put_nat_context(&gateway, &classic_nat_input("dc1"), Mode::Create)
-        .await
-        .unwrap();
+    create_classic_site(&gateway).await;
     let mut bad = classic_input();
     bad.name = "dc2".into();
     bad.peer_address = "nope".into();
