@@ -445,7 +445,8 @@ fn the_planned_overlay_kept_across_plans_equals_one_built_from_scratch() {
     let cidr = |c: &str| Cidr::parse(c).unwrap();
 
     let kept = PlannedChanges::default();
-    let steps: Vec<Box<dyn Fn(&PlannedChanges)>> = vec![
+    type PlanStep<'a> = Box<dyn Fn(&PlannedChanges) + 'a>;
+    let steps: Vec<PlanStep> = vec![
         Box::new(|p| p.plan_remote_subnet(&name("a"), cidr("192.168.11.0/24"))),
         Box::new(|p| p.plan_connection(site("c", "203.0.113.3", "10.3.0.0/16", &[]).connection)),
         Box::new(|p| p.plan_remote_subnet(&name("c"), cidr("192.168.3.0/24"))),

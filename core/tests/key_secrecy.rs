@@ -4,8 +4,10 @@
 //! and another test thread hitting a callsite while this test installs its subscriber can
 //! leave that callsite disabled, which made the log capture flaky.
 
+#[path = "support/log_capture.rs"]
+mod log_capture;
+
 use std::os::unix::fs::PermissionsExt;
-use std::sync::{Arc, Mutex};
 
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::Gateway;
@@ -13,25 +15,11 @@ use ipsec_test_support::inputs::*;
 
 #[tokio::test]
 async fn keys_live_only_in_the_0600_swanctl_file_and_never_in_logs() {
-    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let sink = Arc::clone(&logs);
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || Capture(Arc::clone(&sink)))
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let captured = log_capture::Captured::start(tracing::Level::TRACE);
 
     let dir = tempfile::tempdir().unwrap();
     let gateway = open_local(dir.path());
-    ops::put_connection(&gateway, &classic_input(), Mode::Create)
-        .await
-        .unwrap();
-    ops::create_remote_subnet(&gateway, &subnet("dc1", "192.168.10.0/24".into()))
-        .await
-        .unwrap();
-    ops::put_nat_context(&gateway, &classic_nat_input("dc1"), Mode::Create)
-        .await
-        .unwrap();
+    create_classic_site(&gateway).await;
     let mut bad = classic_input();
     bad.name = "dc2".into();
     bad.peer_address = "nope".into();
@@ -61,7 +49,7 @@ async fn keys_live_only_in_the_0600_swanctl_file_and_never_in_logs() {
             );
         }
     }
-    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("modified context"),
         "the engine logs its work: {logs}"
@@ -70,16 +58,4 @@ async fn keys_live_only_in_the_0600_swanctl_file_and_never_in_logs() {
         !logs.contains(PSK) && !logs.contains(&hex),
         "the key leaked into the logs"
     );
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

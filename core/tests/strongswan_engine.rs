@@ -343,3 +343,81 @@ async fn a_changed_nat_table_moves_the_chains() {
         Some(classic_context())
     );
 }
+
+/// Issue 13, item 8: when `nft` cannot run (here: its network namespace is gone), a
+/// read is an error, never a context without its NAT, which Terraform would take for a
+/// deleted `ipsec_nat_context`.
+#[tokio::test]
+async fn a_read_while_nft_cannot_run_is_an_error_not_a_missing_nat() {
+    let Some(setup) = setup().await else {
+        return;
+    };
+    create_classic(&setup.gateway).await;
+    let netns = format!("{}-gone", setup.charon.netns());
+    let ip = |verb: &str| {
+        let status = std::process::Command::new("ip")
+            .args(["netns", verb, &netns])
+            .status()
+            .unwrap();
+        assert!(status.success(), "ip netns {verb} {netns}");
+    };
+    ip("add");
+    let gateway = StrongswanGateway::open(
+        &setup.config,
+        NatTable::default(),
+        ViciUri::parse(&setup.charon.vici_uri()).unwrap(),
+        Some(netns.clone()),
+    )
+    .await
+    .unwrap();
+    ip("del");
+    let error = gateway.get(&name("dc1")).await.unwrap_err();
+    assert!(
+        matches!(error, GatewayError::Engine(EngineError::NftFailed { .. })),
+        "{error}"
+    );
+    assert!(error.to_string().contains(&netns), "{error}");
+}
+
+/// Issue 13, item 7: charon killed while a change waits for its answer fails the
+/// change at once (the connection's end is an error, not a loop); once charon is back,
+/// the change goes through.
+#[tokio::test]
+async fn charon_killed_during_changes_fails_them_and_a_restart_recovers() {
+    let Some(mut setup) = setup().await else {
+        return;
+    };
+    create_classic(&setup.gateway).await;
+    let gateway = std::sync::Arc::new(setup.gateway);
+    let changes = tokio::spawn({
+        let gateway = gateway.clone();
+        async move {
+            for round in 0.. {
+                let mut input = classic_input();
+                input.description = Some(format!("round {round}"));
+                if let Err(error) = ops::put_connection(&*gateway, &input, Mode::Update).await {
+                    return error;
+                }
+            }
+            unreachable!()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    setup.charon.stop();
+    let error = changes.await.unwrap();
+    let text = error.to_string();
+    assert!(text.contains("charon"), "{text}");
+    assert!(
+        !matches!(
+            error,
+            ApplyError::Gateway(GatewayError::Engine(EngineError::ViciDeadline { .. }))
+        ),
+        "ended by the deadline, not by charon's end: {text}"
+    );
+    setup.charon.restart();
+    create_connection(&gateway, &classic_input()).await;
+    assert!(setup
+        .charon
+        .swanctl(&["--list-conns"])
+        .contains("dc1: IKEv2"));
+}

@@ -260,6 +260,68 @@ async fn sigint_is_ignored_and_sigterm_stops() {
     assert!(!plugin.handshake.socket.exists());
 }
 
+#[test]
+fn it_exits_by_itself_when_the_process_that_started_it_is_killed() {
+    // A shell stands in for Terraform: it starts the plugin with go-plugin's
+    // environment, says the plugin's pid, and is then killed with SIGKILL, which gives
+    // the plugin no Shutdown call and no signal.
+    let terraform = TerraformCert::new();
+    let mut cmd = Command::new("sh");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env(COOKIE.0, COOKIE.1)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env("PLUGIN_CLIENT_CERT", &terraform.pem)
+        .args(["-c", "\"$0\" & echo \"pid $!\"; wait", BIN]);
+    let (mut terraform_process, lines, _stderr) = spawn(cmd);
+    let mut pid = None;
+    let mut handshake = false;
+    while pid.is_none() || !handshake {
+        let line = lines.recv_timeout(WAIT).expect("pid and handshake line");
+        match line.strip_prefix("pid ") {
+            Some(number) => pid = Some(number.parse::<u32>().unwrap()),
+            None => handshake = line.starts_with("1|6|unix|"),
+        }
+    }
+    let plugin = Orphan(pid.unwrap());
+    assert!(plugin.is_alive(), "serving while its parent lives");
+
+    terraform_process.kill().unwrap();
+    terraform_process.wait().unwrap();
+    let deadline = Instant::now() + WAIT;
+    while plugin.is_alive() {
+        assert!(Instant::now() < deadline, "the plugin outlived its parent");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A plugin process that is not our child; killed on drop if it still runs.
+struct Orphan(u32);
+
+impl Orphan {
+    /// Running, as opposed to gone or a zombie its new parent has not reaped yet.
+    fn is_alive(&self) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.0))
+            .ok()
+            .and_then(|stat| {
+                let state = stat.rsplit_once(')')?.1.split_whitespace().next()?;
+                Some(state != "Z" && state != "X")
+            })
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for Orphan {
+    fn drop(&mut self) {
+        if self.is_alive() {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(self.0.to_string())
+                .status();
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Logging
 // ---------------------------------------------------------------------------

@@ -138,3 +138,18 @@ pub fn subnet(connection: &str, cidr: String) -> ipsec_core::validate::RemoteSub
         cidr,
     }
 }
+
+/// The classic connection `dc1` with one remote subnet (192.168.10.0/24) and the
+/// classic NAT, created on `gateway` through the resource operations, in that order.
+pub async fn create_classic_site(gateway: &dyn ipsec_core::Gateway) {
+    use ipsec_core::gateway::ops::{self, Mode};
+    ops::put_connection(gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    ops::create_remote_subnet(gateway, &subnet("dc1", "192.168.10.0/24".into()))
+        .await
+        .unwrap();
+    ops::put_nat_context(gateway, &classic_nat_input("dc1"), Mode::Create)
+        .await
+        .unwrap();
+}

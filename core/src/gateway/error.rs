@@ -7,6 +7,7 @@
 //! messages, and values of the files through [`crate::diag::quote`].
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::diag::{AttributePath, Diagnostic, Diagnostics, Problem};
 use crate::engine::strongswan::ViciUri;
@@ -82,6 +83,35 @@ pub enum EngineError {
         uri: ViciUri,
         /// rsvici's error.
         source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// charon closed the VICI connection before answering (it stopped, or was killed).
+    #[error(
+        "charon at {uri} closed the VICI connection before answering {command}; is it running?"
+    )]
+    ViciClosed {
+        /// The VICI command.
+        command: &'static str,
+        /// Where charon was asked.
+        uri: ViciUri,
+    },
+    /// charon did not answer a VICI command (or accept the connection) within the
+    /// engine's deadline.
+    #[error("charon at {uri} did not answer {command} within {} s; it is stuck or overloaded", after.as_secs_f32())]
+    ViciDeadline {
+        /// The VICI command.
+        command: &'static str,
+        /// Where charon was asked.
+        uri: ViciUri,
+        /// The deadline that passed.
+        after: Duration,
+    },
+    /// `nft` did not finish within the engine's deadline; it was killed.
+    #[error("nft{} did not finish within {} s and was stopped", in_netns(netns.as_deref()), after.as_secs_f32())]
+    NftDeadline {
+        /// The network namespace `nft` ran in.
+        netns: Option<String>,
+        /// The deadline that passed.
+        after: Duration,
     },
     /// `nft` could not be started, given its input, or waited for.
     #[error("{}: {source}", step.describe(netns.as_deref()))]
@@ -259,6 +289,10 @@ impl GatewayError {
                     "{self}. The provider does not follow it: replace the link with the file itself, or remove it."
                 ),
             ),
+            // The setting that names the charon that does not answer.
+            GatewayError::Engine(EngineError::ViciDeadline { .. }) => {
+                Problem::error("Gateway engine error", self.to_string()).at(AttributePath::root("vici_uri"))
+            }
             GatewayError::Engine(_) => Diagnostic::error("Gateway engine error", self.to_string()),
         }
     }

@@ -5,8 +5,8 @@
 //! - [`serve`] (managed mode, what `terraform` uses): checks the magic cookie, negotiates
 //!   protocol 6, generates a one-time server certificate, listens on a private unix
 //!   socket, prints the handshake line `1|6|unix|<socket>|grpc|<cert>` on stdout and
-//!   serves strictly over mutual TLS until Terraform calls `GRPCController.Shutdown` or
-//!   the process gets SIGTERM. SIGINT is ignored, as go-plugin does: Ctrl-C reaches the
+//!   serves strictly over mutual TLS until Terraform calls `GRPCController.Shutdown`,
+//!   the process gets SIGTERM, or the process that started it is gone. SIGINT is ignored, as go-plugin does: Ctrl-C reaches the
 //!   whole process group, and Terraform itself turns it into `StopProvider` and a clean
 //!   shutdown.
 //! - [`serve_debug`] (`--debug`): plain gRPC on a unix socket, announced through a
@@ -19,6 +19,7 @@
 mod connection;
 mod controller;
 mod handshake;
+mod parent;
 mod reattach;
 mod socket;
 mod stdio;
@@ -140,12 +141,14 @@ impl ServeError {
 /// Serves `provider` to the Terraform process that started this one (managed mode).
 ///
 /// Reads the go-plugin environment, prints the handshake line on stdout and returns
-/// `Ok(())` after `GRPCController.Shutdown` or SIGTERM, once the socket is removed.
+/// `Ok(())` after `GRPCController.Shutdown`, SIGTERM or the end of the parent process
+/// (checked every second), once the socket is removed.
 /// Errors that a person can fix carry a [`ServeError::hint`].
 pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
     let env = LaunchEnv::from_process();
     let stop = CancellationToken::new();
     stop_on_sigterm_ignore_sigint(stop.clone())?;
+    parent::stop_when_orphaned(stop.clone());
     serve_managed(env, provider, io::stdout(), stop).await
 }
 

@@ -16,6 +16,7 @@ pub mod bench;
 mod live;
 pub(crate) mod message;
 pub(crate) mod nft;
+mod session;
 mod status;
 pub(crate) mod vici;
 
@@ -26,6 +27,8 @@ use async_trait::async_trait;
 
 use self::message::{load_messages, secret_id};
 use self::nft::Nft;
+pub use self::nft::NFT_DEADLINE;
+pub use self::session::{POOL_SIZE, VICI_DEADLINE};
 use self::vici::Vici;
 pub use self::vici::ViciUri;
 use super::LocalGateway;

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::process::Stdio;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
@@ -14,6 +15,11 @@ use crate::gateway::{EngineError, GatewayError, NftStep};
 use crate::model::{Cidr, ConnectionName, NatContext, NatTable};
 use crate::parse::parse_nftables;
 use crate::render::{chain_names, rule_specs, METADATA_PREFIX};
+
+/// How long one `nft` run may take before it is killed and fails with
+/// [`EngineError::NftDeadline`]: a transaction of one connection's chains takes
+/// milliseconds; one that does not end holds the engine's writer lock for ever.
+pub const NFT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// `nft` in one network namespace, for one table.
 #[derive(Debug, Clone)]
@@ -69,6 +75,15 @@ impl Nft {
         let outcome = self
             .run(&["-f", "-"], Some(&self.transaction(name, nat)))
             .await;
+        let (table, netns, nat_rules) = (&self.table, &self.netns, nat.is_some());
+        match &outcome {
+            Ok(_) => {
+                tracing::debug!(connection = %name, %table, ?netns, nat_rules, "nft transaction applied")
+            }
+            Err(error) => {
+                tracing::debug!(connection = %name, %table, ?netns, nat_rules, %error, "nft transaction failed")
+            }
+        }
         let mut cache = self.chains.lock().await;
         match (&outcome, cache.as_mut()) {
             (Ok(_), Some(chains)) => {
@@ -171,7 +186,26 @@ impl Nft {
         text
     }
 
+    /// Runs `nft` with `args`, killed after [`NFT_DEADLINE`].
     async fn run(&self, args: &[&str], input: Option<&str>) -> Result<String, GatewayError> {
+        let outcome =
+            match tokio::time::timeout(NFT_DEADLINE, self.run_unbounded(args, input)).await {
+                Ok(outcome) => outcome,
+                // Dropping the child (kill_on_drop) stops it.
+                Err(_) => Err(EngineError::NftDeadline {
+                    netns: self.netns.clone(),
+                    after: NFT_DEADLINE,
+                }
+                .into()),
+            };
+        outcome
+    }
+
+    async fn run_unbounded(
+        &self,
+        args: &[&str],
+        input: Option<&str>,
+    ) -> Result<String, GatewayError> {
         let mut command = match &self.netns {
             Some(netns) => {
                 let mut command = Command::new("ip");
@@ -211,14 +245,21 @@ impl Nft {
         }
         let netns = self.netns.clone();
         let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-        // nft says a listed table or chain does not exist only in its message.
-        Err(if stderr.contains("No such file or directory") {
+        Err(if names_nothing(output.status.code(), &stderr) {
             EngineError::NftNotFound { netns, stderr }
         } else {
             EngineError::NftFailed { netns, stderr }
         }
         .into())
     }
+}
+
+/// Whether nft itself said that a listed table or chain does not exist, which it says
+/// only in its message. `ip netns exec` failing to enter the namespace or to find `nft`
+/// says "No such file or directory" too, but exits 255 and without nft's `Error:`: that
+/// is nft not running, never "no such chain", or a read would take live NAT for gone.
+fn names_nothing(code: Option<i32>, stderr: &str) -> bool {
+    code == Some(1) && stderr.starts_with("Error: No such file or directory")
 }
 
 #[cfg(test)]

@@ -1,15 +1,19 @@
 //! Talking to charon over VICI (rsvici): the few commands the engine needs.
 //!
-//! Every operation opens its own connection, so that a charon restart between two
-//! operations costs nothing but a reconnect. charon answers a refused command with
-//! `success = no` and its own `errmsg`, which the engine passes on unchanged.
+//! The connections are pooled and every operation has a deadline (`session.rs`); a
+//! charon restart between two operations costs nothing but a reconnect. charon answers
+//! a refused command with `success = no` and its own `errmsg`, which the engine passes
+//! on unchanged. Each command is logged at debug level with its connection and outcome,
+//! never with a key.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use futures_util::{pin_mut, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
+use super::session::{Pool, VICI_DEADLINE};
 use crate::gateway::{EngineError, GatewayError};
 
 /// Where charon's VICI socket is: the provider setting `vici_uri`.
@@ -135,54 +139,48 @@ struct ListConns<'a> {
     ike: &'a str,
 }
 
-/// A VICI endpoint.
+/// A VICI endpoint: a few pooled connections, each operation bounded by a deadline.
 #[derive(Debug, Clone)]
 pub struct Vici {
-    uri: ViciUri,
+    pool: Arc<Pool>,
 }
 
 impl Vici {
-    /// The endpoint at `uri`.
+    /// The endpoint at `uri`, with the engine's deadline.
     pub fn new(uri: ViciUri) -> Self {
-        Self { uri }
+        Self::with_deadline(uri, VICI_DEADLINE)
     }
 
-    async fn client(&self) -> Result<rsvici::Client, GatewayError> {
-        let connected = match &self.uri {
-            ViciUri::Unix(path) => rsvici::unix::connect(path).await,
-            ViciUri::Tcp(address) => rsvici::tcp::connect(address.as_str()).await,
-        };
-        connected.map_err(|error| GatewayError::Config {
-            setting: "vici_uri",
-            message: format!(
-                "cannot reach charon at {}: {error}. Is charon running with the vici plugin, is the socket path right, \
-                 and may this user open it?",
-                self.uri
-            ),
-        })
+    /// The endpoint at `uri`, each operation bounded by `deadline`.
+    pub fn with_deadline(uri: ViciUri, deadline: Duration) -> Self {
+        Self {
+            pool: Arc::new(Pool::new(uri, deadline)),
+        }
     }
 
     /// Checks that charon answers.
     pub async fn ping(&self) -> Result<(), GatewayError> {
-        let mut client = self.client().await?;
-        let _: BTreeMap<String, String> = client
-            .request("version", ())
-            .await
-            .map_err(|e| self.failed("version", e))?;
+        let _: BTreeMap<String, String> = self.pool.request("version", &()).await?;
         Ok(())
     }
 
     /// `load-conn` of one connection (`{ <name> = { … } }`).
     pub async fn load_conn(&self, message: &BTreeMap<String, Node>) -> Result<(), GatewayError> {
-        self.command("load-conn", message).await
+        let names: Vec<&String> = message.keys().collect();
+        let outcome = self.command("load-conn", message).await;
+        log("load-conn", &names, &outcome);
+        outcome
     }
 
     /// `unload-conn`; unloading a connection charon does not have is not an error.
     pub async fn unload_conn(&self, name: &str) -> Result<(), GatewayError> {
         if !self.loaded_conns().await?.iter().any(|n| n == name) {
+            tracing::debug!(connection = name, "unload-conn: not loaded");
             return Ok(());
         }
-        self.command("unload-conn", &Named { name }).await
+        let outcome = self.command("unload-conn", &Named { name }).await;
+        log("unload-conn", &name, &outcome);
+        outcome
     }
 
     /// `load-shared` of an IKE pre-shared key under `id`, replacing one with that id.
@@ -198,17 +196,16 @@ impl Vici {
             data: key,
             owners,
         };
-        self.command("load-shared", &message).await
+        let outcome = self.command("load-shared", &message).await;
+        // The id and owners only: the key is never logged.
+        log("load-shared", &(id, owners), &outcome);
+        outcome
     }
 
     /// `unload-shared` of the key `id`; a missing key is not an error.
     pub async fn unload_shared(&self, id: &str) -> Result<(), GatewayError> {
-        let mut client = self.client().await?;
-        let answer: Answer = client
-            .request("unload-shared", SharedId { id })
-            .await
-            .map_err(|e| self.failed("unload-shared", e))?;
-        match (answer.success, answer.errmsg) {
+        let answer: Answer = self.pool.request("unload-shared", &SharedId { id }).await?;
+        let outcome = match (answer.success, answer.errmsg) {
             // charon answers "not found" for an id it does not hold: already gone.
             (Some(false), Some(message)) if !message.contains("not found") => {
                 Err(EngineError::ViciRefused {
@@ -218,7 +215,9 @@ impl Vici {
                 .into())
             }
             _ => Ok(()),
-        }
+        };
+        log("unload-shared", &id, &outcome);
+        outcome
     }
 
     /// Terminates the IKE_SA of connection `ike` (with its CHILD_SAs), or only the
@@ -241,8 +240,7 @@ impl Vici {
             timeout: TERMINATE_WAIT_MS,
             force,
         };
-        let mut client = self.client().await?;
-        let answer: Result<Answer, _> = client.request("terminate", message).await;
+        let answer: Result<Answer, GatewayError> = self.pool.request("terminate", &message).await;
         match answer {
             Ok(Answer {
                 success: Some(false),
@@ -253,7 +251,14 @@ impl Vici {
                 ?errmsg,
                 "terminate did not complete"
             ),
-            Ok(_) => {}
+            Ok(_) => tracing::debug!(connection = ike, ?child, force, "terminate: done"),
+            // charon gone or stuck is an error: the change must not look applied.
+            Err(error @ GatewayError::Config { .. })
+            | Err(error @ GatewayError::Engine(EngineError::ViciClosed { .. }))
+            | Err(error @ GatewayError::Engine(EngineError::ViciDeadline { .. })) => {
+                tracing::debug!(connection = ike, ?child, %error, "terminate: failed");
+                return Err(error);
+            }
             Err(error) => tracing::warn!(connection = ike, ?child, %error, "terminate failed"),
         }
         Ok(())
@@ -261,66 +266,40 @@ impl Vici {
 
     /// The names of the connections loaded over VICI (`get-conns`).
     pub async fn loaded_conns(&self) -> Result<Vec<String>, GatewayError> {
-        let mut client = self.client().await?;
-        let conns: Conns = client
-            .request("get-conns", ())
-            .await
-            .map_err(|e| self.failed("get-conns", e))?;
+        let conns: Conns = self.pool.request("get-conns", &()).await?;
         Ok(conns.conns)
     }
 
     /// The connection `name` as charon holds it, or `None` if it is not loaded.
     pub async fn list_conn(&self, name: &str) -> Result<Option<LiveConn>, GatewayError> {
-        let mut client = self.client().await?;
-        let stream = client.stream_request::<_, BTreeMap<String, LiveConn>>(
-            "list-conns",
-            "list-conn",
-            ListConns { ike: name },
-        );
-        pin_mut!(stream);
-        let mut found = None;
-        while let Some(mut event) = stream
-            .try_next()
-            .await
-            .map_err(|e| self.failed("list-conns", e))?
-        {
-            if let Some(conn) = event.remove(name) {
-                found = Some(conn);
-            }
-        }
-        Ok(found)
+        let events: Vec<BTreeMap<String, LiveConn>> = self
+            .pool
+            .list("list-conns", "list-conn", &ListConns { ike: name })
+            .await?;
+        Ok(events
+            .into_iter()
+            .filter_map(|mut event| event.remove(name))
+            .next_back())
     }
 
     /// The `list-sa` events of the IKE SAs of connection `ike` (`list-sas`), each
     /// `{ <connection> = <T> }`, as [`super::status`] reads them.
-    pub async fn list_sas<T: serde::de::DeserializeOwned>(
+    pub async fn list_sas<T: serde::de::DeserializeOwned + Send>(
         &self,
         ike: &str,
     ) -> Result<Vec<BTreeMap<String, T>>, GatewayError> {
-        let mut client = self.client().await?;
-        let stream = client.stream_request::<_, BTreeMap<String, T>>(
-            "list-sas",
-            "list-sa",
-            // `list-sas` filters by connection under the same key as `list-conns`.
-            ListConns { ike },
-        );
-        pin_mut!(stream);
-        stream
-            .try_collect()
+        // `list-sas` filters by connection under the same key as `list-conns`.
+        self.pool
+            .list("list-sas", "list-sa", &ListConns { ike })
             .await
-            .map_err(|e| self.failed("list-sas", e))
     }
 
-    async fn command<T: Serialize>(
+    async fn command<T: Serialize + Sync>(
         &self,
         command: &'static str,
         message: &T,
     ) -> Result<(), GatewayError> {
-        let mut client = self.client().await?;
-        let answer: Answer = client
-            .request(command, message)
-            .await
-            .map_err(|e| self.failed(command, e))?;
+        let answer: Answer = self.pool.request(command, message).await?;
         match answer.success {
             Some(false) => Err(EngineError::ViciRefused {
                 command,
@@ -330,20 +309,119 @@ impl Vici {
             _ => Ok(()),
         }
     }
+}
 
-    fn failed(&self, command: &'static str, error: rsvici::Error) -> GatewayError {
-        EngineError::ViciFailed {
-            command,
-            uri: self.uri.clone(),
-            source: Box::new(error),
-        }
-        .into()
+/// One engine action at debug level: what, for which connection, and how it ended.
+fn log(
+    command: &'static str,
+    connection: &dyn std::fmt::Debug,
+    outcome: &Result<(), GatewayError>,
+) {
+    match outcome {
+        Ok(()) => tracing::debug!(command, ?connection, "VICI command succeeded"),
+        Err(error) => tracing::debug!(command, ?connection, %error, "VICI command failed"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::UnixListener;
+
+    /// A VICI socket in a temp dir whose peer does what `serve` does with each
+    /// connection.
+    fn listener<F, Fut>(serve: F) -> (tempfile::TempDir, Vici, ViciUri)
+    where
+        F: Fn(tokio::net::UnixStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("charon.vici");
+        let listener = UnixListener::bind(&path).unwrap();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream));
+            }
+        });
+        let uri = ViciUri::Unix(path);
+        (dir, Vici::new(uri.clone()), uri)
+    }
+
+    #[tokio::test]
+    async fn a_charon_that_never_answers_is_an_error_at_vici_uri_after_the_deadline() {
+        let (_dir, _, uri) = listener(|stream| async move {
+            // Accepts and holds the connection, and never answers.
+            std::future::pending::<()>().await;
+            drop(stream);
+        });
+        let vici = Vici::with_deadline(uri, Duration::from_millis(300));
+        let error = vici.ping().await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                GatewayError::Engine(EngineError::ViciDeadline {
+                    command: "version",
+                    ..
+                })
+            ),
+            "{error}"
+        );
+        assert_eq!(error.to_diagnostic().path.to_string(), "vici_uri");
+        // The next operation is bounded as well: nothing waits behind the stuck one.
+        assert!(vici.list_conn("dc1").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_connection_charon_closes_before_answering_is_an_error_at_once() {
+        // Reads the request, then closes: what a charon killed mid-command leaves. With
+        // the real deadline, only the close can end the wait before it.
+        let (_dir, vici, _) = listener(|mut stream| async move {
+            let mut length = [0; 4];
+            let _ = stream.read_exact(&mut length).await;
+        });
+        let error = vici.ping().await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                GatewayError::Engine(EngineError::ViciClosed {
+                    command: "version",
+                    ..
+                })
+            ),
+            "{error}"
+        );
+        let error = vici.list_conn("dc1").await.unwrap_err();
+        assert!(
+            matches!(error, GatewayError::Engine(EngineError::ViciClosed { .. })),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_socket_says_to_check_the_path_but_a_full_backlog_says_charon_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let vici = Vici::new(ViciUri::Unix(dir.path().join("none.vici")));
+        let missing = vici.ping().await.unwrap_err().to_string();
+        assert!(missing.contains("is the socket path right"), "{missing}");
+
+        // A socket that never accepts, its backlog filled: each connect is refused with
+        // EAGAIN, retried until the deadline.
+        let path = dir.path().join("busy.vici");
+        let socket = tokio::net::UnixSocket::new_stream().unwrap();
+        socket.bind(&path).unwrap();
+        let _listener = socket.listen(0).unwrap();
+        let mut queued = Vec::new();
+        while let Ok(stream) = tokio::net::UnixStream::connect(&path).await {
+            queued.push(stream);
+        }
+        let vici = Vici::with_deadline(ViciUri::Unix(path), Duration::from_millis(300));
+        let error = vici.ping().await.unwrap_err();
+        let busy = error.to_diagnostic();
+        assert_eq!(busy.path.to_string(), "vici_uri");
+        assert!(busy.detail.contains("is busy"), "{}", busy.detail);
+        assert!(!busy.detail.contains("socket path"), "{}", busy.detail);
+    }
 
     #[test]
     fn uris_read_back() {
