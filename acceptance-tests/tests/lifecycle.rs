@@ -119,7 +119,21 @@ fn connection_each_in_place_attribute_updates_without_replacement() {
         ),
         (base.clone().set("ike_version", "1"), "version = 1"),
     ];
-    let mut case = TestCase::new().step(Step::apply(base.hcl()));
+    each_updates_in_place(
+        TestCase::new().step(Step::apply(base.hcl())),
+        &base,
+        changes,
+    )
+    .run();
+}
+
+/// `case` followed, for each change, by a step applying it (an in-place update of dc1
+/// whose file then holds the change's line) and a step going back to `base`.
+fn each_updates_in_place(
+    mut case: TestCase,
+    base: &Connection,
+    changes: Vec<(Connection, &str)>,
+) -> TestCase {
     for (changed, line) in changes {
         let line = line.to_owned();
         case = case
@@ -136,7 +150,7 @@ fn connection_each_in_place_attribute_updates_without_replacement() {
             )
             .step(Step::apply(base.hcl()).expect(DC1, Action::Update));
     }
-    case.run();
+    case
 }
 
 fn connection_phase_parameters_update_in_place() {
@@ -605,7 +619,7 @@ fn connection_identities_and_dpd_are_created_and_update_in_place() {
             "dpd_action = clear",
         ),
     ];
-    let mut case = TestCase::new().step(
+    let case = TestCase::new().step(
         Step::apply(base.hcl())
             .expect(DC1, Action::Create)
             .check(DC1, "local_id", "gw-a@example.com")
@@ -630,21 +644,5 @@ fn connection_identities_and_dpd_are_created_and_update_in_place() {
                 }
             }),
     );
-    for (changed, line) in changes {
-        let line = line.to_owned();
-        case = case
-            .step(
-                Step::apply(changed.hcl())
-                    .expect(DC1, Action::Update)
-                    .check_gateway(move |gateway| {
-                        let conf = gateway.swanctl("dc1");
-                        assert!(
-                            conf.contains(&line),
-                            "no `{line}` after the update:\n{conf}"
-                        );
-                    }),
-            )
-            .step(Step::apply(base.hcl()).expect(DC1, Action::Update));
-    }
-    case.run();
+    each_updates_in_place(case, &base, changes).run();
 }

@@ -75,7 +75,7 @@ fn same_identity(
     }
     let (local, why) = match (&mine.local_id, &theirs.local_id) {
         (Some(a), Some(b)) if !a.same_as(b) => return,
-        (Some(a), Some(_)) => (format!("local_id {a}"), "the same identities"),
+        (Some(_), Some(theirs)) => (format!("local_id {theirs}"), "the same identities"),
         (Some(_), None) | (None, Some(_)) => (
             "a local_id on one side only".to_owned(),
             "identities that one of them cannot tell apart (a connection without local_id matches any)",
@@ -90,7 +90,7 @@ fn same_identity(
                  connections to one peer address must differ in their IKE identities, or charon cannot tell \
                  which key to use: set a different peer_id, or a different local_id on both, or manage both \
                  tunnels' networks in one connection.",
-                mine.peer_address, mine.peer_id
+                theirs.peer_address, theirs.peer_id
             ),
         ),
         AttributePath::root("peer_address"),
