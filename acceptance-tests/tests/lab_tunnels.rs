@@ -43,6 +43,10 @@ fn main() {
             "ikev1_tunnels_every_remote_subnet",
             ikev1_tunnels_every_remote_subnet,
         ),
+        test(
+            "dead_peer_detection_restarts_the_tunnel_when_the_peer_returns",
+            dead_peer_detection_restarts_the_tunnel_when_the_peer_returns,
+        ),
     ]);
 }
 
@@ -305,4 +309,57 @@ fn ikev1_tunnels_every_remote_subnet() {
     assert_host_b_through_tunnel(lab, "IKEv1");
     assert_nat_both_ways(lab, "IKEv1");
     rig.converged("apply");
+}
+
+/// 4. Dead-peer detection with its defaults (30 s; gwA starts, so its action is
+///    `restart`): gwB goes silent (its namespace drops every IKE and ESP-in-UDP packet,
+///    as a peer that died without saying so; a stopped charon would delete its SAs),
+///    gwA finds it dead within the delay plus the lab's retransmissions (timeout 2 s, 3
+///    tries: about 25 s) and starts renegotiating; once gwB answers again the tunnel is
+///    back without anything done on either gateway. The times are printed.
+fn dead_peer_detection_restarts_the_tunnel_when_the_peer_returns() {
+    use std::time::{Duration, Instant};
+    let Some(rig) = both_ends_up("tf-dpd") else {
+        return;
+    };
+    let lab = &rig.lab;
+    let conf =
+        std::fs::read_to_string(rig.config_dir("gwA").join("swanctl/conf.d/site_b.conf")).unwrap();
+    for line in ["dpd_delay = 30s", "dpd_action = restart"] {
+        assert!(conf.contains(line), "no `{line}` in gwA's file:\n{conf}");
+    }
+    let silenced = Instant::now();
+    lab.nft(
+        "gwB",
+        "table inet dpd_silence {\n\
+         chain input { type filter hook input priority -10; udp dport { 500, 4500 } drop; }\n\
+         chain output { type filter hook output priority -10; udp sport { 500, 4500 } drop; }\n\
+         }\n",
+    );
+    lab.wait_until_within(
+        "gwA to find gwB dead and restart",
+        Duration::from_secs(120),
+        || !lab.list_sas("gwA").contains(", ESTABLISHED, "),
+    );
+    let detected = silenced.elapsed();
+    let log = lab.log_tail("gwA", 400);
+    assert!(
+        log.contains("sending DPD request"),
+        "no DPD in gwA's log:\n{log}"
+    );
+    lab.nft("gwB", "delete table inet dpd_silence\n");
+    let answering = Instant::now();
+    wait_for_tunnel(lab, &[]);
+    let recovered = answering.elapsed();
+    assert_host_b_through_tunnel(lab, "after the peer returned");
+    eprintln!(
+        "DPD (delay 30 s, restart): gwB silent, gwA found it dead after {:.1} s; tunnel up \
+         again {:.1} s after gwB answered",
+        detected.as_secs_f64(),
+        recovered.as_secs_f64()
+    );
+    assert!(
+        detected <= Duration::from_secs(30 + 45),
+        "detection took {detected:?}, more than the delay and the retransmissions"
+    );
 }
