@@ -28,6 +28,10 @@ fn main() {
         weak_algorithms_are_warnings_not_errors,
     ));
     trials.push(test(
+        "dpd_timeout_with_ikev2_applies_with_a_warning_at_dpd_timeout",
+        dpd_timeout_with_ikev2_applies_with_a_warning_at_dpd_timeout,
+    ));
+    trials.push(test(
         "keylife_range_bounds_are_accepted",
         keylife_range_bounds_are_accepted,
     ));
@@ -199,6 +203,14 @@ fn dc1() -> Connection {
 /// `dc1` with one of its nested phase attributes set: `phase("phase1", "keylife = 119")`.
 fn phase(which: &str, fields: &str) -> Connection {
     dc1().set(which, &format!("{{\n    {fields}\n  }}"))
+}
+
+/// `dc1` with explicit identities, for the rule that two connections to one peer
+/// address differ in them.
+fn same_peer_dc1() -> Connection {
+    dc1()
+        .string("local_id", "gw@example.com")
+        .string("peer_id", "branch.example.net")
 }
 
 /// `dc1` and one remote subnet 192.168.10.0/24, the base of the NAT rows.
@@ -704,6 +716,64 @@ fn rows() -> Vec<Row> {
             r#"^Unsupported start action: "restart" is not a start action\. Accepted values: none .*trap .*start"#,
             || dc1().string("start_action", "restart").hcl(),
         ),
+        // ----- local_id / peer_id: an address, a domain name or user@domain
+        row(
+            "local_id_line_break_cannot_reach_the_file",
+            Validate,
+            "local_id",
+            r#"^Invalid IKE identity: "gw\.example\.com\\n\}" is not a domain name such as vpn\.example\.com: it contains "\\n""#,
+            || dc1().string("local_id", "gw.example.com\n}").hcl(),
+        ),
+        row(
+            "peer_id_distinguished_name",
+            Validate,
+            "peer_id",
+            r#"^Invalid IKE identity: "C=CH, O=example" is not a domain name.*an email-style user@example\.com\.$"#,
+            || dc1().string("peer_id", "C=CH, O=example").hcl(),
+        ),
+        row(
+            "peer_id_with_strongswans_at_prefix",
+            Validate,
+            "peer_id",
+            r#"^Invalid IKE identity: "@branch\.example\.net" starts with '@'.*Did you mean "branch\.example\.net"\?"#,
+            || dc1().string("peer_id", "@branch.example.net").hcl(),
+        ),
+        row(
+            "peer_id_same_identities_as_another_connection",
+            Plan,
+            "peer_address",
+            r#"^Another connection has this peer: Connection "dc1" already connects to peer 203\.0\.113\.10 with peer_id branch\.example\.net and local_id gw@example\.com: the same identities"#,
+            || {
+                let dc2 = connection("dc2")
+                    .string("local_id", "GW@example.com")
+                    .string("peer_id", "branch.example.net")
+                    .set("local_subnets", "[\"10.2.0.0/16\"]");
+                format!("{}{}", same_peer_dc1().hcl(), dc2.hcl())
+            },
+        )
+        .after(|| same_peer_dc1().hcl()),
+        // ----- dpd: delay 0-3600, timeout 0-86400, action clear/trap/restart
+        row(
+            "dpd_delay_out_of_range",
+            Validate,
+            "dpd.delay",
+            r"^DPD delay out of range: .*3601 seconds is outside the accepted range of 0 to 3600 seconds \(0 turns dead-peer detection off\)\.$",
+            || dc1().set("dpd", "{ delay = 3601 }").hcl(),
+        ),
+        row(
+            "dpd_timeout_out_of_range",
+            Validate,
+            "dpd.timeout",
+            r"^DPD timeout out of range: .*-5 seconds is outside the accepted range of 0 to 86400 seconds",
+            || dc1().set("ike_version", "1").set("dpd", "{ timeout = -5 }").hcl(),
+        ),
+        row(
+            "dpd_action_invalid",
+            Validate,
+            "dpd.action",
+            r#"^Unsupported DPD action: .*"Restart" is not a DPD action\. Accepted values: clear .*trap .*restart .*Did you mean restart\?$"#,
+            || dc1().set("dpd", "{ action = \"Restart\" }").hcl(),
+        ),
         // ----- ipsec_remote_subnet
         row(
             "remote_subnet_cidr_host_bits_set",
@@ -1175,6 +1245,18 @@ fn preshared_key_with_surrounding_white_space_applies_with_a_warning() {
                         "the key is not written as given:\n{conf}"
                     );
                 }),
+        )
+        .run();
+}
+
+/// `dpd.timeout` matters for IKEv1 only: with IKEv2 the configuration applies, with a
+/// warning that says so.
+fn dpd_timeout_with_ikev2_applies_with_a_warning_at_dpd_timeout() {
+    TestCase::new()
+        .step(
+            Step::apply(dc1().set("dpd", "{ timeout = 60 }").hcl())
+                .warns(r"^DPD timeout has no effect with IKEv2: .*dpd\.timeout = 60 is used by IKEv1 only")
+                .check("ipsec_vpn_connection.dc1", "dpd.timeout", 60),
         )
         .run();
 }

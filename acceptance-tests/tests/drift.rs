@@ -19,7 +19,9 @@ acceptance_tests::suite![
     respelling_rekey_time_with_the_same_duration_is_not_drift,
     peer_address_edit_is_drift_on_peer_address,
     ipv6_peer_address_edit_is_drift_on_peer_address,
-    peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line,
+    peer_address_edited_in_remote_addrs_only_is_drift_on_peer_address,
+    dpd_delay_edit_or_removal_is_drift_on_dpd_delay,
+    identity_edit_is_drift_on_peer_id,
     psk_edit_is_drift_on_preshared_key_without_showing_any_key,
     write_only_psk_edit_is_drift_and_apply_restores_the_configured_key,
     remote_ts_entry_removed_is_drift_recreating_the_remote_subnet,
@@ -224,41 +226,56 @@ fn ipv6_peer_address_edit_is_drift_on_peer_address() {
         .run();
 }
 
-/// Only `remote_addrs` changed: the remote `id` (line 14) still names the old address,
-/// which the model (endpoints identified by their address) cannot hold. The reader says
-/// where instead of guessing; the file is left alone, and once the operator finishes the
-/// edit it is ordinary drift.
-fn peer_address_edited_in_remote_addrs_only_is_an_error_at_the_id_line() {
-    let config = dc1_site(&connection("dc1"));
-    let error = r#"Unreadable gateway file: \S*/swanctl/conf\.d/dc1\.conf, line 14: remote id "203\.0\.113\.10" differs from the remote address"#;
+/// Only `remote_addrs` changed: the remote `id` still names the old address, which is
+/// now the connection's `peer_id` (as for a peer behind NAT), so the plan shows only
+/// `peer_address` going back, and apply writes the old address again.
+fn peer_address_edited_in_remote_addrs_only_is_drift_on_peer_address() {
     TestCase::new()
-        .step(Step::apply(config.clone()))
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
-            Step::fails(Phase::Plan, config.clone(), error).before(|gw| {
+            drift_of(
+                DC1,
+                &[r#"~ peer_address\s+= "203\.0\.113\.99" -> "203\.0\.113\.10""#],
+            )
+            .before(|gw| {
                 gw.replace(
                     &conf(),
                     "remote_addrs = 203.0.113.10",
                     "remote_addrs = 203.0.113.99",
-                );
-                let text = gw.swanctl("dc1");
-                assert_eq!(
-                    text.lines().nth(13).map(str::trim),
-                    Some("id = 203.0.113.10"),
-                    "line 14 should be the remote id:\n{text}"
-                );
+                )
             }),
         )
-        .step(Step::fails(Phase::Apply, config.clone(), error))
-        // The operator finishes the edit: now it is ordinary drift, which apply undoes.
+        .run();
+}
+
+/// `dpd_delay` typed by hand, and deleted (strongSwan's default: no DPD): drift on
+/// `dpd.delay` each time, repaired by apply.
+fn dpd_delay_edit_or_removal_is_drift_on_dpd_delay() {
+    TestCase::new()
+        .step(Step::apply(dc1_site(&connection("dc1"))))
         .step(
-            Step::apply(config)
-                .before(|gw| replace_all(gw, &conf(), "id = 203.0.113.10", "id = 203.0.113.99", 2))
-                .expect(DC1, Action::Update)
-                .check_gateway(|gw| {
-                    let text = gw.swanctl("dc1");
-                    assert!(!text.contains("203.0.113.99"), "{text}");
-                    assert_eq!(text.matches("203.0.113.10\n").count(), 3, "{text}");
-                }),
+            drift_of(DC1, &[r#"(?s)~ dpd\s+= \{\s*~ delay\s+= 5 -> 30"#])
+                .before(|gw| gw.replace(&conf(), "dpd_delay = 30s", "dpd_delay = 5s")),
+        )
+        .step(
+            drift_of(DC1, &[r#"(?s)~ dpd\s+= \{\s*~ delay\s+= 0 -> 30"#])
+                .before(|gw| drop_lines(gw, &conf(), 1, |line| !line.contains("dpd_delay"))),
+        )
+        .run();
+}
+
+/// The peer's identity edited by hand, in its section and as the secret's owner: drift
+/// on `peer_id`, which apply writes back in both places.
+fn identity_edit_is_drift_on_peer_id() {
+    let dc1 = connection("dc1").string("peer_id", "branch.example.net");
+    TestCase::new()
+        .step(Step::apply(dc1_site(&dc1)))
+        .step(
+            drift_of(
+                DC1,
+                &[r#"~ peer_id\s+= "other\.example\.net" -> "branch\.example\.net""#],
+            )
+            .before(|gw| replace_all(gw, &conf(), "branch.example.net", "other.example.net", 2)),
         )
         .run();
 }

@@ -25,7 +25,8 @@ const DC2: &str = "ipsec_vpn_connection.dc2";
 const NAT: &str = "ipsec_nat_context.dc1";
 
 /// dc1: every attribute away from its default (AEAD in both phases, a local address,
-/// `start`, a description that needs quoting, two local subnets).
+/// `start`, a description that needs quoting, two local subnets, identities of their
+/// own, DPD with another delay and action).
 fn dc1() -> Connection {
     connection("dc1")
         .string("local_address", "198.51.100.1")
@@ -40,6 +41,9 @@ fn dc1() -> Connection {
         .set("local_subnets", "[\"10.1.0.0/16\", \"10.2.0.0/16\"]")
         .string("start_action", "start")
         .string("description", "primary \"DC\" = rack 7 # not a comment")
+        .string("local_id", "gw-1@example.com")
+        .string("peer_id", "dc1.example.net")
+        .set("dpd", "{ delay = 15, action = \"clear\" }")
 }
 
 /// dc2: IPv6 endpoints, IKEv1 without PFS and two local subnets (with its IPv6 remote
@@ -54,6 +58,7 @@ fn dc2() -> Connection {
         .set("phase2", "{ dh_group = 0 }")
         .set("local_subnets", "[\"10.3.0.0/16\", \"fd00:3::/64\"]")
         .string("start_action", "none")
+        .set("dpd", "{ timeout = 90 }")
 }
 
 /// dc1's NAT context, for `connection` (an expression).

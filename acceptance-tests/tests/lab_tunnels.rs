@@ -12,7 +12,7 @@
 //! these tests.
 
 use acceptance_tests::lab::checks::*;
-use acceptance_tests::lab::config::{Ends, PSK};
+use acceptance_tests::lab::config::{provider_block, Ends, PSK};
 use acceptance_tests::lab::{both_ends_up, run_lab_suite, LabWorkspace};
 use acceptance_tests::{test, ProviderMode};
 use ipsec_test_support::lab::*;
@@ -42,6 +42,14 @@ fn main() {
         test(
             "ikev1_tunnels_every_remote_subnet",
             ikev1_tunnels_every_remote_subnet,
+        ),
+        test(
+            "dead_peer_detection_restarts_the_tunnel_when_the_peer_returns",
+            dead_peer_detection_restarts_the_tunnel_when_the_peer_returns,
+        ),
+        test(
+            "two_connections_to_one_peer_address_told_apart_by_identity_both_establish",
+            two_connections_to_one_peer_address_told_apart_by_identity_both_establish,
         ),
     ]);
 }
@@ -305,4 +313,173 @@ fn ikev1_tunnels_every_remote_subnet() {
     assert_host_b_through_tunnel(lab, "IKEv1");
     assert_nat_both_ways(lab, "IKEv1");
     rig.converged("apply");
+}
+
+/// 4. Dead-peer detection with its defaults (30 s; gwA starts, so its action is
+///    `restart`): gwB goes silent (its namespace drops every IKE and ESP-in-UDP packet,
+///    as a peer that died without saying so; a stopped charon would delete its SAs),
+///    gwA finds it dead within the delay plus the lab's retransmissions (timeout 2 s, 3
+///    tries: about 25 s) and starts renegotiating; once gwB answers again the tunnel is
+///    back without anything done on either gateway. The times are printed.
+fn dead_peer_detection_restarts_the_tunnel_when_the_peer_returns() {
+    use std::time::{Duration, Instant};
+    let Some(rig) = both_ends_up("tf-dpd") else {
+        return;
+    };
+    let lab = &rig.lab;
+    let conf =
+        std::fs::read_to_string(rig.config_dir("gwA").join("swanctl/conf.d/site_b.conf")).unwrap();
+    for line in ["dpd_delay = 30s", "dpd_action = restart"] {
+        assert!(conf.contains(line), "no `{line}` in gwA's file:\n{conf}");
+    }
+    let silenced = Instant::now();
+    lab.nft(
+        "gwB",
+        "table inet dpd_silence {\n\
+         chain input { type filter hook input priority -10; udp dport { 500, 4500 } drop; }\n\
+         chain output { type filter hook output priority -10; udp sport { 500, 4500 } drop; }\n\
+         }\n",
+    );
+    lab.wait_until_within(
+        "gwA to find gwB dead and restart",
+        Duration::from_secs(120),
+        || !lab.list_sas("gwA").contains(", ESTABLISHED, "),
+    );
+    let detected = silenced.elapsed();
+    let log = lab.log_tail("gwA", 400);
+    assert!(
+        log.contains("sending DPD request"),
+        "no DPD in gwA's log:\n{log}"
+    );
+    lab.nft("gwB", "delete table inet dpd_silence\n");
+    let answering = Instant::now();
+    wait_for_tunnel(lab, &[]);
+    let recovered = answering.elapsed();
+    assert_host_b_through_tunnel(lab, "after the peer returned");
+    eprintln!(
+        "DPD (delay 30 s, restart): gwB silent, gwA found it dead after {:.1} s; tunnel up \
+         again {:.1} s after gwB answered",
+        detected.as_secs_f64(),
+        recovered.as_secs_f64()
+    );
+    assert!(
+        detected <= Duration::from_secs(30 + 45),
+        "detection took {detected:?}, more than the delay and the retransmissions"
+    );
+}
+
+/// One side of [`two_connections_to_one_peer_address_told_apart_by_identity_both_establish`]:
+/// a connection through provider `gw` to `peer` with its remote subnet `remote`.
+#[allow(clippy::too_many_arguments)]
+fn identified(
+    label: &str,
+    gw: &str,
+    peer: &str,
+    identity: (&str, &str),
+    key: &str,
+    local: &str,
+    remote: &str,
+    start: &str,
+) -> String {
+    let (attr, id) = identity;
+    let after = if start == "start" {
+        "  depends_on    = [ipsec_remote_subnet.b_lan_remote, ipsec_remote_subnet.b_cust_remote]\n"
+    } else {
+        ""
+    };
+    format!(
+        "resource \"ipsec_vpn_connection\" \"{label}\" {{\n  provider      = ipsec.{gw}\n  name          = \"{label}\"\n  \
+         peer_address  = \"{peer}\"\n  {attr} = \"{id}\"\n  preshared_key = \"{key}\"\n  \
+         local_subnets = [\"{local}\"]\n  start_action  = \"{start}\"\n{after}}}\n\n{}",
+        acceptance_tests::lab::config::remote_subnet(
+            &format!("{label}_remote"),
+            Some(gw),
+            label,
+            remote
+        )
+    )
+}
+
+/// 5. Two sites behind one address: gwB answers as two identities
+///    (`lan.site-b.example.net` for hostB's LAN, `cust.site-b.example.net` for custB's),
+///    each with its own key, and gwA runs a connection to each, told apart by `peer_id`
+///    alone (same `peer_address`, same local identity). Both IKE SAs establish with the
+///    FQDN identities, and each LAN is reached through its own tunnel.
+fn two_connections_to_one_peer_address_told_apart_by_identity_both_establish() {
+    if skip_system_tests() {
+        return;
+    }
+    const CUST_KEY: &str = "tf-lab-psk-cust-73b1";
+    let rig = LabWorkspace::new("tf-ids", ProviderMode::InProcess, PSK);
+    let lab = &rig.lab;
+    let dir = rig.workspace().path();
+    let (lan_id, cust_id) = ("lan.site-b.example.net", "cust.site-b.example.net");
+    let hcl = [
+        provider_block(lab, Some("gwA"), "gwA", &dir.join("gwA")),
+        provider_block(lab, Some("gwB"), "gwB", &dir.join("gwB")),
+        identified(
+            "b_lan",
+            "gwB",
+            GW_A,
+            ("local_id", lan_id),
+            PSK,
+            LAN_B,
+            SITE_A,
+            "none",
+        ),
+        identified(
+            "b_cust",
+            "gwB",
+            GW_A,
+            ("local_id", cust_id),
+            CUST_KEY,
+            LAN_CUST,
+            SITE_A,
+            "none",
+        ),
+        identified(
+            "a_lan",
+            "gwA",
+            GW_B,
+            ("peer_id", lan_id),
+            PSK,
+            SITE_A,
+            LAN_B,
+            "start",
+        ),
+        identified(
+            "a_cust",
+            "gwA",
+            GW_B,
+            ("peer_id", cust_id),
+            CUST_KEY,
+            SITE_A,
+            LAN_CUST,
+            "start",
+        ),
+    ]
+    .concat();
+    rig.write_config(&hcl);
+    rig.apply();
+    for gw in GATEWAYS {
+        lab.wait_until(&format!("two ESTABLISHED IKE SAs on {gw}"), || {
+            let sas = lab.list_sas(gw);
+            sas.matches(", ESTABLISHED, ").count() == 2 && sas.matches(", INSTALLED, ").count() == 2
+        });
+    }
+    let sas = lab.list_sas("gwA");
+    for expected in [lan_id, cust_id] {
+        assert!(
+            sas.contains(expected),
+            "gwA's SAs do not name {expected}:\n{sas}"
+        );
+    }
+    for (host, what) in [(HOST_B, "hostB"), (CUST_B, "custB")] {
+        assert!(
+            lab.ping("hostA", host),
+            "hostA cannot reach {what} through its tunnel\n{}",
+            lab.report()
+        );
+    }
+    rig.converged("both identities");
 }

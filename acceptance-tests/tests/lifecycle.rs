@@ -14,6 +14,8 @@ acceptance_tests::suite![
     connection_phase_parameters_update_in_place,
     connection_rename_replaces_it_and_moves_its_file,
     connection_minimal_config_takes_defaults_and_plans_empty,
+    connection_identities_and_dpd_default_to_what_they_follow,
+    connection_identities_and_dpd_are_created_and_update_in_place,
     remote_subnet_lifecycle_create_replace_on_cidr_and_connection_destroy,
     nat_context_translations_change_in_place,
     nat_table_setting_names_the_nftables_table,
@@ -117,7 +119,21 @@ fn connection_each_in_place_attribute_updates_without_replacement() {
         ),
         (base.clone().set("ike_version", "1"), "version = 1"),
     ];
-    let mut case = TestCase::new().step(Step::apply(base.hcl()));
+    each_updates_in_place(
+        TestCase::new().step(Step::apply(base.hcl())),
+        &base,
+        changes,
+    )
+    .run();
+}
+
+/// `case` followed, for each change, by a step applying it (an in-place update of dc1
+/// whose file then holds the change's line) and a step going back to `base`.
+fn each_updates_in_place(
+    mut case: TestCase,
+    base: &Connection,
+    changes: Vec<(Connection, &str)>,
+) -> TestCase {
     for (changed, line) in changes {
         let line = line.to_owned();
         case = case
@@ -134,7 +150,7 @@ fn connection_each_in_place_attribute_updates_without_replacement() {
             )
             .step(Step::apply(base.hcl()).expect(DC1, Action::Update));
     }
-    case.run();
+    case
 }
 
 fn connection_phase_parameters_update_in_place() {
@@ -522,4 +538,111 @@ fn nat_table_setting_names_the_nftables_table() {
                 }),
         )
         .run();
+}
+
+/// Without `local_id`, `peer_id` and `dpd`, state shows their defaults: the identities
+/// of the addresses, and DPD whose action follows `start_action`, also when it changes.
+fn connection_identities_and_dpd_default_to_what_they_follow() {
+    let dpd = |action: &str| serde_json::json!({"delay": 30, "timeout": 150, "action": action});
+    TestCase::new()
+        .step(
+            Step::apply(connection("dc1").hcl())
+                .expect(DC1, Action::Create)
+                .check(DC1, "local_id", serde_json::Value::Null)
+                .check(DC1, "peer_id", "203.0.113.10")
+                .check(DC1, "dpd", dpd("trap"))
+                .check_gateway(|gateway| {
+                    let conf = gateway.swanctl("dc1");
+                    for line in [
+                        "dpd_delay = 30s",
+                        "dpd_timeout = 150s",
+                        "dpd_action = trap",
+                        "id = 203.0.113.10",
+                        "id-remote = 203.0.113.10",
+                    ] {
+                        assert!(conf.contains(line), "no `{line}` in\n{conf}");
+                    }
+                    assert!(!conf.contains("id-local"), "{conf}");
+                }),
+        )
+        .step(
+            Step::apply(connection("dc1").string("start_action", "start").hcl())
+                .expect(DC1, Action::Update)
+                .check(DC1, "dpd", dpd("restart")),
+        )
+        .step(
+            Step::apply(
+                connection("dc1")
+                    .string("start_action", "none")
+                    .string("local_address", "198.51.100.1")
+                    .string("peer_address", "203.0.113.20")
+                    .hcl(),
+            )
+            .expect(DC1, Action::Update)
+            .check(DC1, "dpd", dpd("clear"))
+            .check(DC1, "local_id", "198.51.100.1")
+            .check(DC1, "peer_id", "203.0.113.20"),
+        )
+        .run();
+}
+
+/// Each of `local_id`, `peer_id` and the fields of `dpd`, set at creation and then
+/// changed alone, updates the connection in place.
+fn connection_identities_and_dpd_are_created_and_update_in_place() {
+    let base = full_connection()
+        .string("local_id", "gw-a@example.com")
+        .string("peer_id", "branch.example.net")
+        .set("ike_version", "1")
+        .set("dpd", "{ delay = 10, timeout = 60, action = \"restart\" }");
+    let changes: Vec<(Connection, &str)> = vec![
+        (
+            base.clone().string("local_id", "198.51.100.1"),
+            "id-local = 198.51.100.1",
+        ),
+        (
+            base.clone().string("peer_id", "ops+branch@example.net"),
+            "id-remote = ops+branch@example.net",
+        ),
+        (
+            base.clone()
+                .set("dpd", "{ delay = 0, timeout = 60, action = \"restart\" }"),
+            "dpd_delay = 0s",
+        ),
+        (
+            base.clone()
+                .set("dpd", "{ delay = 10, timeout = 120, action = \"restart\" }"),
+            "dpd_timeout = 120s",
+        ),
+        (
+            base.clone()
+                .set("dpd", "{ delay = 10, timeout = 60, action = \"clear\" }"),
+            "dpd_action = clear",
+        ),
+    ];
+    let case = TestCase::new().step(
+        Step::apply(base.hcl())
+            .expect(DC1, Action::Create)
+            .check(DC1, "local_id", "gw-a@example.com")
+            .check(DC1, "peer_id", "branch.example.net")
+            .check(
+                DC1,
+                "dpd",
+                serde_json::json!({"delay": 10, "timeout": 60, "action": "restart"}),
+            )
+            .check_gateway(|gateway| {
+                let conf = gateway.swanctl("dc1");
+                for line in [
+                    "            id = gw-a@example.com\n",
+                    "            id = branch.example.net\n",
+                    "id-local = gw-a@example.com\n",
+                    "id-remote = branch.example.net\n",
+                    "dpd_delay = 10s",
+                    "dpd_timeout = 60s",
+                    "dpd_action = restart",
+                ] {
+                    assert!(conf.contains(line), "no `{line}` in\n{conf}");
+                }
+            }),
+    );
+    each_updates_in_place(case, &base, changes).run();
 }

@@ -137,8 +137,32 @@ fn a_second_connection_to_one_peer_needs_another_identity() {
             )
             .at("peer_address"),
         )
+        // Another peer identity tells them apart (a second site behind the same
+        // address); so do different local identities on both (given first, so that no
+        // step depends on the order in which Terraform plans the two).
         .step(Step::apply(
-            [a.hcl(), b.string("local_address", "198.51.100.2").hcl()].concat(),
+            [
+                a.hcl(),
+                b.clone().string("peer_id", "site-b.example.net").hcl(),
+            ]
+            .concat(),
+        ))
+        .step(Step::apply(
+            [
+                a.clone().string("local_id", "gw-a@example.com").hcl(),
+                b.clone()
+                    .string("peer_id", "site-b.example.net")
+                    .string("local_id", "gw-b@example.com")
+                    .hcl(),
+            ]
+            .concat(),
+        ))
+        .step(Step::apply(
+            [
+                a.string("local_id", "gw-a@example.com").hcl(),
+                b.string("local_id", "gw-b@example.com").hcl(),
+            ]
+            .concat(),
         ))
         .run();
 }

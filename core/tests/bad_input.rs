@@ -441,6 +441,43 @@ fn rows() -> Vec<Row> {
             CreateConnection(|c| c.start_action = Some("always".into())),
             "start_action", &["\"always\"", "none", "trap", "start"]),
 
+        // ---- local_id / peer_id: an address, a domain name or user@domain
+        row("peer_id: a newline and a brace cannot reach the file",
+            CreateConnection(|c| c.peer_id = Some("vpn.example.com\n}".into())),
+            "peer_id", &["Invalid IKE identity", "\"vpn.example.com\\n}\"", "domain name"]),
+        row("peer_id: a DN is not one of the three forms",
+            CreateConnection(|c| c.peer_id = Some("C=CH, O=example".into())),
+            "peer_id", &["Invalid IKE identity", "user@example.com"]),
+        row("peer_id: strongSwan's @ prefix gets the plain name suggested",
+            CreateConnection(|c| c.peer_id = Some("@branch.example.net".into())),
+            "peer_id", &["'@'", "Did you mean \"branch.example.net\"?"]),
+        row("peer_id: an incomplete address",
+            CreateConnection(|c| c.peer_id = Some("10.1.2".into())),
+            "peer_id", &["\"10.1.2\"", "IP address"]),
+        row("local_id: a non-canonical IPv6 address gets the canonical spelling",
+            CreateConnection(|c| c.local_id = Some("2001:DB8::1".into())),
+            "local_id", &["write it as 2001:db8::1"]),
+        row("local_id: an email-style identity with a space",
+            CreateConnection(|c| c.local_id = Some("gw a@example.com".into())),
+            "local_id", &["email-style", "\" \""]),
+
+        // ---- dpd: delay 0-3600, timeout 0-86400, action clear/trap/restart
+        row("dpd.delay: negative",
+            CreateConnection(|c| c.dpd.delay = Some(-1)),
+            "dpd.delay", &["-1 seconds", "0 to 3600", "off"]),
+        row("dpd.delay: more than an hour",
+            CreateConnection(|c| c.dpd.delay = Some(3601)),
+            "dpd.delay", &["3601 seconds", "0 to 3600"]),
+        row("dpd.timeout: more than a day",
+            CreateConnection(|c| { c.ike_version = Some(1); c.dpd.timeout = Some(86_401) }),
+            "dpd.timeout", &["86401 seconds", "0 to 86400"]),
+        row("dpd.action: capitalised gets the lowercase value suggested",
+            CreateConnection(|c| c.dpd.action = Some("Restart".into())),
+            "dpd.action", &["\"Restart\"", "Did you mean restart?"]),
+        row("dpd.action: unknown lists the accepted values",
+            CreateConnection(|c| c.dpd.action = Some("hold".into())),
+            "dpd.action", &["\"hold\"", "clear", "trap", "restart"]),
+
         // ---- description
         row("description: 4097 characters",
             CreateConnection(|c| c.description = Some("x".repeat(4097))),
@@ -799,6 +836,9 @@ async fn hostile_values_are_repeated_escaped_and_cut() {
         CreateConnection(|c| c.local_address = Some(hostile())),
         CreateConnection(|c| c.local_subnets = vec![hostile()]),
         CreateConnection(|c| c.start_action = Some(hostile())),
+        CreateConnection(|c| c.local_id = Some(hostile())),
+        CreateConnection(|c| c.peer_id = Some(hostile())),
+        CreateConnection(|c| c.dpd.action = Some(hostile())),
         CreateConnection(|c| c.phase1.encryption = Some(hostile())),
         CreateConnection(|c| c.phase2.authentication = Some(hostile())),
         CreateConnection(|c| {
@@ -1101,4 +1141,24 @@ async fn weak_choices_are_written_with_warnings_naming_a_stronger_choice() {
     let file = fs::read_to_string(gateway.swanctl_path(&name)).expect("dc2's swanctl file");
     assert!(file.contains("3des-md5-modp1024"), "{file}");
     assert!(file.contains("des-sha1-modp1536"), "{file}");
+}
+
+/// `dpd.timeout` matters for IKEv1 only: set with IKEv2 (the default) it is a warning at
+/// its path, and the connection is still valid; with IKEv1, or left at its default, it
+/// says nothing.
+#[test]
+fn a_dpd_timeout_with_ikev2_is_a_warning_at_dpd_timeout() {
+    use ipsec_core::validate::validate_connection;
+    let mut input = dc2();
+    input.dpd.timeout = Some(60);
+    let (connection, diags) = validate_connection(&input);
+    assert!(connection.is_some(), "{diags}");
+    let [warning] = diags.warnings().collect::<Vec<_>>()[..] else {
+        panic!("one warning expected:\n{diags}");
+    };
+    assert_eq!(warning.path.to_string(), "dpd.timeout");
+    assert_eq!(warning.summary, "DPD timeout has no effect with IKEv2");
+    input.ike_version = Some(1);
+    assert_eq!(validate_connection(&input).1.warnings().count(), 0);
+    assert_eq!(validate_connection(&dc2()).1.warnings().count(), 0);
 }

@@ -87,28 +87,72 @@ async fn add_remote(gateway: &LocalGateway, connection: &str, cidr: &str) {
 #[tokio::test]
 async fn a_second_connection_to_one_peer_needs_another_identity() {
     let (dir, gateway) = gateway();
-    create_site(&gateway, "site-a", "203.0.113.10", &["10.1.0.0/16"]).await;
+    let site_a = ConnectionInput {
+        local_address: Some("198.51.100.1".into()),
+        ..connection("site-a", "203.0.113.10", &["10.1.0.0/16"])
+    };
+    create(&gateway, &site_a).await;
+    let named = |name: &str, local_id: Option<&str>, peer_id: &str| ConnectionInput {
+        local_id: local_id.map(Into::into),
+        peer_id: Some(peer_id.into()),
+        ..connection(name, "203.0.113.10", &["10.2.0.0/16"])
+    };
+    let site_c = named("site-c", Some("gw@example.com"), "branch.example.net");
+    create(&gateway, &site_c).await;
     let before = snapshot(dir.path());
 
-    let same = connection("site-b", "203.0.113.10", &["10.2.0.0/16"]);
+    // The same identities by default: local_id is local_address, peer_id peer_address.
+    let same = ConnectionInput {
+        local_address: Some("198.51.100.1".into()),
+        ..connection("site-b", "203.0.113.10", &["10.2.0.0/16"])
+    };
     let diags = rejected(ops::put_connection(&gateway, &same, Mode::Create).await);
     assert_error(
         &diags,
         "peer_address",
-        &["\"site-a\"", "203.0.113.10", "local_address"],
+        &[
+            "\"site-a\"",
+            "203.0.113.10",
+            "local_id 198.51.100.1",
+            "peer_id",
+        ],
     );
+    // Explicitly the same, in another case: charon compares names without case.
+    let again = named("site-d", Some("GW@example.com"), "Branch.example.net");
+    let diags = rejected(ops::put_connection(&gateway, &again, Mode::Create).await);
+    assert_error(
+        &diags,
+        "peer_address",
+        &["\"site-c\"", "the same identities"],
+    );
+    // Without a local identity a connection matches any, so it cannot stand beside one
+    // with the same peer_id that has one.
+    let anonymous = named("site-e", None, "branch.example.net");
+    let diags = rejected(ops::put_connection(&gateway, &anonymous, Mode::Create).await);
+    assert_error(&diags, "peer_address", &["\"site-c\"", "one side only"]);
     assert_eq!(
         snapshot(dir.path()),
         before,
         "a rejected change writes nothing"
     );
 
-    // Another local endpoint is another IKE identity: both tunnels can authenticate.
-    let other_identity = ConnectionInput {
+    // Another local endpoint is another IKE identity; so is another peer identity (a
+    // second site behind the same NAT address) and another local identity on both.
+    let other_local = ConnectionInput {
         local_address: Some("198.51.100.2".into()),
         ..same
     };
-    create(&gateway, &other_identity).await;
+    create(&gateway, &other_local).await;
+    create(
+        &gateway,
+        &named("site-f", Some("gw@example.com"), "other.example.net"),
+    )
+    .await;
+    create(
+        &gateway,
+        &named("site-g", Some("gw-2@example.com"), "branch.example.net"),
+    )
+    .await;
 }
 
 #[tokio::test]

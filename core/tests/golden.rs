@@ -144,3 +144,19 @@ fn ikev1_writes_only_pairs_of_one_ip_version() {
     input.local_subnets = vec!["10.1.0.0/16".into(), "2001:db8:1::/48".into()];
     insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24", "2001:db8:2::/48"]));
 }
+
+/// A peer behind NAT named by its FQDN, this gateway by an email-style identity, and
+/// dead-peer detection that restarts: the ids in the local and remote sections and as
+/// the secret's owners, `dpd_delay` and `dpd_timeout` on the connection, `dpd_action`
+/// on the child.
+#[test]
+fn identities_and_dead_peer_detection() {
+    let mut input = classic_input();
+    input.local_id = Some("gw-a@example.com".into());
+    input.peer_id = Some("branch.example.net".into());
+    input.start_action = Some("start".into());
+    input.dpd.delay = Some(10);
+    input.ike_version = Some(1);
+    input.dpd.timeout = Some(60);
+    insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24"]));
+}

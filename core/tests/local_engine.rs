@@ -343,10 +343,10 @@ async fn a_file_broken_by_hand_is_an_error_naming_file_and_line_and_can_still_be
     let path = gateway.swanctl_path(&name("dc1"));
     let text = std::fs::read_to_string(&path).unwrap().replace(
         "rekey_time = 3600s",
-        "rekey_time = 3600s\n                dpd_delay = 30s",
+        "rekey_time = 3600s\n                mobike = no",
     );
     std::fs::write(&path, &text).unwrap();
-    let line = text.lines().position(|l| l.contains("dpd_delay")).unwrap() + 1;
+    let line = text.lines().position(|l| l.contains("mobike")).unwrap() + 1;
     match gateway.get(&name("dc1")).await {
         Err(error @ GatewayError::Parse { .. }) => {
             let message = error.to_diagnostic().detail;
@@ -354,7 +354,7 @@ async fn a_file_broken_by_hand_is_an_error_naming_file_and_line_and_can_still_be
                 message.contains(&format!("{}, line {line}:", path.display())),
                 "{message}"
             );
-            assert!(message.contains("dpd_delay"), "{message}");
+            assert!(message.contains("mobike"), "{message}");
         }
         other => panic!("expected a parse error, got {other:?}"),
     }
@@ -362,7 +362,7 @@ async fn a_file_broken_by_hand_is_an_error_naming_file_and_line_and_can_still_be
     let error = ops::put_connection(&gateway, &classic_input(), Mode::Update)
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("dpd_delay"));
+    assert!(error.to_string().contains("mobike"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     // Destroy still works.
     assert!(gateway.delete(&name("dc1")).await.unwrap());

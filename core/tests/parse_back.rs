@@ -2,7 +2,7 @@
 //! editing by hand would write is understood, and what cannot be understood is an error
 //! naming the line.
 
-use ipsec_core::model::{Authentication, DhGroup, Encryption, NatTable};
+use ipsec_core::model::{Authentication, DhGroup, DpdAction, Encryption, NatTable};
 use ipsec_core::parse::{parse_nftables, parse_swanctl};
 use ipsec_core::render::{render_nftables, render_swanctl};
 use ipsec_test_support::inputs::*;
@@ -113,9 +113,27 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
         // (replace, with, line holding, message contains)
         (
             "rekey_time = 28800s",
+            "mobike = no",
+            "mobike",
+            "unsupported setting \"mobike\"",
+        ),
+        (
             "dpd_delay = 30s",
+            "dpd_delay = 2h",
             "dpd_delay",
-            "unsupported setting \"dpd_delay\"",
+            "0 to 3600 seconds",
+        ),
+        (
+            "dpd_timeout = 150s",
+            "dpd_timeout = soon",
+            "dpd_timeout",
+            "is not a duration",
+        ),
+        (
+            "dpd_action = trap",
+            "dpd_action = hold-on",
+            "dpd_action",
+            "not a DPD action",
         ),
         (
             "rekey_time = 3600s",
@@ -186,9 +204,15 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
         ),
         (
             "id = 203.0.113.10\n        }\n        children",
-            "id = peer.example.com\n        }\n        children",
-            "id = peer.example.com",
-            "differs",
+            "id = peer..example.com\n        }\n        children",
+            "id = peer..example.com",
+            "empty label",
+        ),
+        (
+            "id-remote = 203.0.113.10",
+            "id-remote = other.example.com",
+            "id-remote",
+            "none of the connection's identities",
         ),
         (
             "secret = 0x",
@@ -506,7 +530,7 @@ mod ikev1_children {
             format!(
                 "            {name} {{\n                local_ts = {local}\n                remote_ts = {remote}\n                \
                  esp_proposals = aes256-sha256-modp2048\n                rekey_time = 3600s\n                \
-                 start_action = trap\n                close_action = trap\n            }}\n"
+                 start_action = trap\n                close_action = trap\n                dpd_action = trap\n            }}\n"
             )
         };
         let old = text.replace(
@@ -610,4 +634,83 @@ fn a_broken_remote_subnets_record_is_an_error_at_its_line() {
         error.contains("line 2") && error.contains("192.168.10.0/33"),
         "{error}"
     );
+}
+
+#[test]
+fn deleted_dpd_settings_read_as_strongswans_defaults() {
+    // Files of earlier versions have none of them: no DPD, which is what they ran.
+    let text = render_swanctl(&classic_context());
+    let without: String = text
+        .lines()
+        .filter(|l| !l.contains("dpd_"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dpd = parse_swanctl(&without, &name("dc1"))
+        .unwrap()
+        .connection
+        .dpd;
+    assert_eq!(
+        (dpd.delay.seconds(), dpd.timeout.seconds(), dpd.action),
+        (0, 0, DpdAction::Clear)
+    );
+}
+
+#[test]
+fn dpd_settings_in_strongswans_other_spellings_read_the_same() {
+    for (spelled, action) in [
+        ("none", DpdAction::Clear),
+        ("hold", DpdAction::Trap),
+        ("route", DpdAction::Trap),
+        ("start", DpdAction::Restart),
+        ("restart", DpdAction::Restart),
+    ] {
+        let text = render_swanctl(&classic_context())
+            .replace("dpd_action = trap", &format!("dpd_action = {spelled}"))
+            .replace("dpd_delay = 30s", "dpd_delay = 1m")
+            .replace("dpd_timeout = 150s", "dpd_timeout = 1h");
+        let dpd = parse_swanctl(&text, &name("dc1")).unwrap().connection.dpd;
+        assert_eq!(
+            (dpd.delay.seconds(), dpd.timeout.seconds(), dpd.action),
+            (60, 3600, action),
+            "{spelled}"
+        );
+    }
+}
+
+#[test]
+fn identities_read_back_and_a_hand_edit_of_one_is_drift() {
+    let mut input = classic_input();
+    input.local_id = Some("gw.example.com".into());
+    input.peer_id = Some("ops+branch@example.net".into());
+    let context = context(&input, &["192.168.10.0/24"], None);
+    let text = render_swanctl(&context);
+    assert!(
+        text.contains("id-local = gw.example.com\n        id-remote = ops+branch@example.net\n"),
+        "{}",
+        *text
+    );
+    let file = parse_swanctl(&text, &name("dc1")).unwrap();
+    assert_eq!(file.connection, context.connection);
+
+    // The remote id of a connection with default identities, edited in its section
+    // only: the secret still names the peer's address, which the connection owns.
+    let edited = render_swanctl(&classic_context()).replacen(
+        "id = 203.0.113.10",
+        "id = branch.example.net",
+        1,
+    );
+    let file = parse_swanctl(&edited, &name("dc1")).unwrap();
+    assert_eq!(file.connection.peer_id.to_string(), "branch.example.net");
+    assert_eq!(file.connection.peer_address.to_string(), "203.0.113.10");
+
+    // A missing or `%any` local id is no identity; a missing remote one is the peer's
+    // address, as files of earlier versions meant it.
+    let text = render_swanctl(&context)
+        .replace(
+            "            id = gw.example.com\n",
+            "            id = %any\n",
+        )
+        .replace("id-local = gw.example.com\n", "");
+    let file = parse_swanctl(&text, &name("dc1")).unwrap();
+    assert_eq!(file.connection.local_id, None);
 }

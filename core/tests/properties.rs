@@ -128,6 +128,36 @@ const DH_GROUPS: &[DhGroup] = &[
     DhGroup::Curve25519,
 ];
 
+/// Any IKE identity of the three forms (addresses of either IP version, whatever the
+/// endpoints': a peer behind NAT may name any).
+fn identity() -> impl Strategy<Value = Identity> {
+    fn parsed(raw: String) -> Option<Identity> {
+        Identity::parse(&raw).ok()
+    }
+    prop_oneof![
+        any::<bool>()
+            .prop_flat_map(endpoint)
+            .prop_map(|a| Identity::of_address(a.ip())),
+        "[a-zA-Z0-9]([a-zA-Z0-9-]{0,20}[a-zA-Z0-9])?(\\.[a-z0-9-]{0,10}[a-z]){0,3}"
+            .prop_filter_map("not a domain name", parsed),
+        "[a-zA-Z0-9_+-]{1,10}(\\.[a-z0-9]{1,5}){0,2}@[a-z]{1,10}\\.[a-zA-Z]{2,6}"
+            .prop_filter_map("not an email-style identity", parsed),
+    ]
+}
+
+fn dpd() -> impl Strategy<Value = Dpd> {
+    (
+        0i64..=3600,
+        0i64..=86_400,
+        select(vec![DpdAction::Clear, DpdAction::Trap, DpdAction::Restart]),
+    )
+        .prop_map(|(delay, timeout, action)| Dpd {
+            delay: DpdDelay::from_seconds(delay).unwrap(),
+            timeout: DpdTimeout::from_seconds(timeout).unwrap(),
+            action,
+        })
+}
+
 fn connection() -> impl Strategy<Value = Connection> {
     (any::<bool>(), any::<bool>()).prop_flat_map(|(v6, pfs)| {
         (
@@ -144,7 +174,12 @@ fn connection() -> impl Strategy<Value = Connection> {
                 StartAction::Trap,
                 StartAction::Start,
             ]),
-            prop::option::of(hostile_text()),
+            (
+                prop::option::of(hostile_text()),
+                prop::option::of(identity()),
+                identity(),
+                dpd(),
+            ),
         )
             .prop_map(
                 move |(
@@ -157,7 +192,7 @@ fn connection() -> impl Strategy<Value = Connection> {
                     phase2,
                     local_subnets,
                     start_action,
-                    description,
+                    (description, local_id, peer_id, dpd),
                 )| Connection {
                     name,
                     peer_address,
@@ -170,6 +205,9 @@ fn connection() -> impl Strategy<Value = Connection> {
                     local_subnets,
                     start_action,
                     description,
+                    local_id,
+                    peer_id,
+                    dpd,
                 },
             )
     })

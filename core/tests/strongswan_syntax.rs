@@ -10,7 +10,7 @@
 
 use ipsec_core::engine::LocalGateway;
 use ipsec_core::model::{Authentication, Encryption, NatTable};
-use ipsec_core::validate::ConnectionInput;
+use ipsec_core::validate::{ConnectionInput, DpdInput};
 use ipsec_core::Gateway;
 use ipsec_test_support::charon::Charon;
 use ipsec_test_support::inputs::*;
@@ -57,6 +57,24 @@ fn every_algorithm() -> Vec<(ConnectionInput, Vec<&'static str>)> {
     let mut described = classic_input();
     described.description = Some("quote \" brace } hash # newline \n done".into());
     out.push((described, vec![]));
+    // Two connections to one peer address, told apart by their identities, with DPD.
+    for (name, local_id, peer_id, version) in [
+        ("ids-a", "gw-a@example.com", "branch-a.example.net", 1),
+        ("ids-b", "198.51.100.7", "ops+b@example.net", 2),
+    ] {
+        let mut ids = classic_input();
+        ids.name = name.into();
+        ids.peer_address = "203.0.113.90".into();
+        ids.local_id = Some(local_id.into());
+        ids.peer_id = Some(peer_id.into());
+        ids.ike_version = Some(version);
+        ids.dpd = DpdInput {
+            delay: Some(10),
+            timeout: (version == 1).then_some(60),
+            action: Some("restart".into()),
+        };
+        out.push((ids, vec!["192.168.60.0/24"]));
+    }
     out
 }
 
@@ -116,6 +134,17 @@ async fn charon_loads_every_rendered_connection_and_secret() {
         }
     }
     assert!(listed.contains("rekeying every 3600s"), "{listed}");
+    for id in [
+        "gw-a@example.com",
+        "branch-a.example.net",
+        "198.51.100.7",
+        "ops+b@example.net",
+    ] {
+        assert!(
+            listed.contains(&format!("id: {id}")),
+            "{id} missing:\n{listed}"
+        );
+    }
     assert!(
         listed.contains("reauthentication every 28800s"),
         "IKEv1 rekey_time: {listed}"

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Cidr, ConnectionName, Context, EndpointAddress, HostAddress};
+use crate::model::{Cidr, ConnectionName, Context, EndpointAddress, HostAddress, Identity};
 
 /// The summary of one context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,10 @@ pub struct Summary {
     pub peer_address: EndpointAddress,
     /// The gateway's own address, if pinned.
     pub local_address: Option<EndpointAddress>,
+    /// The gateway's IKE identity, if any.
+    pub local_id: Option<Identity>,
+    /// The peer's IKE identity.
+    pub peer_id: Identity,
     /// Local protected networks.
     pub local_subnets: BTreeSet<Cidr>,
     /// Every remote network the connection tunnels (managed or added by hand).
@@ -36,6 +40,8 @@ impl Summary {
         Self {
             peer_address: context.connection.peer_address,
             local_address: context.connection.local_address,
+            local_id: context.connection.local_id.clone(),
+            peer_id: context.connection.peer_id.clone(),
             local_subnets: context.connection.local_subnets.clone(),
             remote_subnets: context.remote_traffic_selectors(),
             static_nat_subnet: nat.map(|nat| nat.static_nat_subnet),
@@ -148,6 +154,11 @@ pub struct StoredSummary {
     peer_address: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     local_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    local_id: Option<String>,
+    /// Empty in an entry of an older format, which then does not parse and is rebuilt.
+    #[serde(default)]
+    peer_id: String,
     local_subnets: Vec<String>,
     remote_subnets: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,6 +173,8 @@ impl From<&Summary> for StoredSummary {
         Self {
             peer_address: summary.peer_address.to_string(),
             local_address: summary.local_address.map(|a| a.to_string()),
+            local_id: summary.local_id.as_ref().map(Identity::to_string),
+            peer_id: summary.peer_id.to_string(),
             local_subnets: strings(&summary.local_subnets),
             remote_subnets: strings(&summary.remote_subnets),
             static_nat_subnet: summary.static_nat_subnet.map(|c| c.to_string()),
@@ -186,6 +199,11 @@ impl StoredSummary {
                 Some(a) => Some(EndpointAddress::parse(a).ok()?),
                 None => None,
             },
+            local_id: match &self.local_id {
+                Some(id) => Some(Identity::parse(id).ok()?),
+                None => None,
+            },
+            peer_id: Identity::parse(&self.peer_id).ok()?,
             local_subnets: cidrs(&self.local_subnets)?,
             remote_subnets: cidrs(&self.remote_subnets)?,
             static_nat_subnet: match &self.static_nat_subnet {

@@ -214,12 +214,16 @@ impl Planned {
             (Some(connection), Some(known)) => Summary {
                 peer_address: connection.peer_address,
                 local_address: connection.local_address,
+                local_id: connection.local_id.clone(),
+                peer_id: connection.peer_id.clone(),
                 local_subnets: connection.local_subnets.clone(),
                 ..known.clone()
             },
             (Some(connection), None) => Summary {
                 peer_address: connection.peer_address,
                 local_address: connection.local_address,
+                local_id: connection.local_id.clone(),
+                peer_id: connection.peer_id.clone(),
                 local_subnets: connection.local_subnets.clone(),
                 remote_subnets: BTreeSet::new(),
                 static_nat_subnet: None,

@@ -171,7 +171,9 @@ impl fmt::Display for Cidr {
     }
 }
 
-fn parse_ip(raw: &str, expected: &str) -> Result<IpAddr, Problem> {
+/// A literal IP address in canonical form (not IPv4-mapped); `expected` completes
+/// "… is not" in the error.
+pub(super) fn parse_ip(raw: &str, expected: &str) -> Result<IpAddr, Problem> {
     let Ok(address) = IpAddr::from_str(raw) else {
         let (why, suggestion) = why_not_an_address(raw);
         let ending = match suggestion {

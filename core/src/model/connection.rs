@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use super::{
-    Authentication, Cidr, ConnectionName, DhGroup, Encryption, EndpointAddress, PresharedKey,
+    Authentication, Cidr, ConnectionName, DhGroup, Dpd, Encryption, EndpointAddress, Identity,
+    PresharedKey,
 };
 use crate::diag::{quote, Problem};
 use crate::suggest::did_you_mean;
@@ -35,6 +36,13 @@ pub struct Connection {
     pub start_action: StartAction,
     /// Free text for people; kept in the file as an escaped comment.
     pub description: Option<String>,
+    /// This gateway's IKE identity; `None`: none configured, so charon uses the address
+    /// the IKE SA runs on. Validation defaults it to `local_address`.
+    pub local_id: Option<Identity>,
+    /// The peer's IKE identity. Validation defaults it to `peer_address`.
+    pub peer_id: Identity,
+    /// Dead-peer detection.
+    pub dpd: Dpd,
 }
 
 /// Phase 1 (IKE SA) parameters.

@@ -66,6 +66,10 @@ fn write_connection(o: &mut String, context: &Context) {
     let _ = writeln!(o, "        remote_addrs = {}", c.peer_address);
     let _ = writeln!(o, "        proposals = {}", ike_proposal(&c.phase1));
     let _ = writeln!(o, "        rekey_time = {}s", c.phase1.keylife.seconds());
+    // Both always: charon ignores dpd_timeout with IKEv2, and writing it anyway keeps the
+    // file the one record of the configured value.
+    let _ = writeln!(o, "        dpd_delay = {}s", c.dpd.delay.seconds());
+    let _ = writeln!(o, "        dpd_timeout = {}s", c.dpd.timeout.seconds());
     if c.start_action == StartAction::Start {
         // A connection that keeps itself up keeps trying when the peer is not ready
         // yet (charon's default is a single attempt).
@@ -73,13 +77,15 @@ fn write_connection(o: &mut String, context: &Context) {
     }
     let _ = writeln!(o, "        local {{");
     let _ = writeln!(o, "            auth = psk");
-    if let Some(local) = c.local_address {
+    // Identities are checked by validation to be one token that strongSwan reads as the
+    // same kind of identity (see `Identity`).
+    if let Some(local) = &c.local_id {
         let _ = writeln!(o, "            id = {local}");
     }
     let _ = writeln!(o, "        }}");
     let _ = writeln!(o, "        remote {{");
     let _ = writeln!(o, "            auth = psk");
-    let _ = writeln!(o, "            id = {}", c.peer_address);
+    let _ = writeln!(o, "            id = {}", c.peer_id);
     let _ = writeln!(o, "        }}");
     let _ = writeln!(o, "        children {{");
     write_children(o, context);
@@ -114,15 +120,21 @@ fn write_children(o: &mut String, context: &Context) {
         if let Some(close_action) = close_action(c.start_action) {
             let _ = writeln!(o, "                close_action = {close_action}");
         }
+        let _ = writeln!(o, "                dpd_action = {}", c.dpd.action);
         let _ = writeln!(o, "            }}");
     }
 }
 
-/// The `secrets` section: the key, as hex.
+/// The `secrets` section: the key, as hex, owned by both identities, so that charon
+/// picks it for this pair of identities even when another connection has the same peer
+/// (it prefers the key whose owners match both ends).
 fn write_secrets(o: &mut String, c: &Connection) {
     let _ = writeln!(o, "secrets {{");
     let _ = writeln!(o, "    ike-{} {{", c.name);
-    let _ = writeln!(o, "        id = {}", c.peer_address);
+    if let Some(local) = &c.local_id {
+        let _ = writeln!(o, "        id-local = {local}");
+    }
+    let _ = writeln!(o, "        id-remote = {}", c.peer_id);
     let _ = writeln!(
         o,
         "        secret = 0x{}",

@@ -6,8 +6,8 @@ use super::input::{ConnectionInput, PhaseInput};
 use super::unknowns::Unknowns;
 use crate::diag::{quote, AttributePath, Diagnostics, Problem};
 use crate::model::{
-    Authentication, Cidr, Connection, ConnectionName, DhGroup, Encryption, EndpointAddress,
-    IkeVersion, Keylife, Phase1, Phase2, PresharedKey, StartAction,
+    Authentication, Cidr, Connection, ConnectionName, DhGroup, Encryption, IkeVersion, Keylife,
+    Phase1, Phase2, PresharedKey, StartAction,
 };
 
 /// The longest accepted `description`, in characters.
@@ -62,6 +62,8 @@ fn validate_connection_with(
         Some(StartAction::Trap),
     );
     let description = c.description(input);
+    let (local_id, peer_id) = c.identities(input, peer_address, local_address);
+    let dpd = c.dpd(&input.dpd, start_action, ike_version);
 
     let diags = c.diags;
     if diags.has_error() {
@@ -81,48 +83,28 @@ fn validate_connection_with(
             local_subnets: local_subnets?,
             start_action: start_action?,
             description,
+            local_id: local_id?,
+            peer_id: peer_id?,
+            dpd: dpd?,
         })
     })();
     (connection, diags)
 }
 
-/// What is wrong with `local` as the other end of a tunnel to `peer`, if anything.
-fn endpoint_pair_problem(peer: EndpointAddress, local: EndpointAddress) -> Option<Problem> {
-    if peer.ip().is_ipv4() != local.ip().is_ipv4() {
-        Some(Problem::error(
-            "Address family mismatch",
-            format!(
-                "local_address {local} and peer_address {peer} are of different IP versions; \
-                 both endpoints of a tunnel must be IPv4 or both IPv6."
-            ),
-        ))
-    } else if peer == local {
-        Some(Problem::error(
-            "Tunnel to itself",
-            format!(
-                "local_address {local} is the same as peer_address; a tunnel needs two endpoints. \
-                 Give this gateway's own address as local_address (or omit it), and the remote one as peer_address."
-            ),
-        ))
-    } else {
-        None
-    }
-}
-
 /// Collects diagnostics and skips what is not known yet. Every method answers `None`
 /// for a value that is unknown or invalid (the latter with a diagnostic recorded).
-struct Checker<'a> {
-    diags: Diagnostics,
+pub(super) struct Checker<'a> {
+    pub(super) diags: Diagnostics,
     unknown: &'a Unknowns,
 }
 
 impl Checker<'_> {
-    fn known(&self, path: &AttributePath) -> bool {
+    pub(super) fn known(&self, path: &AttributePath) -> bool {
         !self.unknown.contains(path)
     }
 
     /// Parses `raw` (a string or a number) at `path`, or takes `default` when it is null.
-    fn parse<R, T>(
+    pub(super) fn parse<R, T>(
         &mut self,
         path: &AttributePath,
         raw: Option<R>,
@@ -148,52 +130,6 @@ impl Checker<'_> {
         if let Some(problem) = value.and_then(weakness) {
             self.diags.add(problem, path.clone());
         }
-    }
-
-    /// `peer_address` and `local_address` (`Some(None)`: any), each on its own and
-    /// against each other.
-    fn endpoints(
-        &mut self,
-        input: &ConnectionInput,
-    ) -> (Option<EndpointAddress>, Option<Option<EndpointAddress>>) {
-        let peer_path = AttributePath::root("peer_address");
-        let local_path = AttributePath::root("local_address");
-        let peer = self.parse(
-            &peer_path,
-            Some(input.peer_address.as_str()),
-            EndpointAddress::parse,
-            None,
-        );
-        if let Some(peer) = peer.filter(EndpointAddress::is_link_local) {
-            self.diags.add(
-                Problem::error(
-                    "Link-local peer address",
-                    format!(
-                        "{peer} is a link-local address (169.254.0.0/16, fe80::/10), which is reachable only on \
-                         one network segment and cannot be a VPN peer; give the peer's routable address."
-                    ),
-                ),
-                peer_path,
-            );
-        }
-        let local = match &input.local_address {
-            Some(raw) => self
-                .parse(
-                    &local_path,
-                    Some(raw.as_str()),
-                    EndpointAddress::parse,
-                    None,
-                )
-                .map(Some),
-            None if self.known(&local_path) => Some(None),
-            None => None,
-        };
-        if let (Some(peer), Some(Some(local))) = (peer, local) {
-            if let Some(problem) = endpoint_pair_problem(peer, local) {
-                self.diags.add(problem, local_path);
-            }
-        }
-        (peer, local)
     }
 
     fn preshared_key(&mut self, input: &ConnectionInput) -> Option<PresharedKey> {

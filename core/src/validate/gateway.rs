@@ -59,29 +59,38 @@ fn first_of_each(diags: Diagnostics) -> Diagnostics {
     out
 }
 
-/// Two connections to one peer with the same identities: charon picks one of them for
-/// every IKE_SA, so the other's key fails authentication.
+/// Two connections to one peer address whose identities do not tell them apart: charon
+/// picks one of them (and its key) for every IKE_SA, so the other's authentication
+/// fails. They are told apart by different `peer_id`s, or by different `local_id`s when
+/// both have one (a connection without a local identity matches any, and its key is
+/// owned by the peer's identity alone).
 fn same_identity(
     diags: &mut Diagnostics,
     mine: &Summary,
     other: &ConnectionName,
     theirs: &Summary,
 ) {
-    if mine.peer_address != theirs.peer_address || mine.local_address != theirs.local_address {
+    if mine.peer_address != theirs.peer_address || !mine.peer_id.same_as(&theirs.peer_id) {
         return;
     }
-    let local = match mine.local_address {
-        Some(address) => format!("local_address {address}"),
-        None => "no local_address".to_owned(),
+    let (local, why) = match (&mine.local_id, &theirs.local_id) {
+        (Some(a), Some(b)) if !a.same_as(b) => return,
+        (Some(_), Some(theirs)) => (format!("local_id {theirs}"), "the same identities"),
+        (Some(_), None) | (None, Some(_)) => (
+            "a local_id on one side only".to_owned(),
+            "identities that one of them cannot tell apart (a connection without local_id matches any)",
+        ),
+        (None, None) => ("no local_id".to_owned(), "the same identities"),
     };
     diags.add(
         Problem::error(
             "Another connection has this peer",
             format!(
-                "Connection \"{other}\" already connects to peer {} with {local}. Two connections to one peer \
-                 must differ in their IKE identities, or charon cannot tell which key to use: set a different \
-                 local_address, or manage both tunnels' networks in one connection.",
-                mine.peer_address
+                "Connection \"{other}\" already connects to peer {} with peer_id {} and {local}: {why}. Two \
+                 connections to one peer address must differ in their IKE identities, or charon cannot tell \
+                 which key to use: set a different peer_id, or a different local_id on both, or manage both \
+                 tunnels' networks in one connection.",
+                theirs.peer_address, theirs.peer_id
             ),
         ),
         AttributePath::root("peer_address"),

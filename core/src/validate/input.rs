@@ -33,6 +33,12 @@ pub struct ConnectionInput {
     pub start_action: Option<String>,
     /// `description`.
     pub description: Option<String>,
+    /// `local_id`.
+    pub local_id: Option<String>,
+    /// `peer_id`.
+    pub peer_id: Option<String>,
+    /// `dpd`; omitted fields take their defaults.
+    pub dpd: DpdInput,
 }
 
 // Hand-written so that a debug print of an input can never show a key.
@@ -52,6 +58,9 @@ impl std::fmt::Debug for ConnectionInput {
             .field("local_subnets", &self.local_subnets)
             .field("start_action", &self.start_action)
             .field("description", &self.description)
+            .field("local_id", &self.local_id)
+            .field("peer_id", &self.peer_id)
+            .field("dpd", &self.dpd)
             .finish()
     }
 }
@@ -67,6 +76,17 @@ pub struct PhaseInput {
     pub dh_group: Option<i64>,
     /// `keylife` in seconds.
     pub keylife: Option<i64>,
+}
+
+/// `dpd` as configured.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DpdInput {
+    /// `delay` in seconds.
+    pub delay: Option<i64>,
+    /// `timeout` in seconds.
+    pub timeout: Option<i64>,
+    /// `action`.
+    pub action: Option<String>,
 }
 
 /// An `ipsec_remote_subnet` as configured.

@@ -7,6 +7,8 @@
 
 pub mod connection;
 pub mod context;
+mod dpd;
+mod endpoints;
 pub mod gateway;
 pub mod ikev1;
 pub mod input;
@@ -19,7 +21,7 @@ pub use context::{check_context, check_remote_subnet_removal, Focus};
 pub use gateway::check_gateway;
 pub use ikev1::check_ikev1_versions;
 pub use input::{
-    ConnectionInput, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
+    ConnectionInput, DpdInput, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
 };
 pub use nat::{check_nat_context_config, validate_nat_context};
 pub use remote_subnet::{

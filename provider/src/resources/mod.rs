@@ -1,5 +1,6 @@
 //! The three resources of SPEC.md, one per file, each mapped onto `ipsec_core::gateway::ops`.
 
+mod connection_schema;
 mod convert;
 pub mod nat_context;
 mod preshared_key;

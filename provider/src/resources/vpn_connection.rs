@@ -5,184 +5,26 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::gateway::planned::preview_connection;
-use ipsec_core::model::{
-    Authentication, ConnectionName, Context, DhGroup, Encryption, IkeVersion, Keylife, Phase1,
-    Phase2, StartAction,
-};
+use ipsec_core::model::{ConnectionName, Context, Dpd, DpdAction, Encryption, Phase2, StartAction};
 use ipsec_core::validate::{
-    check_connection_config, validate_connection, ConnectionInput, PhaseInput,
+    check_connection_config, validate_connection, ConnectionInput, DpdInput, PhaseInput,
 };
-use ipsec_core::{Diagnostics, Gateway, Problem};
+use ipsec_core::{Diagnostics, Gateway};
 
+use super::connection_schema::{in_phase2_shape, schema};
 use super::convert::{
     applied, connection_name, deleted, imported, imported_connection_name, integer,
     optional_string, read, string, string_set, strings, unknowns,
 };
 use super::preshared_key;
 use crate::codec::Value;
-use crate::framework::{Attribute, Choices, Outcome, PlanModifier, Proposal, Resource, Schema};
+use crate::framework::{Outcome, Proposal, Resource, Schema};
 
 /// The resource type.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct VpnConnection;
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(schema);
-
-fn schema() -> Schema {
-    Schema {
-        version: 0,
-        renamed: &[],
-        description: "One IPsec VPN context: the tunnel to one remote site and its negotiation \
-                      parameters. Its remote networks are `ipsec_remote_subnet` resources; its \
-                      static NAT is an `ipsec_nat_context`.",
-        attributes: vec![
-            Attribute::string("id")
-                .computed()
-                .plan_modifier(PlanModifier::UseStateForUnknown)
-                .describe("The connection's name; also the import ID."),
-            Attribute::string("name")
-                .required()
-                .requires_replace()
-                .describe(
-                    "Unique name of the connection on the gateway: a lowercase letter, then \
-                     up to 62 of `a-z`, `0-9`, `_`, `-`. Changing it replaces the connection.",
-                ),
-            Attribute::string("peer_address").required().describe(
-                "The remote endpoint's static IPv4 or IPv6 address (not a CIDR or hostname).",
-            ),
-            Attribute::string("local_address")
-                .optional()
-                .describe("The gateway's own endpoint address.")
-                .default_note("any local address"),
-            Attribute::string("preshared_key")
-                .optional()
-                .sensitive()
-                .describe(
-                    "The pre-shared key, 8 to 255 characters; stored in state as a sensitive \
-                     value. Set exactly one of this and `preshared_key_wo`.",
-                ),
-            Attribute::string("preshared_key_wo")
-                .optional()
-                .write_only()
-                .describe(
-                    "Write-only pre-shared key (Terraform 1.11 or later): never stored in plan \
-                     or state. It is applied when the connection is created and whenever \
-                     `preshared_key_wo_version` changes.",
-                ),
-            Attribute::integer("preshared_key_wo_version")
-                .optional()
-                .describe("Change this number to apply a new `preshared_key_wo`."),
-            Attribute::integer("ike_version")
-                .optional_computed(Some(Value::int(IkeVersion::V2.number())))
-                .choices(Choices::of(
-                    accepted(IkeVersion::from_number).map(IkeVersion::number),
-                ))
-                .describe("IKE version."),
-            phase_attribute("phase1", in_phase2_shape(Phase1::DEFAULT))
-                .describe("Phase 1 (IKE SA) parameters."),
-            phase_attribute("phase2", Phase2::DEFAULT).describe(
-                "Phase 2 (ESP CHILD SA) parameters. With a GCM cipher, omit `authentication`.",
-            ),
-            Attribute::bool("perfect_forward_secrecy")
-                .optional_computed(Some(Value::Bool(true)))
-                .describe(
-                    "Whether phase 2 performs its own Diffie-Hellman exchange; if it does, \
-                     `phase2.dh_group` must not be `0`.",
-                ),
-            Attribute::string_set("local_subnets").required().describe(
-                "The protected local networks, at least one, as canonical CIDRs such as \
-                 `10.1.0.0/16`.",
-            ),
-            Attribute::string("start_action")
-                .optional_computed(Some(Value::text(StartAction::Trap)))
-                .describe(
-                    "What the gateway does once the connection is loaded: `none` (respond only), \
-                     `trap` (negotiate on matching traffic) or `start` (initiate at once).",
-                ),
-            Attribute::string("description")
-                .optional()
-                .describe("Free text for people; kept as a comment in the gateway's file."),
-            Attribute::string_set("unmanaged_remote_subnets")
-                .computed()
-                .describe(
-                    "Remote networks the gateway tunnels for this connection that no \
-                     `ipsec_remote_subnet` declares: entries added to `remote_ts` by hand. \
-                     Always planned empty, so they show as drift and `apply` removes them; to \
-                     keep one, declare an `ipsec_remote_subnet` for it.",
-                ),
-        ],
-    }
-}
-
-/// `phase1` or `phase2`, whose omitted fields take `defaults` (phase 1's in the shape of
-/// phase 2's, see [`in_phase2_shape`]).
-fn phase_attribute(name: &'static str, defaults: Phase2) -> Attribute {
-    let groups = || accepted(DhGroup::from_number);
-    let weak_groups = groups().filter(|group| group.weakness().is_some());
-    Attribute::single(
-        name,
-        vec![
-            Attribute::string("encryption")
-                .optional_computed(Some(Value::text(defaults.encryption)))
-                .choices(
-                    Choices::of(Encryption::NAMES)
-                        .warning_for(weak(Encryption::ALL, Encryption::stronger_replacement)),
-                )
-                .describe("The encryption algorithm."),
-            Attribute::string("authentication")
-                .optional_computed(defaults.authentication.map(Value::text))
-                .choices(Choices::of(Authentication::NAMES).warning_for(weak(
-                    Authentication::ALL,
-                    Authentication::stronger_replacement,
-                )))
-                .describe(
-                    "The integrity algorithm. With a GCM cipher it selects the PRF in phase 1 and \
-                     must be omitted in phase 2.",
-                ),
-            Attribute::integer("dh_group")
-                .optional_computed(Some(Value::int(defaults.dh_group.number())))
-                .choices(
-                    Choices::of(groups().map(DhGroup::number))
-                        .warning_for(weak_groups.map(DhGroup::number)),
-                )
-                .describe(
-                    "Diffie-Hellman group; `0` (none) only in phase 2 without perfect forward \
-                     secrecy.",
-                ),
-            Attribute::integer("keylife")
-                .optional_computed(Some(Value::int(i64::from(defaults.keylife.seconds()))))
-                .describe(format!(
-                    "Key lifetime in seconds, {} to {}.",
-                    Keylife::MIN,
-                    Keylife::MAX
-                )),
-        ],
-    )
-    .optional_computed(None)
-}
-
-/// Phase 1's parameters in the shape of phase 2's, whose authentication is optional:
-/// one shape for both phases' schema and state.
-fn in_phase2_shape(phase: Phase1) -> Phase2 {
-    Phase2 {
-        encryption: phase.encryption,
-        authentication: Some(phase.authentication),
-        dh_group: phase.dh_group,
-        keylife: phase.keylife,
-    }
-}
-
-/// The names of the weak algorithms among `all`.
-fn weak<T: Copy + ToString>(all: &[T], replacement: fn(T) -> Option<&'static str>) -> Vec<String> {
-    let weak_ones = all.iter().filter(|choice| replacement(**choice).is_some());
-    weak_ones.map(ToString::to_string).collect()
-}
-
-/// What `parse` accepts, in order of number: `core` lists the Diffie-Hellman groups and
-/// IKE versions only through their parsers, and every number either knows is below 256.
-fn accepted<T>(parse: fn(i64) -> Result<T, Problem>) -> impl Iterator<Item = T> {
-    (0..256).filter_map(move |n| parse(n).ok())
-}
 
 #[async_trait]
 impl Resource for VpnConnection {
@@ -204,6 +46,7 @@ impl Resource for VpnConnection {
         // Whatever was added by hand goes: planning it empty is what shows it as drift.
         planned.set_attr("unmanaged_remote_subnets", Value::Set(Vec::new()));
         omit_phase2_authentication_for_aead(planned, proposal.config);
+        plan_derived_defaults(planned, proposal.config);
 
         let (Some(context), prior, config) = (proposal.context, proposal.prior, proposal.config)
         else {
@@ -343,6 +186,13 @@ fn input(config: &Value) -> ConnectionInput {
         local_subnets: strings(config, "local_subnets"),
         start_action: optional_string(config, "start_action"),
         description: optional_string(config, "description"),
+        local_id: optional_string(config, "local_id"),
+        peer_id: optional_string(config, "peer_id"),
+        dpd: DpdInput {
+            delay: integer(config.attr("dpd"), "delay"),
+            timeout: integer(config.attr("dpd"), "timeout"),
+            action: optional_string(config.attr("dpd"), "action"),
+        },
     }
 }
 
@@ -397,9 +247,23 @@ fn state(context: &Context, like: &Value) -> Value {
             Value::string_or_null(connection.description.clone()),
         ),
         (
+            "local_id",
+            Value::string_or_null(connection.local_id.as_ref().map(ToString::to_string)),
+        ),
+        ("peer_id", Value::text(&connection.peer_id)),
+        ("dpd", dpd_state(connection.dpd)),
+        (
             "unmanaged_remote_subnets",
             string_set(&context.unmanaged_remote_subnets),
         ),
+    ])
+}
+
+fn dpd_state(dpd: Dpd) -> Value {
+    Value::object([
+        ("delay", Value::int(i64::from(dpd.delay.seconds()))),
+        ("timeout", Value::int(i64::from(dpd.timeout.seconds()))),
+        ("action", Value::text(dpd.action)),
     ])
 }
 
@@ -413,6 +277,33 @@ fn phase_state(phase: Phase2) -> Value {
         ("dh_group", Value::int(phase.dh_group.number())),
         ("keylife", Value::int(i64::from(phase.keylife.seconds()))),
     ])
+}
+
+/// The defaults that follow other attributes, where the configuration leaves them null:
+/// `local_id` and `peer_id` are the identities of `local_address` and `peer_address`,
+/// `dpd.action` follows `start_action`. Each is unknown while what it follows is.
+fn plan_derived_defaults(planned: &mut Value, config: &Value) {
+    for (id, address) in [("local_id", "local_address"), ("peer_id", "peer_address")] {
+        if config.attr(id).is_null() {
+            let address = planned.attr(address).clone();
+            planned.set_attr(id, address);
+        }
+    }
+    let dpd = config.attr("dpd");
+    let configured = dpd.is_unknown() || !dpd.attr("action").is_null();
+    let action = match planned.attr("start_action") {
+        Value::Unknown => Value::Unknown,
+        start => match start.as_str().map(StartAction::parse) {
+            Some(Ok(start)) => Value::text(DpdAction::default_for(start)),
+            // Validation reports a bad start action; nothing follows from it.
+            _ => Value::Unknown,
+        },
+    };
+    if let (false, Some(planned_dpd)) = (configured, planned.attr_mut("dpd")) {
+        if !planned_dpd.is_unknown() {
+            planned_dpd.set_attr("action", action);
+        }
+    }
 }
 
 /// With an AEAD cipher phase 2 has no separate integrity algorithm, so the schema's

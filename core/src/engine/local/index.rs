@@ -23,8 +23,9 @@ use crate::model::{ConnectionName, Context};
 /// The index file, relative to the config dir.
 pub const INDEX_FILE: &str = ".index.json";
 
-/// The on-disk format's version; another version is rebuilt.
-const FORMAT: u32 = 1;
+/// The on-disk format's version; another version is rebuilt (2: summaries hold the
+/// IKE identities).
+const FORMAT: u32 = 2;
 
 /// The index as stored: entries by connection name.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -92,3 +92,52 @@ fn section_node(section: &Section) -> Node {
     }
     Node::Section(entries)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::{validate_connection, ConnectionInput, DpdInput};
+
+    /// What charon is sent is what the file says: DPD on the connection and its child,
+    /// both identities, and the key owned by both.
+    #[test]
+    fn load_conn_carries_dpd_and_identities_and_the_key_both_owners() {
+        let input = ConnectionInput {
+            name: "dc1".into(),
+            peer_address: "203.0.113.10".into(),
+            preshared_key: Some("correct horse battery staple".into()),
+            local_subnets: vec!["10.1.0.0/16".into()],
+            local_id: Some("gw@example.com".into()),
+            peer_id: Some("branch.example.net".into()),
+            dpd: DpdInput {
+                delay: Some(10),
+                timeout: None,
+                action: Some("restart".into()),
+            },
+            ..ConnectionInput::default()
+        };
+        let (connection, diags) = validate_connection(&input);
+        let context = Context::new(connection.unwrap_or_else(|| panic!("{diags}")));
+        let messages = load_messages(&context).unwrap();
+        let Some(Node::Section(conn)) = messages.conn.get("dc1") else {
+            panic!("no dc1 section");
+        };
+        let value = |node: Option<&Node>| match node {
+            Some(Node::Value(value)) => value.clone(),
+            other => panic!("not a value: {other:?}"),
+        };
+        let section = |name: &str| match conn.get(name) {
+            Some(Node::Section(section)) => section.clone(),
+            other => panic!("{name} is not a section: {other:?}"),
+        };
+        assert_eq!(value(conn.get("dpd_delay")), "10s");
+        assert_eq!(value(conn.get("dpd_timeout")), "150s");
+        assert_eq!(value(section("local").get("id")), "gw@example.com");
+        assert_eq!(value(section("remote").get("id")), "branch.example.net");
+        let Some(Node::Section(child)) = section("children").get("dc1").cloned() else {
+            panic!("no child");
+        };
+        assert_eq!(value(child.get("dpd_action")), "restart");
+        assert_eq!(messages.owners, ["gw@example.com", "branch.example.net"]);
+    }
+}

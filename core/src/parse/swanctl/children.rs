@@ -8,8 +8,8 @@ use super::proposal::esp_proposal;
 use super::values::{keylife, traffic_selectors};
 use super::{missing, no_sections, no_settings, only_one, unsupported};
 use crate::diag::quote;
-use crate::model::{Cidr, DhGroup, IkeVersion, Keylife, Phase2, StartAction};
-use crate::parse::settings::Section;
+use crate::model::{Cidr, DhGroup, DpdAction, IkeVersion, Keylife, Phase2, StartAction};
+use crate::parse::settings::{Section, Setting};
 use crate::parse::{at, problem_at, ParseError};
 
 /// strongSwan's CHILD `rekey_time` when the setting is missing (1h).
@@ -28,6 +28,7 @@ impl ConnectionReader<'_> {
         // strongSwan's default when the setting is missing.
         let mut start_action = StartAction::None;
         let mut close = None;
+        let mut dpd_action = DpdAction::Clear;
         for s in &child.settings {
             match s.key.as_str() {
                 "local_ts" => local_subnets = Some(traffic_selectors(s)?),
@@ -40,6 +41,7 @@ impl ConnectionReader<'_> {
                         StartAction::parse(&s.value).map_err(|p| problem_at(s.line, p))?
                 }
                 "close_action" => close = Some(s),
+                "dpd_action" => dpd_action = dpd_action_of(s)?,
                 "mode" if s.value == "tunnel" => {}
                 _ => return Err(unsupported(s, "child")),
             }
@@ -75,6 +77,7 @@ impl ConnectionReader<'_> {
             phase2,
             pfs,
             start_action,
+            dpd_action,
         })
     }
 
@@ -107,16 +110,16 @@ impl ConnectionReader<'_> {
             phase2: first.phase2,
             pfs: first.pfs,
             start_action: first.start_action,
+            dpd_action: first.dpd_action,
         };
         let mut pairs = BTreeSet::new();
         for child in &parsed {
-            if (child.phase2, child.pfs, child.start_action)
-                != (first.phase2, first.pfs, first.start_action)
-            {
+            let settings = |c: &Child| (c.phase2, c.pfs, c.start_action, c.dpd_action);
+            if settings(child) != settings(first) {
                 return Err(at(
                     child.line,
-                    "the children of an IKEv1 connection differ in esp_proposals, rekey_time or start_action; \
-                     this provider writes them alike",
+                    "the children of an IKEv1 connection differ in esp_proposals, rekey_time, start_action \
+                     or dpd_action; this provider writes them alike",
                 ));
             }
             pairs.extend(child.pairs());
@@ -167,6 +170,19 @@ pub(super) struct Child {
     pub(super) phase2: Phase2,
     pub(super) pfs: bool,
     pub(super) start_action: StartAction,
+    pub(super) dpd_action: DpdAction,
+}
+
+/// A child's `dpd_action`, with the aliases charon reads the same: `none` for `clear`,
+/// `hold` and `route` for `trap`, `start` for `restart`.
+fn dpd_action_of(s: &Setting) -> Result<DpdAction, ParseError> {
+    let canonical = match s.value.as_str() {
+        "none" => "clear",
+        "hold" | "route" => "trap",
+        "start" => "restart",
+        other => other,
+    };
+    DpdAction::parse(canonical).map_err(|p| problem_at(s.line, p))
 }
 
 impl Child {

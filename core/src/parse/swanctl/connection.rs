@@ -5,12 +5,13 @@ use std::collections::BTreeSet;
 
 use super::proposal::ike_proposal;
 use super::secret::secret;
-use super::values::{keylife, single_address};
+use super::values::{duration, keylife, single_address};
 use super::SwanctlFile;
 use super::{missing, no_sections, unsupported};
 use crate::diag::quote;
 use crate::model::{
-    Cidr, Connection, ConnectionName, EndpointAddress, IkeVersion, Keylife, Phase1,
+    Cidr, Connection, ConnectionName, Dpd, DpdDelay, DpdTimeout, EndpointAddress, Identity,
+    IkeVersion, Keylife, Phase1,
 };
 use crate::parse::settings::{Metadata, Section};
 use crate::parse::{at, problem_at, ParseError};
@@ -32,6 +33,17 @@ struct ConnectionSettings {
     local_address: Option<EndpointAddress>,
     peer_address: EndpointAddress,
     phase1: Phase1,
+    dpd_delay: DpdDelay,
+    dpd_timeout: DpdTimeout,
+}
+
+/// The `local` and `remote` sections and the `children` section of a connection.
+struct Sections<'a> {
+    children: &'a Section,
+    /// The local `id`; `None` when missing or `%any` (charon uses its address).
+    local_id: Option<Identity>,
+    /// The remote `id`; `None` when missing or `%any`, read as the peer's address.
+    peer_id: Option<Identity>,
 }
 
 impl ConnectionReader<'_> {
@@ -43,9 +55,19 @@ impl ConnectionReader<'_> {
         name: &ConnectionName,
     ) -> Result<SwanctlFile, ParseError> {
         let settings = connection_settings(conn, name)?;
-        let children = sections(conn, &settings, name)?;
-        let child = self.children(children, settings.version)?;
-        let preshared_key = secret(secrets, settings.peer_address, settings.local_address, name)?;
+        let sections = sections(conn, name)?;
+        let child = self.children(sections.children, settings.version)?;
+        let local_id = sections.local_id;
+        let peer_id = sections
+            .peer_id
+            .unwrap_or_else(|| Identity::of_address(settings.peer_address.ip()));
+        let owners = [
+            local_id.clone(),
+            Some(peer_id.clone()),
+            settings.local_address.map(|a| Identity::of_address(a.ip())),
+            Some(Identity::of_address(settings.peer_address.ip())),
+        ];
+        let preshared_key = secret(secrets, &owners, name)?;
         let description = self.description()?;
         let (remote_subnets, unmanaged_remote_subnets) = match self.meta("remote_subnets") {
             Some(recorded) => {
@@ -70,6 +92,13 @@ impl ConnectionReader<'_> {
                 local_subnets: child.local_subnets,
                 start_action: child.start_action,
                 description,
+                local_id,
+                peer_id,
+                dpd: Dpd {
+                    delay: settings.dpd_delay,
+                    timeout: settings.dpd_timeout,
+                    action: child.dpd_action,
+                },
             },
             remote_subnets,
             unmanaged_remote_subnets,
@@ -105,6 +134,10 @@ fn connection_settings(
     let mut peer_address = None;
     let mut proposal = None;
     let mut rekey = None;
+    // strongSwan's defaults when the settings are missing: no DPD, and IKEv1 left to
+    // the retransmission timeouts.
+    let mut dpd_delay = DpdDelay::from_seconds(0).map_err(|p| problem_at(conn.line, p))?;
+    let mut dpd_timeout = DpdTimeout::from_seconds(0).map_err(|p| problem_at(conn.line, p))?;
     for s in &conn.settings {
         match s.key.as_str() {
             "version" => {
@@ -118,6 +151,14 @@ fn connection_settings(
             "remote_addrs" => peer_address = Some(single_address(s)?),
             "proposals" => proposal = Some(s),
             "rekey_time" => rekey = Some(keylife(s)?),
+            "dpd_delay" => {
+                dpd_delay =
+                    DpdDelay::from_seconds(duration(s)?).map_err(|p| problem_at(s.line, p))?
+            }
+            "dpd_timeout" => {
+                dpd_timeout =
+                    DpdTimeout::from_seconds(duration(s)?).map_err(|p| problem_at(s.line, p))?
+            }
             // Derived from start_action, like close_action: any count reads the same.
             "keyingtries" if s.value.parse::<u32>().is_ok() => {}
             _ => return Err(unsupported(s, "connection")),
@@ -139,21 +180,20 @@ fn connection_settings(
         local_address,
         peer_address,
         phase1: ike_proposal(proposal, rekey.unwrap_or(STRONGSWAN_IKE_REKEY))?,
+        dpd_delay,
+        dpd_timeout,
     })
 }
 
-/// Checks the `local` and `remote` sections of `conn` and answers its `children`.
-fn sections<'a>(
-    conn: &'a Section,
-    settings: &ConnectionSettings,
-    name: &ConnectionName,
-) -> Result<&'a Section, ParseError> {
+/// Checks the `local` and `remote` sections of `conn`: their identities, and its
+/// `children`.
+fn sections<'a>(conn: &'a Section, name: &ConnectionName) -> Result<Sections<'a>, ParseError> {
     let mut children = None;
-    let (mut local, mut remote) = (false, false);
+    let (mut local, mut remote) = (None, None);
     for section in &conn.sections {
         match section.name.as_str() {
-            "local" => local = auth_section(section, settings.local_address)?,
-            "remote" => remote = auth_section(section, Some(settings.peer_address))?,
+            "local" => local = Some(auth_section(section)?),
+            "remote" => remote = Some(auth_section(section)?),
             "children" => children = Some(section),
             other => {
                 return Err(at(
@@ -166,48 +206,56 @@ fn sections<'a>(
             }
         }
     }
-    if !(local && remote) {
-        let side = if local { "remote" } else { "local" };
+    let (Some((true, local_id)), Some((true, peer_id))) = (local.clone(), remote) else {
+        let side = if matches!(local, Some((true, _))) {
+            "remote"
+        } else {
+            "local"
+        };
         return Err(missing(
             conn,
             &format!("{side} {{ auth = psk }}"),
             "public key authentication",
         ));
-    }
-    children.ok_or_else(|| {
+    };
+    let children = children.ok_or_else(|| {
         at(
             conn.line,
             format!("connection '{name}' has no 'children' section"),
         )
+    })?;
+    Ok(Sections {
+        children,
+        local_id,
+        peer_id,
     })
 }
 
 /// Checks a `local` or `remote` section; answers whether it sets `auth = psk` (without
-/// it, strongSwan would use public key authentication).
-fn auth_section(section: &Section, address: Option<EndpointAddress>) -> Result<bool, ParseError> {
+/// it, strongSwan would use public key authentication) and its identity (`None` when
+/// missing or `%any`).
+fn auth_section(section: &Section) -> Result<(bool, Option<Identity>), ParseError> {
     no_sections(section, &quote(&section.name))?;
     let mut psk = false;
+    let mut id = None;
     for s in &section.settings {
         match s.key.as_str() {
             "auth" if s.value == "psk" => psk = true,
-            "auth" => return Err(at(s.line, format!("auth = {} is not supported; managed connections use psk", quote(&s.value)))),
-            "id" if s.value == "%any" => {}
-            "id" if address.is_some_and(|a| a.to_string() == s.value) => {}
-            "id" => {
+            "auth" => {
                 return Err(at(
                     s.line,
                     format!(
-                        "{} id {} differs from the {} address; managed connections identify endpoints by address",
-                        section.name,
-                        quote(&s.value),
-                        section.name
+                        "auth = {} is not supported; managed connections use psk",
+                        quote(&s.value)
                     ),
                 ))
             }
+            "id" if s.value == "%any" => id = None,
+            "id" => id = Some(Identity::parse(&s.value).map_err(|p| problem_at(s.line, p))?),
             _ => return Err(unsupported(s, &format!("{} section", quote(&section.name)))),
         }
     }
-    Ok(psk)
+    Ok((psk, id))
 }
 
 /// The networks of a `# @remote_subnets a,b` comment (none when it is empty).

@@ -3,15 +3,16 @@
 use super::values::decode_secret;
 use super::{no_settings, unsupported};
 use crate::diag::quote;
-use crate::model::{ConnectionName, EndpointAddress, PresharedKey};
+use crate::model::{ConnectionName, Identity, PresharedKey};
 use crate::parse::settings::Section;
 use crate::parse::{at, ParseError};
 
-/// The key of connection `name`, whose `id`s may name only its `peer` or `local` address.
+/// The key of connection `name`, whose `id`s may name only the connection's `owners`:
+/// its identities and its addresses (files of earlier versions keyed the secret by the
+/// peer's address, and a hand edit of a default identity leaves it there).
 pub(super) fn secret(
     secrets: &Section,
-    peer: EndpointAddress,
-    local: Option<EndpointAddress>,
+    owners: &[Option<Identity>],
     name: &ConnectionName,
 ) -> Result<PresharedKey, ParseError> {
     no_settings(secrets, "'secrets'")?;
@@ -49,12 +50,14 @@ pub(super) fn secret(
         if s.key == "secret" {
             key = Some(decode_secret(s)?);
         } else if s.key.starts_with("id") {
-            let matches = |a: EndpointAddress| a.to_string() == s.value;
-            if !(s.value == "%any" || matches(peer) || local.is_some_and(matches)) {
+            let owned = Identity::parse(&s.value)
+                .is_ok_and(|id| owners.iter().flatten().any(|owner| owner.same_as(&id)));
+            if !(s.value == "%any" || owned) {
                 return Err(at(
                     s.line,
                     format!(
-                        "secret id {} is neither the peer's nor the local address",
+                        "secret id {} is none of the connection's identities and addresses; write the \
+                         ids of its local and remote sections here",
                         quote(&s.value)
                     ),
                 ));

@@ -46,28 +46,18 @@ pub(super) fn decode_secret(s: &Setting) -> Result<PresharedKey, ParseError> {
 }
 
 pub(super) fn keylife(s: &Setting) -> Result<Keylife, ParseError> {
+    Keylife::from_seconds(duration(s)?).map_err(|p| problem_at(s.line, p))
+}
+
+/// A duration in seconds, written as strongSwan reads it: a number with an optional unit
+/// `s`, `m`, `h` or `d`.
+pub(super) fn duration(s: &Setting) -> Result<i64, ParseError> {
     let value = s.value.trim();
     let (digits, unit) = match value.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => value.split_at(i),
         None => (value, "s"),
     };
-    let factor = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => {
-            return Err(at(
-                s.line,
-                format!(
-                    "{} {} is not a duration such as 3600s, 60m, 8h or 1d",
-                    s.key,
-                    quote(&s.value)
-                ),
-            ))
-        }
-    };
-    let number: i64 = digits.parse().map_err(|_| {
+    let not_a_duration = || {
         at(
             s.line,
             format!(
@@ -76,8 +66,16 @@ pub(super) fn keylife(s: &Setting) -> Result<Keylife, ParseError> {
                 quote(&s.value)
             ),
         )
-    })?;
-    Keylife::from_seconds(number.saturating_mul(factor)).map_err(|p| problem_at(s.line, p))
+    };
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(not_a_duration()),
+    };
+    let number: i64 = digits.parse().map_err(|_| not_a_duration())?;
+    Ok(number.saturating_mul(factor))
 }
 
 pub(super) fn traffic_selectors(s: &Setting) -> Result<BTreeSet<Cidr>, ParseError> {
