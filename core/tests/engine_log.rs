@@ -5,8 +5,7 @@
 //! Its own test binary, as `key_secrecy.rs`: tracing caches per-callsite interest
 //! globally. Needs root, nftables and strongSwan; `IPSEC_SKIP_SYSTEM_TESTS=1` skips it.
 
-#[path = "support/log_capture.rs"]
-mod log_capture;
+use ipsec_test_support::log_capture;
 
 use ipsec_core::engine::strongswan::ViciUri;
 use ipsec_core::engine::StrongswanGateway;

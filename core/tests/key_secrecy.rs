@@ -4,8 +4,7 @@
 //! and another test thread hitting a callsite while this test installs its subscriber can
 //! leave that callsite disabled, which made the log capture flaky.
 
-#[path = "support/log_capture.rs"]
-mod log_capture;
+use ipsec_test_support::log_capture;
 
 use std::os::unix::fs::PermissionsExt;
 
