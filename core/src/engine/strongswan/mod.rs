@@ -102,19 +102,19 @@ impl StrongswanGateway {
     /// `--initiate`) and initiates a second one on the load, leaving duplicate IKE and
     /// CHILD SAs.
     ///
-    /// `previous` is the context as it runs (the live view: what an SA was negotiated
-    /// with); `had_nat` whether the files held a NAT for it.
+    /// `previous` is the files' context, `running` the live view of it (charon's start
+    /// action, which a hand reload may have changed).
     async fn load(
         &self,
         context: &Context,
         previous: Option<&Context>,
-        had_nat: Option<bool>,
+        running: Option<&Context>,
     ) -> Result<(), GatewayError> {
         let name = context.name();
         let key = context.connection.preshared_key.expose();
         let messages = load_messages(context)?;
         let starts = context.connection.start_action == StartAction::Start;
-        if starts && previous.is_some_and(|p| p.connection.start_action != StartAction::Start) {
+        if starts && running.is_some_and(|r| r.connection.start_action != StartAction::Start) {
             tracing::debug!(connection = %name, "becomes start: terminating its SAs before the load");
             self.vici.terminate(name.as_str(), None, false).await?;
         }
@@ -134,8 +134,8 @@ impl StrongswanGateway {
         self.vici.load_conn(&messages.conn).await?;
         // A gateway that never had NAT for this connection gets no (empty) table; a new
         // one clears chains an earlier connection of its name may have left.
-        let had_nat = match had_nat {
-            Some(had_nat) => had_nat,
+        let had_nat = match previous {
+            Some(previous) => previous.nat.is_some(),
             None => self.nft.has_chains(name).await?,
         };
         if context.nat.is_some() || had_nat {
@@ -228,8 +228,7 @@ impl StrongswanGateway {
         context: &Context,
     ) -> Result<(), GatewayError> {
         self.files.put(context).await?;
-        let had_nat = previous.map(|p| p.nat.is_some());
-        if let Err(error) = self.load(context, running, had_nat).await {
+        if let Err(error) = self.load(context, previous, running).await {
             tracing::warn!(connection = %context.name(), %error, "the gateway refused the change; restoring");
             self.restore(context.name(), previous).await;
             return Err(refused(error));
