@@ -20,6 +20,10 @@ fn main() {
             hand_changes_on_the_gateway_are_drift_that_apply_repairs,
         ),
         test(
+            "a_connection_reloaded_by_hand_with_other_settings_is_drift_that_apply_reloads",
+            a_connection_reloaded_by_hand_with_other_settings_is_drift_that_apply_reloads,
+        ),
+        test(
             "a_stopped_charon_fails_clearly_changes_nothing_and_apply_converges_after_restart",
             a_stopped_charon_fails_clearly_changes_nothing_and_apply_converges_after_restart,
         ),
@@ -118,6 +122,75 @@ fn hand_changes_on_the_gateway_are_drift_that_apply_repairs() {
     rig.converged("apply repaired the NAT rule");
     assert_nat_both_ways(lab, "after apply repaired the NAT rule");
     assert_host_b_through_tunnel(lab, "after apply repaired the NAT rule");
+}
+
+/// Issue 13 item 10: gwA's `site_b` reloaded by hand (`swanctl --load-conns`) with the
+///    same name but other proposals, rekey time, DPD and `start_action = none`: charon
+///    closes the SA, and the plan shows it (exit 2, the start action and DPD back to
+///    Terraform's); `apply` reloads the provider's connection, the tunnel comes back and
+///    the next plan is empty.
+fn a_connection_reloaded_by_hand_with_other_settings_is_drift_that_apply_reloads() {
+    let Some(rig) = both_ends_up("tf-handconn") else {
+        return;
+    };
+    let lab = &rig.lab;
+    let hand = lab.dir().join("hand-site_b.conf");
+    std::fs::write(
+        &hand,
+        format!(
+            "connections {{
+  {CONN_A} {{
+    version = 2
+    local_addrs = {GW_A}
+    remote_addrs = {GW_B}
+    proposals = aes128-sha256-modp2048
+    rekey_time = 7200s
+    dpd_delay = 10s
+    local {{
+      auth = psk
+      id = {GW_A}
+    }}
+    remote {{
+      auth = psk
+      id = {GW_B}
+    }}
+    children {{
+      {CONN_A} {{
+        local_ts = {SITE_A}
+        remote_ts = {LAN_B},{LAN_CUST}
+        esp_proposals = aes128-sha256
+        start_action = none
+      }}
+    }}
+  }}
+}}
+"
+        ),
+    )
+    .unwrap();
+    let loaded = lab.swanctl_ok(
+        "gwA",
+        &["--load-conns", "--file", &hand.display().to_string()],
+    );
+    assert!(
+        loaded.contains(&format!("loaded connection '{CONN_A}'")),
+        "{loaded}"
+    );
+    rig.drifted(
+        "connection reloaded by hand with other settings",
+        &[
+            "ipsec_vpn_connection.a will be updated in-place",
+            "\"none\" -> \"start\"",
+            "\"clear\" -> \"restart\"",
+            "7200 -> 28800",
+        ],
+    );
+    rig.apply();
+    rig.converged("apply reloaded the hand-changed connection");
+    let conns = lab.swanctl_ok("gwA", &["--list-conns", "--raw"]);
+    assert!(conns.contains("close_action=start"), "{conns}");
+    wait_for_tunnel(lab, &[]);
+    assert_host_b_through_tunnel(lab, "after apply reloaded the hand-changed connection");
 }
 
 /// 5. gwA's charon stopped: `apply` of a change fails with an error at `vici_uri` saying

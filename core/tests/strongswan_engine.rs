@@ -8,7 +8,10 @@
 use ipsec_core::engine::strongswan::ViciUri;
 use ipsec_core::engine::StrongswanGateway;
 use ipsec_core::gateway::ops::{self, Mode};
-use ipsec_core::model::NatTable;
+use ipsec_core::model::{
+    Dpd, DpdAction, DpdDelay, DpdTimeout, EndpointAddress, Identity, IkeVersion, Keylife, NatTable,
+    StartAction,
+};
 use ipsec_core::validate::ConnectionInput;
 use ipsec_core::{ApplyError, EngineError, Gateway, GatewayError};
 use ipsec_test_support::charon::{skip_system_tests, Charon};
@@ -147,6 +150,109 @@ async fn hand_changes_to_the_live_gateway_are_drift() {
         .charon
         .swanctl(&["--list-conns"])
         .contains("dc1: IKEv2"));
+}
+
+/// A hand-written `dc1` of other settings, loaded with `swanctl --load-conns` over the
+/// provider's: every field `list-conns` reports differs from the files.
+const HAND_WRITTEN_DC1: &str = "connections {
+    dc1 {
+        version = 1
+        local_addrs = 198.51.100.7
+        remote_addrs = 203.0.113.20
+        proposals = aes128-sha1-modp1024
+        rekey_time = 7200s
+        dpd_delay = 10s
+        dpd_timeout = 60s
+        local {
+            auth = psk
+            id = gw@example.com
+        }
+        remote {
+            auth = psk
+            id = branch.example.net
+        }
+        children {
+            dc1 {
+                local_ts = 10.1.0.0/16
+                remote_ts = 192.168.10.0/24,192.168.20.0/24
+                esp_proposals = aes128-sha1
+                rekey_time = 1800s
+                start_action = none
+                dpd_action = clear
+            }
+        }
+    }
+}
+";
+
+#[tokio::test]
+async fn a_connection_reloaded_by_hand_with_other_settings_is_drift_that_a_put_reloads() {
+    let Some(setup) = setup().await else {
+        return;
+    };
+    create_classic(&setup.gateway).await;
+    let hand = setup.config.join("hand.conf");
+    std::fs::write(&hand, HAND_WRITTEN_DC1).unwrap();
+    setup
+        .charon
+        .swanctl(&["--load-conns", "--file", hand.to_str().unwrap()]);
+
+    let live = setup.gateway.get(&name("dc1")).await.unwrap().unwrap();
+    let mut expected = classic_context();
+    let c = &mut expected.connection;
+    c.ike_version = IkeVersion::V1;
+    c.local_address = Some(EndpointAddress::parse("198.51.100.7").unwrap());
+    c.peer_address = EndpointAddress::parse("203.0.113.20").unwrap();
+    c.phase1.keylife = Keylife::from_seconds(7200).unwrap();
+    c.phase2.keylife = Keylife::from_seconds(1800).unwrap();
+    c.dpd = Dpd {
+        delay: DpdDelay::from_seconds(10).unwrap(),
+        timeout: DpdTimeout::from_seconds(60).unwrap(),
+        action: DpdAction::Clear,
+    };
+    c.local_id = Some(Identity::parse("gw@example.com").unwrap());
+    c.peer_id = Identity::parse("branch.example.net").unwrap();
+    c.start_action = StartAction::None;
+    assert_eq!(live, expected, "every reported field is read back");
+
+    // What `terraform apply` does for the drift: an update to the configuration.
+    ops::put_connection(&setup.gateway, &classic_input(), Mode::Update)
+        .await
+        .unwrap();
+    assert_eq!(
+        setup.gateway.get(&name("dc1")).await.unwrap(),
+        Some(classic_context()),
+        "the update reloaded the provider's connection"
+    );
+    let conns = setup.charon.swanctl(&["--list-conns"]);
+    assert!(conns.contains("dc1: IKEv2"), "{conns}");
+}
+
+#[tokio::test]
+async fn a_trap_connection_installs_charons_trap_policy() {
+    let Some(setup) = setup().await else {
+        return;
+    };
+    // The classic connection keeps the default start action, `trap`.
+    create_classic(&setup.gateway).await;
+    let policies = setup.charon.swanctl(&["--list-pols"]);
+    assert!(policies.contains("dc1/dc1, TUNNEL"), "{policies}");
+    assert!(policies.contains("local:  10.1.0.0/16"), "{policies}");
+    assert!(
+        policies.contains("192.168.10.0/24") && policies.contains("192.168.20.0/24"),
+        "{policies}"
+    );
+
+    // `none` only answers: no trap.
+    let input = ConnectionInput {
+        start_action: Some("none".into()),
+        ..classic_input()
+    };
+    ops::put_connection(&setup.gateway, &input, Mode::Update)
+        .await
+        .unwrap();
+    let policies = setup.charon.swanctl(&["--list-pols"]);
+    assert!(!policies.contains("dc1/dc1"), "{policies}");
 }
 
 #[tokio::test]

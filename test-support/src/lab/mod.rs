@@ -16,6 +16,12 @@
 //! it ([`skip_system_tests`]).
 //! `IPSEC_LAB_KEEP=1` leaves a test's lab up for a look by hand (`IPSEC_LAB=<name>
 //! scripts/lab status`); `scripts/lab down` with that name removes it.
+//!
+//! The kernel has no ESP, so the charons use kernel-libipsec, which sends charon no
+//! acquire: a `start_action = "trap"` connection never comes up here (matching traffic
+//! is dropped, `could not find an outbound IPsec SA for reqid` in the log). Test `trap`
+//! by its files and charon's trap policy (`swanctl --list-pols`), and traffic with
+//! `start` (or `none` and an initiating peer).
 
 mod tunnel;
 mod vici;

@@ -3,9 +3,11 @@
 //! (`swanctl --load-all`).
 //!
 //! The gateway's truth is what is live: a connection exists when charon has it loaded,
-//! its traffic selectors and peer are read back from charon, its NAT from nftables;
-//! what charon cannot report (proposals, keylives, the key) comes from the files. So a
-//! connection unloaded by hand, a changed selector or a deleted NAT rule is drift.
+//! every setting `list-conns` reports (addresses, version, identities, rekey times, DPD,
+//! start action, traffic selectors) is read back from charon, its NAT from nftables;
+//! what charon cannot report (proposals, PFS, the key) comes from the files. So a
+//! connection unloaded or reloaded by hand, a changed selector or a deleted NAT rule is
+//! drift.
 //!
 //! A change writes the files, then loads the key, the connection and the NAT. If charon
 //! or nft refuses, the previous files and live configuration are put back and the error
@@ -94,17 +96,31 @@ impl StrongswanGateway {
     /// that SA: the change takes effect now (a removed remote subnet stops being
     /// tunnelled), and the tunnel comes back on the next packet (`trap`) or when the
     /// peer, whose `close_action` follows its `start_action`, initiates again.
+    ///
+    /// A connection that becomes `start` has its SAs terminated first: charon keeps an
+    /// SA a `trap` or `none` connection has (the peer brought it up, or a hand
+    /// `--initiate`) and initiates a second one on the load, leaving duplicate IKE and
+    /// CHILD SAs.
+    ///
+    /// `previous` is the files' context, `running` the live view of it (charon's start
+    /// action, which a hand reload may have changed).
     async fn load(
         &self,
         context: &Context,
         previous: Option<&Context>,
+        running: Option<&Context>,
     ) -> Result<(), GatewayError> {
         let name = context.name();
         let key = context.connection.preshared_key.expose();
         let messages = load_messages(context)?;
+        let starts = context.connection.start_action == StartAction::Start;
+        if starts && running.is_some_and(|r| r.connection.start_action != StartAction::Start) {
+            tracing::debug!(connection = %name, "becomes start: terminating its SAs before the load");
+            self.vici.terminate(name.as_str(), None, false).await?;
+        }
         let renegotiate = previous
             .and_then(|previous| renegotiation(previous, context))
-            .filter(|_| context.connection.start_action != StartAction::Start);
+            .filter(|_| !starts);
         // The children charon runs, by the names it runs them under, asked before the
         // new configuration replaces them: a file of an earlier version named IKEv1
         // children by position, not by their pair of subnets.
@@ -190,7 +206,7 @@ impl StrongswanGateway {
     async fn restore(&self, name: &ConnectionName, previous: Option<&Context>) {
         let outcome = match previous {
             Some(context) => match self.files.put(context).await {
-                Ok(()) => self.load(context, None).await,
+                Ok(()) => self.load(context, None, None).await,
                 Err(error) => Err(error),
             },
             None => match self.files.delete(name).await {
@@ -203,13 +219,16 @@ impl StrongswanGateway {
         }
     }
 
+    /// Writes and loads `context` over `previous` (the files) and `running` (the live
+    /// view of them).
     async fn put_live(
         &self,
         previous: Option<&Context>,
+        running: Option<&Context>,
         context: &Context,
     ) -> Result<(), GatewayError> {
         self.files.put(context).await?;
-        if let Err(error) = self.load(context, previous).await {
+        if let Err(error) = self.load(context, previous, running).await {
             tracing::warn!(connection = %context.name(), %error, "the gateway refused the change; restoring");
             self.restore(context.name(), previous).await;
             return Err(refused(error));
@@ -327,10 +346,14 @@ impl Gateway for StrongswanGateway {
         let stored_nft = self.nft_of(name).await?;
         let current = live::view(&self.vici, &stored_nft, name, stored.clone()).await?;
         let index = self.files.index().await?;
+        let running = current.clone();
         let change = edit(current, &index).map_err(ApplyError::Rejected)?;
         match &change {
             Change::Keep => {}
-            Change::Put(context) => self.put_live(stored.as_ref(), context).await?,
+            Change::Put(context) => {
+                self.put_live(stored.as_ref(), running.as_ref(), context)
+                    .await?
+            }
             Change::Delete => self.delete_live(stored.as_ref(), name).await?,
         }
         // A NAT stored in another table (the provider's nat_table changed) is now in

@@ -62,29 +62,60 @@ pub enum Node {
     Section(BTreeMap<String, Node>),
 }
 
-/// A loaded connection as `list-conns` reports it (the parts the engine reads back).
+/// A loaded connection as `list-conns` reports it: every field of it that the files set.
+/// Values are read as text and judged in `live.rs`, so that a field charon leaves out
+/// (it omits `dpd_delay` and `dpd_timeout` when they are 0, and an identity that is not
+/// configured) reads as absent rather than failing the whole read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct LiveConn {
     /// `remote_addrs`.
-    #[serde(default)]
     pub remote_addrs: Vec<String>,
-    /// `local_addrs`.
-    #[serde(default)]
+    /// `local_addrs` (`%any` when none is configured).
     pub local_addrs: Vec<String>,
+    /// `IKEv1`, `IKEv2` or `IKEv1/2` (any).
+    pub version: Option<String>,
+    /// The IKE SA's rekey interval in seconds.
+    pub rekey_time: Option<String>,
+    /// Seconds between DPD checks; absent when 0 (off).
+    pub dpd_delay: Option<String>,
+    /// The IKEv1 DPD timeout in seconds; absent when 0.
+    pub dpd_timeout: Option<String>,
+    /// The first (only) local authentication round.
+    #[serde(rename = "local-1", alias = "local")]
+    pub local: LiveAuth,
+    /// The first (only) remote authentication round.
+    #[serde(rename = "remote-1", alias = "remote")]
+    pub remote: LiveAuth,
     /// The children by name.
-    #[serde(default)]
     pub children: BTreeMap<String, LiveChild>,
+}
+
+/// One authentication round of a loaded connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct LiveAuth {
+    /// The IKE identity; absent when none is configured.
+    pub id: Option<String>,
 }
 
 /// A loaded child as `list-conns` reports it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct LiveChild {
     /// Local traffic selectors.
-    #[serde(default, rename = "local-ts")]
+    #[serde(rename = "local-ts")]
     pub local_ts: Vec<String>,
     /// Remote traffic selectors.
-    #[serde(default, rename = "remote-ts")]
+    #[serde(rename = "remote-ts")]
     pub remote_ts: Vec<String>,
+    /// The CHILD SA's rekey interval in seconds.
+    pub rekey_time: Option<String>,
+    /// charon's name of the DPD action: `none` (clear), `trap` or `start` (restart).
+    pub dpd_action: Option<String>,
+    /// charon's name of the close action, which the files set after the start action
+    /// (`list-conns` of charon 5.9 does not report `start_action` itself).
+    pub close_action: Option<String>,
 }
 
 /// charon's answer to a command.
