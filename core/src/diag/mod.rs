@@ -91,6 +91,11 @@ impl Diagnostic {
         Problem::error(summary, detail).at(AttributePath::empty())
     }
 
+    /// A warning for the object as a whole.
+    pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Problem::warning(summary, detail).at(AttributePath::empty())
+    }
+
     /// Whether this diagnostic is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error

@@ -13,12 +13,14 @@ use crate::model::{ConnectionName, Context, NatTable};
 
 pub mod detached;
 mod error;
+pub mod establish;
 pub mod index;
 pub mod ops;
 pub mod planned;
 pub mod status;
 
 pub use error::{ApplyError, EngineError, GatewayError, Inconsistency, NftStep};
+pub use establish::{Establishment, NotEstablished, Phase, Reason};
 pub use index::GatewayIndex;
 pub use status::{ChildSaStatus, ConnectionStatus, IkeSaStatus, TunnelState};
 
@@ -79,6 +81,18 @@ pub trait Gateway: Send + Sync {
         Ok(ConnectionStatus::without_daemon(
             self.get(name).await?.is_some(),
         ))
+    }
+
+    /// Brings the `start` connection `context`, just stored, up within `within`: waits
+    /// for the daemon's own initiation and initiates again while the peer refuses (see
+    /// [`establish`]). By default, for an engine without a daemon: nothing to wait for.
+    async fn establish(
+        &self,
+        context: &Context,
+        within: std::time::Duration,
+    ) -> Result<Establishment, GatewayError> {
+        let _ = (context, within);
+        Ok(Establishment::NotApplicable)
     }
 
     /// Stores `context`, replacing what the gateway holds under its name.

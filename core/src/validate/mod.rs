@@ -15,6 +15,7 @@ pub mod input;
 pub mod nat;
 pub mod remote_subnet;
 pub mod unknowns;
+mod waiting;
 
 pub use connection::{check_connection_config, validate_connection};
 pub use context::{check_context, check_remote_subnet_removal, Focus};
@@ -28,3 +29,4 @@ pub use remote_subnet::{
     check_remote_subnet_config, parse_remote_subnet_id, remote_subnet_id, validate_remote_subnet,
 };
 pub use unknowns::Unknowns;
+pub use waiting::check_wait_until_established;

@@ -15,6 +15,7 @@ pub mod replacement;
 pub mod resource;
 pub mod schema;
 pub mod schema_proto;
+pub mod timeouts;
 pub mod validator;
 
 pub use data_source::DataSource;

@@ -12,12 +12,15 @@ use crate::codec::{Number, Value};
 pub enum Validator {
     /// A number must be whole (keylives, groups, versions).
     WholeNumber,
+    /// A string must be a duration in Go's syntax (`timeouts`).
+    Duration,
 }
 
 impl Validator {
     /// Checks `value`, recording a problem at `path`.
     pub fn check(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
         match self {
+            Validator::Duration => super::timeouts::check(value, path, diags),
             Validator::WholeNumber => {
                 if let Value::Number(Number::Float(x)) = value {
                     diags.add(

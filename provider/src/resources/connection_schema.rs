@@ -8,7 +8,7 @@ use ipsec_core::model::{
 use ipsec_core::Problem;
 
 use crate::codec::Value;
-use crate::framework::{Attribute, Choices, PlanModifier, Schema};
+use crate::framework::{timeouts, Attribute, Choices, PlanModifier, Schema};
 
 /// The schema of `ipsec_vpn_connection`.
 pub(super) fn schema() -> Schema {
@@ -102,6 +102,19 @@ pub(super) fn schema() -> Schema {
                 )
                 .default_note("`peer_address`"),
             dpd_attribute(),
+            Attribute::bool("wait_until_established")
+                .optional_computed(Some(Value::Bool(false)))
+                .describe(
+                    "`strongswan` engine, `start_action = \"start\"`: create and update return \
+                     only once the IKE SA and every CHILD SA are up, within `timeouts`. If the \
+                     tunnel does not come up, apply fails with the reason charon saw \
+                     (authentication, proposals, networks, no answer); a created connection \
+                     is then kept as tainted and replaced by the next apply. Without it, a \
+                     change to a `start` connection still waits up to 20 s for the tunnel, \
+                     initiating again while the peer refuses (so that both ends changed in one \
+                     apply come back up), and warns with charon's reason if it is not up.",
+                ),
+            timeouts::attribute(&["create", "update", "delete"], super::establish::TIMEOUT),
             Attribute::string_set("unmanaged_remote_subnets")
                 .computed()
                 .describe(

@@ -2,6 +2,7 @@
 
 mod connection_schema;
 mod convert;
+mod establish;
 pub mod nat_context;
 mod preshared_key;
 pub mod remote_subnet;

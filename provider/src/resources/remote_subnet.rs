@@ -17,6 +17,7 @@ use super::convert::{
     applied, deleted, gateway_error, read, replacing, string, unknowns, APPLY_PATIENCE,
     CONNECTION_RENAMED,
 };
+use super::establish::after_subnet_change;
 use crate::codec::Value;
 use crate::framework::{Attribute, Outcome, PlanContext, PlanModifier, Proposal, Resource, Schema};
 
@@ -140,10 +141,14 @@ impl Resource for RemoteSubnet {
         let input = input(config);
         let create = || ops::create_remote_subnet(gateway, &input);
         let result = ops::patiently(APPLY_PATIENCE, create).await;
-        applied(result, |_| match validate_remote_subnet(&input) {
+        let (state, mut diags) = applied(result, |_| match validate_remote_subnet(&input) {
             (Some((connection, cidr)), _) => Ok(state(&connection, &cidr)),
             (None, diags) => Err(diags),
-        })
+        });
+        if let (Some(_), (Some((connection, _)), _)) = (&state, validate_remote_subnet(&input)) {
+            diags.extend(after_subnet_change(gateway, &connection).await);
+        }
+        (state, diags)
     }
 
     async fn read(&self, gateway: &dyn Gateway, prior: &Value) -> Outcome<Value> {
@@ -175,7 +180,11 @@ impl Resource for RemoteSubnet {
             return Diagnostics::new();
         };
         let delete = || ops::delete_remote_subnet(gateway, &connection, cidr);
-        deleted(ops::patiently(APPLY_PATIENCE, delete).await)
+        let mut diags = deleted(ops::patiently(APPLY_PATIENCE, delete).await);
+        if !diags.has_error() {
+            diags.extend(after_subnet_change(gateway, &connection).await);
+        }
+        diags
     }
 
     async fn import(&self, gateway: &dyn Gateway, id: &str) -> Outcome<Value> {

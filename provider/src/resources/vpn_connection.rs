@@ -7,18 +7,20 @@ use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::gateway::planned::preview_connection;
 use ipsec_core::model::{ConnectionName, Context, Dpd, DpdAction, Encryption, Phase2, StartAction};
 use ipsec_core::validate::{
-    check_connection_config, validate_connection, ConnectionInput, DpdInput, PhaseInput,
+    check_connection_config, check_wait_until_established, validate_connection, ConnectionInput,
+    DpdInput, PhaseInput,
 };
-use ipsec_core::{Diagnostics, Gateway};
+use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
 use super::connection_schema::{in_phase2_shape, schema};
 use super::convert::{
     applied, connection_name, deleted, imported, imported_connection_name, integer,
     optional_string, read, string, string_set, strings, unknowns,
 };
+use super::establish::{after_change, Operation, TIMEOUT};
 use super::preshared_key;
 use crate::codec::Value;
-use crate::framework::{Outcome, Proposal, Resource, Schema};
+use crate::framework::{timeouts, Outcome, Proposal, Resource, Schema};
 
 /// The resource type.
 #[derive(Debug, Default, Clone, Copy)]
@@ -37,7 +39,15 @@ impl Resource for VpnConnection {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        check_connection_config(&input(config), &unknowns(config))
+        let mut diags = check_connection_config(&input(config), &unknowns(config));
+        let start_action = config.attr("start_action");
+        if let (Some(wait), false) = (
+            config.attr("wait_until_established").as_bool(),
+            start_action.is_unknown(),
+        ) {
+            diags.extend(check_wait_until_established(start_action.as_str(), wait));
+        }
+        diags
     }
 
     async fn modify_plan(&self, proposal: Proposal<'_>, planned: &mut Value) -> Diagnostics {
@@ -95,7 +105,14 @@ impl Resource for VpnConnection {
         config: &Value,
     ) -> Outcome<Value> {
         let result = ops::put_connection(gateway, &input(config), Mode::Create).await;
-        applied(result, |applied| Ok(state(&applied.context, planned)))
+        let waited = match &result {
+            Ok(applied) => after_change(gateway, &applied.context, config, Operation::Create).await,
+            Err(_) => Diagnostics::new(),
+        };
+        with(
+            applied(result, |applied| Ok(state(&applied.context, planned))),
+            waited,
+        )
     }
 
     async fn read(&self, gateway: &dyn Gateway, prior: &Value) -> Outcome<Value> {
@@ -138,13 +155,35 @@ impl Resource for VpnConnection {
             return (None, diags);
         }
         let result = ops::put_connection(gateway, &input, Mode::Update).await;
-        applied(result, |applied| Ok(state(&applied.context, planned)))
+        let waited = match &result {
+            Ok(applied) => after_change(gateway, &applied.context, config, Operation::Update).await,
+            Err(_) => Diagnostics::new(),
+        };
+        with(
+            applied(result, |applied| Ok(state(&applied.context, planned))),
+            waited,
+        )
     }
 
     async fn delete(&self, gateway: &dyn Gateway, prior: &Value) -> Diagnostics {
-        match connection_name(prior, "name") {
-            Some(name) => deleted(ops::delete_connection(gateway, &name).await),
-            None => Diagnostics::new(),
+        let Some(name) = connection_name(prior, "name") else {
+            return Diagnostics::new();
+        };
+        let limit = timeouts::of(prior, "delete", TIMEOUT);
+        match tokio::time::timeout(limit, ops::delete_connection(gateway, &name)).await {
+            Ok(result) => deleted(result),
+            Err(_) => {
+                let mut diags = Diagnostics::new();
+                diags.push(Diagnostic::error(
+                    "Delete timed out",
+                    format!(
+                        "Deleting connection {name} did not finish within {} s (timeouts.delete); the gateway may \
+                         still hold it. Run `terraform apply` again once the engine answers.",
+                        limit.as_secs()
+                    ),
+                ));
+                diags
+            }
         }
     }
 
@@ -169,6 +208,13 @@ impl Resource for VpnConnection {
         });
         imported(found, "Cannot import a missing connection")
     }
+}
+
+/// `outcome` with the diagnostics of waiting for the tunnel added.
+fn with(outcome: Outcome<Value>, waited: Diagnostics) -> Outcome<Value> {
+    let (state, mut diags) = outcome;
+    diags.extend(waited);
+    (state, diags)
 }
 
 /// What the user configured, for `core`.
@@ -252,6 +298,15 @@ fn state(context: &Context, like: &Value) -> Value {
         ),
         ("peer_id", Value::text(&connection.peer_id)),
         ("dpd", dpd_state(connection.dpd)),
+        // How Terraform drives the connection, not what the gateway holds: carried over.
+        (
+            "wait_until_established",
+            match like.attr("wait_until_established") {
+                Value::Bool(wait) => Value::Bool(*wait),
+                _ => Value::Bool(false),
+            },
+        ),
+        (timeouts::NAME, like.attr(timeouts::NAME).clone()),
         (
             "unmanaged_remote_subnets",
             string_set(&context.unmanaged_remote_subnets),

@@ -15,6 +15,7 @@
 
 #[cfg(feature = "bench-hooks")]
 pub mod bench;
+mod establish;
 mod live;
 pub(crate) mod message;
 pub(crate) mod nft;
@@ -35,7 +36,8 @@ use self::vici::Vici;
 pub use self::vici::ViciUri;
 use super::LocalGateway;
 use crate::gateway::{
-    ApplyError, Change, ConnectionStatus, Edit, EngineError, Gateway, GatewayError, GatewayIndex,
+    ApplyError, Change, ConnectionStatus, Edit, EngineError, Establishment, Gateway, GatewayError,
+    GatewayIndex,
 };
 use crate::model::{ConnectionName, Context, NatTable, StartAction};
 use crate::render::{children, is_child_of};
@@ -338,6 +340,14 @@ impl Gateway for StrongswanGateway {
     /// charon's view: loaded when `list-conns` has it, the SAs from `list-sas`.
     async fn status(&self, name: &ConnectionName) -> Result<ConnectionStatus, GatewayError> {
         status::status(&self.vici, name).await
+    }
+
+    async fn establish(
+        &self,
+        context: &Context,
+        within: std::time::Duration,
+    ) -> Result<Establishment, GatewayError> {
+        self.bring_up(context, within).await
     }
 
     async fn modify(&self, name: &ConnectionName, edit: Edit) -> Result<Change, ApplyError> {

@@ -133,6 +133,45 @@ impl Pool {
         .await
     }
 
+    /// `command` with `message`, whose `event` messages log its progress: the events in
+    /// order and charon's verdict (`Err` with its `errmsg` when it answered
+    /// `success = no`), so that a refused command still tells what it saw.
+    pub(crate) async fn logged<T, U>(
+        &self,
+        command: &'static str,
+        event: &'static str,
+        message: &T,
+    ) -> Result<(Vec<U>, Result<(), String>), GatewayError>
+    where
+        T: Serialize + Sync,
+        U: DeserializeOwned + Send,
+    {
+        self.run(command, |mut session, deadline| async move {
+            let stream = session
+                .client
+                .stream_request::<_, U>(command, event, message);
+            let collect = async move {
+                pin_mut!(stream);
+                let mut items = Vec::new();
+                loop {
+                    match stream.try_next().await {
+                        Ok(Some(item)) => items.push(item),
+                        Ok(None) => return Ok((items, Ok(()))),
+                        Err(error) if error.is_command_failed() => {
+                            let text = error.to_string();
+                            let errmsg = text.strip_prefix("command failed: ").unwrap_or(&text);
+                            return Ok((items, Err(errmsg.to_owned())));
+                        }
+                        Err(error) => return Err(error),
+                    }
+                }
+            };
+            let answer = bounded(&session.closed, deadline, collect).await;
+            (session, answer)
+        })
+        .await
+    }
+
     /// One operation within the deadline, on a pooled connection; once more on a new
     /// one when charon had closed the pooled one (it restarted meanwhile).
     async fn run<U, F, Fut>(&self, command: &'static str, mut attempt: F) -> Result<U, GatewayError>

@@ -166,6 +166,35 @@ struct Terminate<'a> {
 }
 
 #[derive(Serialize)]
+struct Initiate<'a> {
+    child: &'a str,
+    ike: &'a str,
+    timeout: i64,
+    /// Initiations the engine makes must not be dropped by charon's half-open limits.
+    #[serde(rename = "init-limits")]
+    init_limits: bool,
+    /// Level 1 carries the notifies that say why a peer refused.
+    loglevel: i64,
+}
+
+/// One `control-log` event of an `initiate`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ControlLog {
+    msg: String,
+}
+
+/// What an `initiate` saw: charon's log lines for it, in order, and its verdict
+/// (`Err` with charon's `errmsg` when the CHILD SA was not established).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Initiation {
+    /// The log lines.
+    pub log: Vec<String>,
+    /// The verdict.
+    pub outcome: Result<(), String>,
+}
+
+#[derive(Serialize)]
 struct ListConns<'a> {
     ike: &'a str,
 }
@@ -293,6 +322,40 @@ impl Vici {
             Err(error) => tracing::warn!(connection = ike, ?child, %error, "terminate failed"),
         }
         Ok(())
+    }
+
+    /// `initiate` of the child `child` of connection `ike` (with its IKE SA, unless one
+    /// is up), waiting at most `wait` for it. A refusal is an answer, not an error: the
+    /// caller judges it from the log. Logs carry what charon says, never a key.
+    pub async fn initiate(
+        &self,
+        ike: &str,
+        child: &str,
+        wait: Duration,
+    ) -> Result<Initiation, GatewayError> {
+        let message = Initiate {
+            child,
+            ike,
+            timeout: i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+            init_limits: false,
+            loglevel: 1,
+        };
+        let (events, outcome): (Vec<ControlLog>, _) = self
+            .pool
+            .logged("initiate", "control-log", &message)
+            .await?;
+        let log: Vec<String> = events.into_iter().map(|event| event.msg).collect();
+        match &outcome {
+            Ok(()) => tracing::debug!(connection = ike, child, "initiate: established"),
+            Err(errmsg) => tracing::debug!(
+                connection = ike,
+                child,
+                errmsg,
+                last = log.last().map(String::as_str).unwrap_or(""),
+                "initiate: not established"
+            ),
+        }
+        Ok(Initiation { log, outcome })
     }
 
     /// The names of the connections loaded over VICI (`get-conns`).

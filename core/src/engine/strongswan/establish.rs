@@ -1,0 +1,216 @@
+//! Bringing a `start` connection up after a change, and reading from charon's log why it
+//! did not come up (see [`crate::gateway::establish`] for why the engine initiates at
+//! all: charon does not try again after a refusal).
+//!
+//! `load-conn` makes charon initiate a `start` connection itself, so the engine first
+//! watches (`list-sas`): an initiation of its own on top would leave duplicate SAs. Only
+//! when nothing is under way does it `initiate`, with charon's log streamed back, and
+//! again after a pause while the peer refuses, until the time given runs out.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::status::status;
+use super::vici::Initiation;
+use super::StrongswanGateway;
+use crate::gateway::{
+    ConnectionStatus, Establishment, GatewayError, NotEstablished, Phase, Reason, TunnelState,
+};
+use crate::model::{Context, StartAction};
+use crate::render::{children, esp_proposal, ike_proposal};
+
+/// How often the SAs are looked at while a negotiation is under way.
+const POLL: Duration = Duration::from_millis(200);
+/// How long charon's own initiation (on `load-conn`) is given to show up before the
+/// engine initiates itself.
+const CHARON_GRACE: Duration = Duration::from_secs(1);
+/// How long a CHILD SA may be missing under an established IKE SA before the engine
+/// initiates it (charon builds the first one within the IKE_AUTH exchange).
+const CHILD_GRACE: Duration = Duration::from_secs(2);
+/// The longest one `initiate` waits: a peer that does not answer makes charon
+/// retransmit for minutes.
+const INITIATE_WAIT: Duration = Duration::from_secs(10);
+/// The pauses between initiations the peer refused: the first, and the longest.
+const REFUSED_PAUSE: (Duration, Duration) = (Duration::from_millis(250), Duration::from_secs(4));
+
+impl StrongswanGateway {
+    /// See [`crate::gateway::Gateway::establish`].
+    pub(super) async fn bring_up(
+        &self,
+        context: &Context,
+        within: Duration,
+    ) -> Result<Establishment, GatewayError> {
+        let expected: Vec<String> = children(context).into_iter().map(|c| c.name).collect();
+        // A connection carries no traffic before it has a remote network: its child
+        // tunnels to the peer's own address, which a peer protecting networks refuses.
+        if context.connection.start_action != StartAction::Start
+            || expected.is_empty()
+            || context.remote_traffic_selectors().is_empty()
+        {
+            return Ok(Establishment::NotApplicable);
+        }
+        let name = context.name();
+        let started = Instant::now();
+        let until = started + within;
+        let mut initiations = 0;
+        let mut last: Option<Reason> = None;
+        let mut pause = REFUSED_PAUSE.0;
+        let mut child_missing_since: Option<Instant> = None;
+        loop {
+            let now = Instant::now();
+            let current = status(&self.vici, name).await?;
+            let missing: Vec<&String> = expected
+                .iter()
+                .filter(|child| !installed(&current, child))
+                .collect();
+            let initiate: Vec<&String> = match current.state {
+                TunnelState::Established => {
+                    return Ok(Establishment::Up {
+                        after: started.elapsed(),
+                        initiations,
+                    })
+                }
+                TunnelState::Connecting if ike_up(&current) => {
+                    let since = *child_missing_since.get_or_insert(now);
+                    if now.duration_since(since) >= CHILD_GRACE && !child_pending(&current) {
+                        child_missing_since = None;
+                        missing
+                    } else {
+                        Vec::new()
+                    }
+                }
+                TunnelState::Connecting => Vec::new(),
+                // Charon's own initiation on the load may be refused before a look
+                // catches it: the grace is only for it to appear.
+                _ if initiations == 0 && now.duration_since(started) < CHARON_GRACE => Vec::new(),
+                // No IKE SA: the first child brings it up with it.
+                _ => missing.into_iter().take(1).collect(),
+            };
+            for child in initiate {
+                let left = until.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                initiations += 1;
+                let initiation = self
+                    .vici
+                    .initiate(name.as_str(), child, left.min(INITIATE_WAIT))
+                    .await?;
+                if initiation.outcome.is_err() {
+                    last = Some(classify(&initiation, context));
+                    tracing::debug!(connection = %name, reason = %last.as_ref().map(ToString::to_string).unwrap_or_default(), "not established; initiating again after a pause");
+                    tokio::time::sleep_until(until.min(Instant::now() + pause)).await;
+                    pause = (pause * 2).min(REFUSED_PAUSE.1);
+                }
+            }
+            if Instant::now() >= until {
+                let reason = match (last, current.state) {
+                    (Some(reason), _) => reason,
+                    (None, TunnelState::Connecting) if !ike_up(&current) => {
+                        Reason::PeerNotAnswering {
+                            peer: context.connection.peer_address.to_string(),
+                        }
+                    }
+                    (None, _) => Reason::StillConnecting,
+                };
+                return Ok(Establishment::Down(NotEstablished {
+                    reason,
+                    initiations,
+                    after: started.elapsed(),
+                }));
+            }
+            tokio::time::sleep_until(until.min(Instant::now() + POLL)).await;
+        }
+    }
+}
+
+fn installed(status: &ConnectionStatus, child: &str) -> bool {
+    status.child_sas.iter().any(|sa| {
+        sa.name == child && matches!(sa.state.as_str(), "INSTALLED" | "REKEYING" | "REKEYED")
+    })
+}
+
+fn ike_up(status: &ConnectionStatus) -> bool {
+    status
+        .ike_sa
+        .as_ref()
+        .is_some_and(|sa| matches!(sa.state.as_str(), "ESTABLISHED" | "REKEYING" | "REKEYED"))
+}
+
+/// Whether a CHILD SA is being negotiated now.
+fn child_pending(status: &ConnectionStatus) -> bool {
+    status
+        .child_sas
+        .iter()
+        .any(|sa| matches!(sa.state.as_str(), "CREATED" | "ROUTED" | "INSTALLING"))
+}
+
+/// Why `initiation` failed, from charon's log of it.
+pub(crate) fn classify(initiation: &Initiation, context: &Context) -> Reason {
+    let lines: Vec<String> = initiation
+        .log
+        .iter()
+        .map(|l| l.to_ascii_lowercase())
+        .collect();
+    let any = |needles: &[&str]| lines.iter().any(|l| needles.iter().any(|n| l.contains(n)));
+    let c = &context.connection;
+    if any(&[
+        "authentication_failed",
+        "no matching peer config",
+        "verification of auth",
+        "with pre-shared key failed",
+        "no shared key found",
+    ]) {
+        return Reason::AuthenticationFailed {
+            local_id: c.local_id.as_ref().map(ToString::to_string),
+            peer_id: c.peer_id.to_string(),
+        };
+    }
+    if any(&["ts_unacceptable", "invalid_id_information"]) {
+        return Reason::TrafficSelectorsUnacceptable {
+            local: c.local_subnets.iter().map(ToString::to_string).collect(),
+            remote: context
+                .remote_traffic_selectors()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        };
+    }
+    if let Some(refusal) = lines.iter().position(|l| l.contains("no_proposal_chosen")) {
+        // A refusal after the IKE SA is up, or one naming the CHILD SA, is phase 2's.
+        let child = lines[refusal].contains("child_sa")
+            || lines[..refusal]
+                .iter()
+                .any(|l| l.contains("ike_sa") && l.contains("established"));
+        return Reason::NoProposalChosen {
+            phase: if child { Phase::Child } else { Phase::Ike },
+            offered: vec![if child {
+                esp_proposal(&c.phase2, c.perfect_forward_secrecy)
+            } else {
+                ike_proposal(&c.phase1)
+            }],
+        };
+    }
+    if any(&["retransmit", "giving up after"]) {
+        return Reason::PeerNotAnswering {
+            peer: c.peer_address.to_string(),
+        };
+    }
+    let errmsg = initiation.outcome.clone().err().unwrap_or_default();
+    let tail: Vec<&str> = initiation
+        .log
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(String::as_str)
+        .collect();
+    Reason::Other {
+        message: if tail.is_empty() {
+            errmsg
+        } else {
+            format!("{errmsg} ({})", tail.join("; "))
+        },
+    }
+}
