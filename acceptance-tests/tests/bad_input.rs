@@ -281,6 +281,21 @@ fn assert_no_key(diagnostics: &[Diagnostic], key: &str) {
 fn rows() -> Vec<Row> {
     use Phase::{Plan, Validate};
     vec![
+        // ----- wait_until_established and timeouts
+        row(
+            "wait_until_established_needs_start",
+            Validate,
+            "wait_until_established",
+            r#"^Nothing to wait for: wait_until_established needs start_action = "start", but it is "trap""#,
+            || dc1().set("wait_until_established", "true").hcl(),
+        ),
+        row(
+            "timeouts_create_not_a_duration",
+            Validate,
+            "timeouts.create",
+            r#"^Invalid duration: .*"2 minutes" is not a duration; write a number and a unit"#,
+            || dc1().set("timeouts", r#"{ create = "2 minutes" }"#).hcl(),
+        ),
         // ----- name: ^[a-z][a-z0-9_-]{0,62}$
         row(
             "name_uppercase",

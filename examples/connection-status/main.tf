@@ -28,6 +28,11 @@ resource "ipsec_vpn_connection" "dc1" {
   preshared_key = var.dc1_psk
   local_subnets = ["10.1.0.0/16"]
   start_action  = "start" # bring the tunnel up now, not at the first packet
+
+  # Make apply fail, with charon's reason (wrong key, proposals, networks, no answer),
+  # when the tunnel does not come up within the timeout.
+  wait_until_established = true
+  timeouts               = { create = "3m", update = "3m" }
 }
 
 resource "ipsec_remote_subnet" "dc1_apps" {
