@@ -32,6 +32,10 @@ fn main() {
         dpd_timeout_with_ikev2_applies_with_a_warning_at_dpd_timeout,
     ));
     trials.push(test(
+        "wait_until_established_on_the_local_engine_applies_with_a_warning",
+        wait_until_established_on_the_local_engine_applies_with_a_warning,
+    ));
+    trials.push(test(
         "keylife_range_bounds_are_accepted",
         keylife_range_bounds_are_accepted,
     ));
@@ -1274,6 +1278,35 @@ fn dpd_timeout_with_ikev2_applies_with_a_warning_at_dpd_timeout() {
                 .check("ipsec_vpn_connection.dc1", "dpd.timeout", 60),
         )
         .run();
+}
+
+/// The `local` engine runs no charon: a connection that waits for its tunnel applies,
+/// with a warning that there is nothing to wait for, and keeps its timeouts in state.
+fn wait_until_established_on_the_local_engine_applies_with_a_warning() {
+    let workspace = Workspace::new(ProviderMode::Binary);
+    let start = || dc1().string("start_action", "start");
+    // The warning comes from the plan against the gateway, which needs its config_dir.
+    workspace.write_config(&start().hcl());
+    workspace.ok(&["apply", "-auto-approve", "-input=false"]);
+    workspace.write_config(
+        &start()
+            .set("wait_until_established", "true")
+            .set("timeouts", r#"{ create = "30s" }"#)
+            .hcl(),
+    );
+    let applied = workspace
+        .ok(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .stdout;
+    let flat = applied.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Warning: Nothing to wait for")
+            && flat.contains("wait_until_established has no effect on the local engine"),
+        "{applied}"
+    );
+    let state = workspace.resource("ipsec_vpn_connection.dc1");
+    assert_eq!(state["wait_until_established"], true, "{state:#}");
+    assert_eq!(state["timeouts"]["create"], "30s", "{state:#}");
+    workspace.assert_plan_empty("a connection that waits on the local engine");
 }
 
 /// `terraform plan` against a config_dir that does not exist yet (nor its parent)

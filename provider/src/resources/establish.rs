@@ -17,7 +17,7 @@ use ipsec_core::model::ConnectionName;
 
 use ipsec_core::gateway::{Establishment, NotEstablished};
 use ipsec_core::model::Context;
-use ipsec_core::{Diagnostic, Diagnostics, Gateway};
+use ipsec_core::{AttributePath, Diagnostic, Diagnostics, Gateway, Problem};
 
 use crate::codec::Value;
 use crate::framework::timeouts;
@@ -107,14 +107,7 @@ async fn establish(
         Ok(Establishment::Up { after, initiations }) => {
             tracing::debug!(connection = %context.name(), ?after, initiations, "tunnel up");
         }
-        Ok(Establishment::NotApplicable) if wait => diags.push(Diagnostic::warning(
-            "Nothing to wait for",
-            format!(
-                "wait_until_established has no effect on the {} engine: it runs no IKE daemon whose tunnel \
-                 could be waited for.",
-                gateway.engine()
-            ),
-        )),
+        // The `local` engine's case was a warning at plan.
         Ok(Establishment::NotApplicable) => {}
         Ok(Establishment::Down(down)) if wait => diags.push(Diagnostic::error(
             "Tunnel not established",
@@ -123,13 +116,31 @@ async fn establish(
                 down,
                 context.name(),
                 match operation {
-                    Operation::Create => "Terraform keeps it as tainted, so the next apply replaces it.",
+                    Operation::Create =>
+                        "Terraform keeps it as tainted, so the next apply replaces it.",
                     Operation::Update => "fix the configuration (or the peer) and apply again.",
                 }
             ),
         )),
         Ok(Establishment::Down(down)) => diags.push(not_up_yet(context, &down)),
         Err(error) => diags.push(error.to_diagnostic()),
+    }
+    diags
+}
+
+/// The warning at plan for a connection that waits on an engine without an IKE daemon.
+pub fn nothing_to_wait_for(gateway: &dyn Gateway, planned: &Value) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    if planned.attr("wait_until_established").as_bool() == Some(true) && gateway.engine() == "local"
+    {
+        diags.push(
+            Problem::warning(
+                "Nothing to wait for",
+                "wait_until_established has no effect on the local engine: it runs no IKE daemon whose \
+                 tunnel could be waited for. It takes effect with engine = \"strongswan\".",
+            )
+            .at(AttributePath::root("wait_until_established")),
+        );
     }
     diags
 }

@@ -17,7 +17,7 @@ use super::convert::{
     applied, connection_name, deleted, imported, imported_connection_name, integer,
     optional_string, read, string, string_set, strings, unknowns,
 };
-use super::establish::{after_change, Operation, TIMEOUT};
+use super::establish::{after_change, nothing_to_wait_for, Operation, TIMEOUT};
 use super::preshared_key;
 use crate::codec::Value;
 use crate::framework::{timeouts, Outcome, Proposal, Resource, Schema};
@@ -62,14 +62,15 @@ impl Resource for VpnConnection {
         else {
             return Diagnostics::new();
         };
+        let mut diags = nothing_to_wait_for(context.gateway, planned);
         // An object left as it is was judged when it was applied; what other plans of
         // the run change is judged at their own objects.
         if !config.is_wholly_known() || prior == planned {
-            return Diagnostics::new();
+            return diags;
         }
         let (Some(connection), _) = validate_connection(&input(config)) else {
             // Terraform reported these when it validated the configuration.
-            return Diagnostics::new();
+            return diags;
         };
         let mode = if prior.is_null() || prior.attr("name") != &name {
             Mode::Create
@@ -91,9 +92,11 @@ impl Resource for VpnConnection {
             }
             preview_connection(context.gateway, context.planned, name, edit)
         };
-        let diags = context
-            .judge(prior, name.as_str(), ops::CONNECTION_EXISTS, preview)
-            .await;
+        diags.extend(
+            context
+                .judge(prior, name.as_str(), ops::CONNECTION_EXISTS, preview)
+                .await,
+        );
         context.planned.plan_connection(connection);
         diags
     }
