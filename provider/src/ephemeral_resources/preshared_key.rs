@@ -76,18 +76,17 @@ impl EphemeralResource for PresharedKeyEphemeral {
         let (Some(length), Some(alphabet)) = settings(config, &mut diags) else {
             return (None, diags);
         };
-        let key =
-            match PresharedKey::random(length, alphabet, |buffer| aws_lc_rs::rand::fill(buffer)) {
-                Ok(key) => key,
-                Err(_) => {
-                    diags.push(Diagnostic::error(
-                        "No random numbers",
-                        "The operating system's random number generator failed, so no key was \
+        let key = match PresharedKey::random(length, alphabet, aws_lc_rs::rand::fill) {
+            Ok(key) => key,
+            Err(_) => {
+                diags.push(Diagnostic::error(
+                    "No random numbers",
+                    "The operating system's random number generator failed, so no key was \
                      drawn; try again.",
-                    ));
-                    return (None, diags);
-                }
-            };
+                ));
+                return (None, diags);
+            }
+        };
         let result = Value::object([
             ("length", Value::int(length.get() as i64)),
             ("character_set", Value::text(alphabet.name())),
