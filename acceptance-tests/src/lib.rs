@@ -16,13 +16,15 @@
 //! provider, for tests that need more than steps), [`gateway`] (the `local` engine's
 //! files), [`json`] (terraform's JSON outputs), [`leaks`] (where a pre-shared key must
 //! never show), [`terraform`] and [`provider`] (finding and attaching the binaries),
-//! [`lab`] (the `strongswan` engine on the live two-gateway lab), and [`suite!`] (a test
-//! binary's `main`).
+//! [`lab`] (the `strongswan` engine on the live two-gateway lab), [`https_mirror`] (a
+//! provider network mirror over HTTPS on loopback), and [`suite!`] (a test binary's
+//! `main`).
 
 #![forbid(unsafe_code)]
 
 pub mod case;
 pub mod gateway;
+pub mod https_mirror;
 pub mod json;
 pub mod lab;
 pub mod leaks;

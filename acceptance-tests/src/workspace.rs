@@ -146,6 +146,14 @@ impl Workspace {
         run
     }
 
+    /// The environment a program that runs terraform itself here needs to reach this
+    /// workspace's provider (such as `examples/ci-drift/drift-report`). A real-binary
+    /// workspace is initialized first.
+    pub fn terraform_env(&self) -> Vec<(String, String)> {
+        self.ensure_initialized(&["env"]);
+        self.provider.env(&self.cli_config())
+    }
+
     /// Runs terraform and requires it to succeed.
     pub fn ok(&self, args: &[&str]) -> Run {
         self.run(args).success()

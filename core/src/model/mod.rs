@@ -9,6 +9,7 @@ mod dpd;
 mod identity;
 mod names;
 mod nat;
+mod random_key;
 mod secret;
 
 pub use address::{Cidr, EndpointAddress, HostAddress};
@@ -19,4 +20,5 @@ pub use dpd::{Dpd, DpdAction, DpdDelay, DpdTimeout};
 pub use identity::Identity;
 pub use names::{ConnectionName, NatTable, TranslationName};
 pub use nat::{NatContext, Translation};
+pub use random_key::{KeyAlphabet, KeyLength};
 pub use secret::PresharedKey;

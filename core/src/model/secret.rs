@@ -13,7 +13,7 @@ use crate::diag::Problem;
 /// The only ways to the bytes are [`PresharedKey::expose`] and [`PresharedKey::to_hex`],
 /// which the renderer uses for the gateway's 0600 secrets.
 #[derive(Clone, PartialEq, Eq)]
-pub struct PresharedKey(Zeroizing<String>);
+pub struct PresharedKey(pub(super) Zeroizing<String>);
 
 impl PresharedKey {
     /// The shortest accepted key, in characters.

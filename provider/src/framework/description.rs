@@ -2,7 +2,7 @@
 //! from a person: the values it accepts (from `core`'s tables, see
 //! [`super::schema::Choices`]) and its
 //! default (the schema's `default`, or a [`super::Attribute::default_note`] for one that
-//! `core` applies). Terraform and `docs/reference.md` show the same text, so these
+//! `core` applies). Terraform and the generated `docs/` show the same text, so these
 //! sentences read the same for every attribute.
 
 use crate::codec::Value;

@@ -1,7 +1,7 @@
 //! The three resources of SPEC.md, one per file, each mapped onto `ipsec_core::gateway::ops`.
 
 mod connection_schema;
-mod convert;
+pub(crate) mod convert;
 mod establish;
 pub mod nat_context;
 mod preshared_key;

@@ -5,6 +5,7 @@
 //! anything the user did.
 
 mod data_source_rpcs;
+mod ephemeral_rpcs;
 mod resource_rpcs;
 mod unsupported;
 
@@ -21,10 +22,10 @@ use tonic::{Request, Response, Status};
 
 use crate::codec::{decode_dynamic, Value};
 use crate::framework::diagnostics::{codec_error, to_proto};
-use crate::framework::{DataSource, Resource};
+use crate::framework::{DataSource, EphemeralResource, Resource};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider;
-use crate::{data_sources, provider_config, resources};
+use crate::{data_sources, ephemeral_resources, provider_config, resources};
 
 /// The provider: its resources and data sources, one session per configured client
 /// connection, and the stop signal.
@@ -32,6 +33,7 @@ use crate::{data_sources, provider_config, resources};
 pub struct IpsecProvider {
     resources: Arc<Vec<Arc<dyn Resource>>>,
     data_sources: Arc<Vec<Arc<dyn DataSource>>>,
+    ephemeral_resources: Arc<Vec<Arc<dyn EphemeralResource>>>,
     sessions: Arc<RwLock<HashMap<Option<ConnectionId>, Session>>>,
     stop: watch::Sender<bool>,
 }
@@ -67,6 +69,7 @@ impl Default for IpsecProvider {
         Self {
             resources: Arc::new(resources::all()),
             data_sources: Arc::new(data_sources::all()),
+            ephemeral_resources: Arc::new(ephemeral_resources::all()),
             sessions: Arc::new(RwLock::new(HashMap::new())),
             stop: watch::Sender::new(false),
         }
@@ -125,6 +128,23 @@ impl IpsecProvider {
             })
     }
 
+    fn ephemeral_resource(
+        &self,
+        type_name: &str,
+    ) -> Result<Arc<dyn EphemeralResource>, Diagnostics> {
+        self.ephemeral_resources
+            .iter()
+            .find(|e| e.type_name() == type_name)
+            .cloned()
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Unknown ephemeral resource type",
+                    format!("The ipsec provider has no ephemeral resource type \"{type_name}\"."),
+                )
+                .into()
+            })
+    }
+
     /// The session of connection `connection`, once configured.
     pub(crate) fn session(&self, connection: Option<ConnectionId>) -> Option<Session> {
         // A poisoned lock only means another RPC panicked while storing; the map itself
@@ -168,6 +188,13 @@ impl IpsecProvider {
         self.data_sources
             .iter()
             .map(|d| (d.type_name().to_owned(), d.schema().to_proto()))
+            .collect()
+    }
+
+    fn ephemeral_resource_schemas(&self) -> HashMap<String, pb::Schema> {
+        self.ephemeral_resources
+            .iter()
+            .map(|e| (e.type_name().to_owned(), e.schema().to_proto()))
             .collect()
     }
 }
@@ -214,6 +241,13 @@ impl Provider for IpsecProvider {
                     type_name: d.type_name().to_owned(),
                 })
                 .collect(),
+            ephemeral_resources: self
+                .ephemeral_resources
+                .iter()
+                .map(|e| pb::get_metadata::EphemeralMetadata {
+                    type_name: e.type_name().to_owned(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -226,6 +260,7 @@ impl Provider for IpsecProvider {
             provider: Some(provider_config::SCHEMA.to_proto()),
             resource_schemas: self.schemas(),
             data_source_schemas: self.data_source_schemas(),
+            ephemeral_resource_schemas: self.ephemeral_resource_schemas(),
             server_capabilities: Some(server_capabilities()),
             ..Default::default()
         }))
@@ -363,21 +398,20 @@ impl Provider for IpsecProvider {
         &self,
         request: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
-        Ok(Response::new(
-            pb::validate_ephemeral_resource_config::Response {
-                diagnostics: unsupported::no_ephemeral_resource(&request.into_inner().type_name),
-            },
-        ))
+        Ok(Response::new(ephemeral_rpcs::validate(
+            self,
+            request.into_inner(),
+        )))
     }
 
     async fn open_ephemeral_resource(
         &self,
         request: Request<pb::open_ephemeral_resource::Request>,
     ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
-        Ok(Response::new(pb::open_ephemeral_resource::Response {
-            diagnostics: unsupported::no_ephemeral_resource(&request.into_inner().type_name),
-            ..Default::default()
-        }))
+        Ok(Response::new(ephemeral_rpcs::open(
+            self,
+            request.into_inner(),
+        )))
     }
 
     async fn renew_ephemeral_resource(
@@ -385,7 +419,7 @@ impl Provider for IpsecProvider {
         request: Request<pb::renew_ephemeral_resource::Request>,
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
         Ok(Response::new(pb::renew_ephemeral_resource::Response {
-            diagnostics: unsupported::no_ephemeral_resource(&request.into_inner().type_name),
+            diagnostics: ephemeral_rpcs::unknown_type(self, &request.into_inner().type_name),
             ..Default::default()
         }))
     }
@@ -395,7 +429,7 @@ impl Provider for IpsecProvider {
         request: Request<pb::close_ephemeral_resource::Request>,
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         Ok(Response::new(pb::close_ephemeral_resource::Response {
-            diagnostics: unsupported::no_ephemeral_resource(&request.into_inner().type_name),
+            diagnostics: ephemeral_rpcs::unknown_type(self, &request.into_inner().type_name),
         }))
     }
 

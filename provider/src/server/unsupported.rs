@@ -1,20 +1,10 @@
-//! Answers for protocol features this provider does not offer (ephemeral resources,
-//! functions, moving state between types): a clear diagnostic, never a transport error.
+//! Answers for protocol features this provider does not offer (functions, moving
+//! state between types): a clear diagnostic, never a transport error.
 
 use ipsec_core::{Diagnostic, Diagnostics};
 
 use crate::framework::diagnostics::to_proto;
 use crate::proto::tfplugin6 as pb;
-
-/// The diagnostic for an ephemeral resource type.
-pub(super) fn no_ephemeral_resource(type_name: &str) -> Vec<pb::Diagnostic> {
-    unsupported(
-        "Unknown ephemeral resource type",
-        format!(
-            "The ipsec provider has no ephemeral resources, so \"{type_name}\" does not exist."
-        ),
-    )
-}
 
 /// The answer to `MoveResourceState`.
 pub(super) fn move_resource_state(

@@ -1,0 +1,4 @@
+import {
+  to = ipsec_nat_context.dc1
+  id = "dc1"
+}

@@ -1,0 +1,4 @@
+import {
+  to = ipsec_vpn_connection.dc1
+  id = "dc1"
+}
