@@ -45,7 +45,7 @@ fn schema() -> Schema {
                  `no_remote_subnets` (loaded without a child: until its first \
                  `ipsec_remote_subnet` the connection carries no traffic, traps nothing and \
                  initiates nothing; on either engine), `not_loaded` (the gateway does not \
-                 have the connection) or `unknown` (the `local` engine).
+                 have the connection) or `unknown` (the `local` engine).",
             ),
             Attribute::single("ike_sa", ike_sa_attributes())
                 .computed()
