@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use super::nat_addresses::NatAddresses;
 use super::nft::Nft;
 use super::vici::{LiveChild, LiveConn, Vici};
 use crate::gateway::{EngineError, GatewayError};
@@ -69,7 +70,11 @@ pub(super) async fn view(
         context.unmanaged_remote_subnets = unmanaged;
     }
     context.nat = match context.nat.take() {
-        Some(nat) => nft.read(name, nat.static_nat_subnet).await?,
+        Some(nat) => match nft.read(name, nat.static_nat_subnet).await? {
+            // A NAT address the gateway no longer answers for is drift on its translation.
+            Some(live) => Some(NatAddresses::new(nft.netns()).answered(live).await?),
+            None => None,
+        },
         // Chains without a NAT context in the files are not this provider's to judge.
         None => None,
     };

@@ -49,6 +49,11 @@ impl Nft {
         Self::new(self.netns.clone(), table)
     }
 
+    /// The network namespace it runs in (`None`: the provider's own).
+    pub fn netns(&self) -> Option<&str> {
+        self.netns.as_deref()
+    }
+
     /// The table this `nft` works on.
     pub fn table(&self) -> &NatTable {
         &self.table
