@@ -61,11 +61,11 @@ resource "ipsec_nat_context" "legacy" {
   }
 }
 
-# The partner's side of the tunnel, read after its remote subnet is applied: a
+# The partner's side of the tunnel, read after its remote subnet and NAT are applied: a
 # swanctl.conf for a strongSwan peer (it holds the key: sensitive), and the same facts
 # for any other vendor.
 data "ipsec_peer_config" "partner" {
-  connection_name = ipsec_remote_subnet.legacy_lan.connection_name
+  connection_name = ipsec_nat_context.legacy.connection_name
 }
 
 output "partner_swanctl_conf" {
