@@ -27,7 +27,11 @@ pub fn lookup<'a>(values: &'a Value, path: &str) -> Option<&'a Value> {
     let mut current = values;
     for segment in segments(path) {
         current = match segment {
-            Segment::Attr(name) => current.get(name)?,
+            // A number indexes a list (`phase1.additional_proposals.0.encryption`).
+            Segment::Attr(name) => match (current, name.parse::<usize>()) {
+                (Value::Array(items), Ok(index)) => items.get(index)?,
+                _ => current.get(name)?,
+            },
             Segment::Key(key) => current.get(key)?,
         };
     }

@@ -15,6 +15,7 @@ acceptance_tests::suite![
     phase1_proposal_edit_is_drift_on_phase1_encryption,
     phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group,
     rekey_time_edit_is_drift_on_keylife_of_each_phase,
+    proposal_added_by_hand_is_drift_on_additional_proposals,
     a_hand_edit_on_the_gateway_is_drift_that_apply_repairs,
     respelling_rekey_time_with_the_same_duration_is_not_drift,
     peer_address_edit_is_drift_on_peer_address,
@@ -136,6 +137,38 @@ fn phase2_proposal_edit_is_drift_on_phase2_authentication_and_dh_group() {
                     &conf(),
                     "esp_proposals = aes256-sha256-modp2048",
                     "esp_proposals = aes256-sha512-ecp256",
+                )
+            }),
+        )
+        .run();
+}
+
+fn proposal_added_by_hand_is_drift_on_additional_proposals() {
+    TestCase::new()
+        .step(Step::apply(dc1_site(&connection("dc1"))))
+        .step(
+            drift_of(
+                DC1,
+                &[r#"(?s)~ phase1\s+= \{.*~ additional_proposals\s+= \[\s*- \{.*"AES128""#],
+            )
+            .before(|gw| {
+                gw.replace(
+                    &conf(),
+                    "\n        proposals = aes256-sha256-modp2048",
+                    "\n        proposals = aes256-sha256-modp2048, aes128-sha1-modp1024",
+                )
+            }),
+        )
+        .step(
+            drift_of(
+                DC1,
+                &[r#"(?s)~ phase2\s+= \{.*~ additional_proposals\s+= \[\s*- \{.*"AES128GCM16""#],
+            )
+            .before(|gw| {
+                gw.replace(
+                    &conf(),
+                    "esp_proposals = aes256-sha256-modp2048",
+                    "esp_proposals = aes256-sha256-modp2048,aes128gcm16-modp2048",
                 )
             }),
         )

@@ -48,6 +48,10 @@ fn main() {
             dead_peer_detection_restarts_the_tunnel_when_the_peer_returns,
         ),
         test(
+            "nat_addresses_inside_the_local_network_are_answered_without_routes",
+            nat_addresses_inside_the_local_network_are_answered_without_routes,
+        ),
+        test(
             "two_connections_to_one_peer_address_told_apart_by_identity_both_establish",
             two_connections_to_one_peer_address_told_apart_by_identity_both_establish,
         ),
@@ -489,4 +493,74 @@ fn two_connections_to_one_peer_address_told_apart_by_identity_both_establish() {
         );
     }
     rig.converged("both identities");
+}
+
+/// A static NAT subnet inside gwA's LAN (10.1.0.88/29 in 10.1.0.0/24): hostA asks for
+/// the NAT address by ARP, gwA answers (it holds 10.1.0.92/32 on its LAN interface), so
+/// hostA's neighbour entry becomes REACHABLE and hostA reaches custB with no route for
+/// the NAT subnet. The address removed by hand is drift on the translation, which apply
+/// puts back; destroy removes it.
+fn nat_addresses_inside_the_local_network_are_answered_without_routes() {
+    if skip_system_tests() {
+        return;
+    }
+    const INSIDE: &str = "10.1.0.92";
+    let rig = LabWorkspace::new("tf-natarp", ProviderMode::Binary, PSK);
+    let lab = &rig.lab;
+    let hcl = acceptance_tests::lab::config::both_ends(lab, rig.workspace().path(), Ends::INITIAL)
+        .replace("10.1.255.88/29", "10.1.0.88/29")
+        .replace(acceptance_tests::lab::config::NAT_IP, INSIDE);
+    rig.write_config(&hcl);
+    rig.apply();
+    wait_for_tunnel(lab, &[]);
+    let held = |lab: &Lab| {
+        lab.exec_ok("gwA", &["ip", "-o", "addr", "show"])
+            .contains(&format!("inet {INSIDE}/32"))
+    };
+    assert!(held(lab), "gwA does not hold {INSIDE}/32\n{}", lab.report());
+    lab.wait_until("hostA to reach custB at its NAT address on the LAN", || {
+        lab.ping("hostA", INSIDE)
+    });
+    let neighbour = lab.exec_ok("hostA", &["ip", "neigh", "show", INSIDE]);
+    assert!(
+        neighbour.contains("REACHABLE")
+            || neighbour.contains("STALE")
+            || neighbour.contains("DELAY"),
+        "hostA's neighbour entry for {INSIDE}: {neighbour:?}"
+    );
+    assert!(
+        !neighbour.contains("INCOMPLETE") && !neighbour.contains("FAILED"),
+        "{neighbour:?}"
+    );
+    let routes = lab.exec_ok("hostA", &["ip", "route", "show"]);
+    assert!(
+        !routes.contains("10.1.0.88"),
+        "a route for the NAT subnet on hostA:\n{routes}"
+    );
+    rig.converged("apply");
+
+    let dev = lab
+        .exec_ok("gwA", &["ip", "-o", "addr", "show"])
+        .lines()
+        .find(|l| l.contains(&format!("inet {INSIDE}/32")))
+        .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        .unwrap();
+    lab.exec_ok(
+        "gwA",
+        &["ip", "addr", "del", &format!("{INSIDE}/32"), "dev", &dev],
+    );
+    rig.drifted(
+        "the NAT address removed by hand",
+        &["ipsec_nat_context.a will be updated in-place", "custB"],
+    );
+    rig.apply();
+    assert!(
+        held(lab),
+        "apply did not put {INSIDE}/32 back\n{}",
+        lab.report()
+    );
+    rig.converged("the repair");
+
+    rig.ok(&["destroy", "-input=false", "-auto-approve"]);
+    assert!(!held(lab), "{INSIDE}/32 is left after destroy");
 }

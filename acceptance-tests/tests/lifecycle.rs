@@ -40,6 +40,7 @@ fn full_connection() -> Connection {
         .set("local_subnets", "[\"10.1.0.0/16\", \"10.2.0.0/16\"]")
         .string("start_action", "trap")
         .string("description", "primary data centre")
+        .with_remote_subnet("192.168.10.0/24")
 }
 
 fn connection_every_attribute_is_created_and_shown_in_state() {
@@ -236,6 +237,38 @@ fn connection_phase_parameters_update_in_place() {
                 .expect(DC1, Action::Update)
                 .check_gateway(expect_lines(&["esp_proposals = aes256-sha256-modp2048"])),
         )
+        .step(
+            Step::apply(phases(
+                r#"{ additional_proposals = [{ encryption = "AES128", authentication = "SHA1", dh_group = 2 }] }"#,
+                r#"{ additional_proposals = [{ encryption = "AES128GCM16", dh_group = 19 }, { encryption = "3DES", authentication = "MD5", dh_group = 2 }] }"#,
+                true,
+            ))
+            .expect(DC1, Action::Update)
+            .check(DC1, "phase1.additional_proposals.0.encryption", "AES128")
+            .check(DC1, "phase2.additional_proposals.1.dh_group", 2)
+            .check_gateway(expect_lines(&[
+                "proposals = aes256-sha256-modp2048, aes128-sha1-modp1024\n",
+                "esp_proposals = aes256-sha256-modp2048, aes128gcm16-ecp256, 3des-md5-modp1024\n",
+            ])),
+        )
+        .step(
+            Step::apply(phases(
+                default_p1,
+                r#"{ dh_group = 0, additional_proposals = [{ encryption = "AES128", authentication = "SHA256", dh_group = 14 }] }"#,
+                false,
+            ))
+            .expect(DC1, Action::Update)
+            .check_gateway(expect_lines(&[
+                "# @phase2_dh_group 0,14\n",
+                "proposals = aes256-sha256-modp2048\n",
+                "esp_proposals = aes256-sha256, aes128-sha256\n",
+            ])),
+        )
+        .step(
+            Step::apply(phases(default_p1, default_p2, true))
+                .expect(DC1, Action::Update)
+                .check_gateway(expect_lines(&["esp_proposals = aes256-sha256-modp2048\n"])),
+        )
         .run();
 }
 
@@ -262,12 +295,12 @@ fn connection_minimal_config_takes_defaults_and_plans_empty() {
                 .check(
                     DC1,
                     "phase1",
-                    serde_json::json!({"encryption": "AES256", "authentication": "SHA256", "dh_group": 14, "keylife": 28800}),
+                    serde_json::json!({"encryption": "AES256", "authentication": "SHA256", "dh_group": 14, "keylife": 28800, "additional_proposals": []}),
                 )
                 .check(
                     DC1,
                     "phase2",
-                    serde_json::json!({"encryption": "AES256", "authentication": "SHA256", "dh_group": 14, "keylife": 3600}),
+                    serde_json::json!({"encryption": "AES256", "authentication": "SHA256", "dh_group": 14, "keylife": 3600, "additional_proposals": []}),
                 )
                 .check(DC1, "perfect_forward_secrecy", true)
                 .check(DC1, "start_action", "trap")
@@ -546,33 +579,43 @@ fn connection_identities_and_dpd_default_to_what_they_follow() {
     let dpd = |action: &str| serde_json::json!({"delay": 30, "timeout": 150, "action": action});
     TestCase::new()
         .step(
-            Step::apply(connection("dc1").hcl())
-                .expect(DC1, Action::Create)
-                .check(DC1, "local_id", serde_json::Value::Null)
-                .check(DC1, "peer_id", "203.0.113.10")
-                .check(DC1, "dpd", dpd("trap"))
-                .check_gateway(|gateway| {
-                    let conf = gateway.swanctl("dc1");
-                    for line in [
-                        "dpd_delay = 30s",
-                        "dpd_timeout = 150s",
-                        "dpd_action = trap",
-                        "id = 203.0.113.10",
-                        "id-remote = 203.0.113.10",
-                    ] {
-                        assert!(conf.contains(line), "no `{line}` in\n{conf}");
-                    }
-                    assert!(!conf.contains("id-local"), "{conf}");
-                }),
-        )
-        .step(
-            Step::apply(connection("dc1").string("start_action", "start").hcl())
-                .expect(DC1, Action::Update)
-                .check(DC1, "dpd", dpd("restart")),
+            Step::apply(
+                connection("dc1")
+                    .with_remote_subnet("192.168.10.0/24")
+                    .hcl(),
+            )
+            .expect(DC1, Action::Create)
+            .check(DC1, "local_id", serde_json::Value::Null)
+            .check(DC1, "peer_id", "203.0.113.10")
+            .check(DC1, "dpd", dpd("trap"))
+            .check_gateway(|gateway| {
+                let conf = gateway.swanctl("dc1");
+                for line in [
+                    "dpd_delay = 30s",
+                    "dpd_timeout = 150s",
+                    "dpd_action = trap",
+                    "id = 203.0.113.10",
+                    "id-remote = 203.0.113.10",
+                ] {
+                    assert!(conf.contains(line), "no `{line}` in\n{conf}");
+                }
+                assert!(!conf.contains("id-local"), "{conf}");
+            }),
         )
         .step(
             Step::apply(
                 connection("dc1")
+                    .with_remote_subnet("192.168.10.0/24")
+                    .string("start_action", "start")
+                    .hcl(),
+            )
+            .expect(DC1, Action::Update)
+            .check(DC1, "dpd", dpd("restart")),
+        )
+        .step(
+            Step::apply(
+                connection("dc1")
+                    .with_remote_subnet("192.168.10.0/24")
                     .string("start_action", "none")
                     .string("local_address", "198.51.100.1")
                     .string("peer_address", "203.0.113.20")

@@ -23,7 +23,8 @@ use ipsec_core::engine::LocalGateway;
 use ipsec_core::gateway::ops::{self, Applied, Mode};
 use ipsec_core::model::{Authentication, ConnectionName, DhGroup, Encryption, NatTable};
 use ipsec_core::validate::{
-    ConnectionInput, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
+    ConnectionInput, NatContextInput, PhaseInput, ProposalInput, RemoteSubnetInput,
+    TranslationInput,
 };
 use ipsec_core::{diag, ApplyError, Diagnostic, Diagnostics, Gateway, Severity};
 
@@ -44,6 +45,15 @@ fn dc1() -> ConnectionInput {
         preshared_key: Some(DC1_KEY.into()),
         local_subnets: vec!["10.1.0.0/16".into()],
         ..ConnectionInput::default()
+    }
+}
+
+/// An entry of `additional_proposals`.
+fn proposal(encryption: &str, authentication: Option<&str>, dh_group: i64) -> ProposalInput {
+    ProposalInput {
+        encryption: Some(encryption.into()),
+        authentication: authentication.map(Into::into),
+        dh_group: Some(dh_group),
     }
 }
 
@@ -392,6 +402,32 @@ fn rows() -> Vec<Row> {
                 c.phase2.authentication = Some("SHA256".into());
             }),
             "phase2.authentication", &["AES256GCM16", "must be omitted"]),
+
+        // ---- additional proposals: each validated like the primary, at its own path
+        row("phase1.additional_proposals[1].encryption: unknown",
+            CreateConnection(|c| c.phase1.additional_proposals = vec![
+                proposal("AES128", Some("SHA256"), 14),
+                proposal("blowfish", Some("SHA256"), 14),
+            ]),
+            "phase1.additional_proposals[1].encryption", &["\"blowfish\"", "not a supported encryption"]),
+        row("phase1.additional_proposals[0].dh_group: 0",
+            CreateConnection(|c| c.phase1.additional_proposals = vec![proposal("AES128", Some("SHA256"), 0)]),
+            "phase1.additional_proposals[0].dh_group", &["only valid in phase 2"]),
+        row("phase1.additional_proposals[0].authentication: missing",
+            CreateConnection(|c| c.phase1.additional_proposals = vec![proposal("AES128", None, 14)]),
+            "phase1.additional_proposals[0].authentication", &["not set"]),
+        row("phase1.additional_proposals[0].encryption: GCM with IKEv1",
+            CreateConnection(|c| {
+                c.ike_version = Some(1);
+                c.phase1.additional_proposals = vec![proposal("AES128GCM16", Some("SHA256"), 14)];
+            }),
+            "phase1.additional_proposals[0].encryption", &["IKEv1"]),
+        row("phase2.additional_proposals[0].authentication: set with a GCM cipher",
+            CreateConnection(|c| c.phase2.additional_proposals = vec![proposal("AES256GCM16", Some("SHA256"), 14)]),
+            "phase2.additional_proposals[0].authentication", &["AES256GCM16", "must be omitted"]),
+        row("phase2.additional_proposals[0].dh_group: 0 with perfect forward secrecy",
+            CreateConnection(|c| c.phase2.additional_proposals = vec![proposal("AES128", Some("SHA256"), 0)]),
+            "phase2.additional_proposals[0].dh_group", &["perfect_forward_secrecy", "0 (none)"]),
 
         // ---- keylife: 120 to 172800 seconds in each phase
         row("phase1.keylife: 119 seconds",
@@ -1084,12 +1120,17 @@ async fn weak_choices_are_written_with_warnings_naming_a_stronger_choice() {
             authentication: Some("MD5".into()),
             dh_group: Some(2),
             keylife: None,
+            additional_proposals: vec![
+                proposal("AES256", Some("SHA256"), 14),
+                proposal("DES", Some("SHA1"), 5),
+            ],
         },
         phase2: PhaseInput {
             encryption: Some("DES".into()),
             authentication: Some("SHA1".into()),
             dh_group: Some(5),
             keylife: None,
+            ..PhaseInput::default()
         },
         ..dc2()
     };
@@ -1102,7 +1143,19 @@ async fn weak_choices_are_written_with_warnings_naming_a_stronger_choice() {
     };
     let warnings = &applied.warnings;
     assert!(!warnings.has_error(), "{warnings}");
-    let expected: [(&str, &[&str]); 6] = [
+    let expected: [(&str, &[&str]); 9] = [
+        (
+            "phase1.additional_proposals[1].encryption",
+            &["DES", "use AES256"],
+        ),
+        (
+            "phase1.additional_proposals[1].authentication",
+            &["SHA1", "use SHA256"],
+        ),
+        (
+            "phase1.additional_proposals[1].dh_group",
+            &["Group 5", "use 14 or better"],
+        ),
         ("phase1.encryption", &["3DES", "use AES256"]),
         ("phase1.authentication", &["MD5", "use SHA256"]),
         ("phase1.dh_group", &["Group 2", "use 14 or better"]),

@@ -4,7 +4,7 @@
 
 use ipsec_core::model::{ConnectionName, NatTable};
 use ipsec_core::render::{render_nftables, render_swanctl};
-use ipsec_core::validate::validate_connection;
+use ipsec_core::validate::{validate_connection, ProposalInput};
 use ipsec_test_support::inputs::*;
 
 fn swanctl_of(input: &ipsec_core::validate::ConnectionInput, remote: &[&str]) -> String {
@@ -72,7 +72,7 @@ fn modern_gcm_with_local_address_start_action_and_description() {
     input.start_action = Some("start".into());
     input.description = Some("Branch 7 \"Zürich\" {rack 4} # not a comment\nsecond line".into());
     input.local_subnets = vec!["10.7.0.0/16".into(), "10.8.0.0/24".into()];
-    insta::assert_snapshot!(swanctl_of(&input, &[]));
+    insta::assert_snapshot!(swanctl_of(&input, &["192.168.70.0/24"]));
 }
 
 #[test]
@@ -159,4 +159,51 @@ fn identities_and_dead_peer_detection() {
     input.ike_version = Some(1);
     input.dpd.timeout = Some(60);
     insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24"]));
+}
+
+fn proposal(encryption: &str, authentication: Option<&str>, dh_group: i64) -> ProposalInput {
+    ProposalInput {
+        encryption: Some(encryption.into()),
+        authentication: authentication.map(Into::into),
+        dh_group: Some(dh_group),
+    }
+}
+
+#[test]
+fn additional_proposals_follow_the_primary_with_pfs() {
+    let mut input = classic_input();
+    input.phase1.additional_proposals = vec![
+        proposal("AES128", Some("SHA1"), 2),
+        proposal("AES256GCM16", Some("SHA384"), 20),
+    ];
+    input.phase2.additional_proposals = vec![
+        proposal("AES128GCM16", None, 19),
+        proposal("3DES", Some("MD5"), 2),
+    ];
+    insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24"]));
+}
+
+#[test]
+fn additional_proposals_without_pfs_keep_their_groups_aside() {
+    let mut input = classic_input();
+    input.perfect_forward_secrecy = Some(false);
+    input.phase2.dh_group = Some(0);
+    input.phase2.additional_proposals = vec![
+        proposal("AES128", Some("SHA256"), 14),
+        proposal("AES128GCM16", None, 0),
+    ];
+    insta::assert_snapshot!(swanctl_of(&input, &["192.168.10.0/24"]));
+}
+
+#[test]
+fn without_remote_subnets_no_child_is_written() {
+    for version in [1, 2] {
+        let mut input = classic_input();
+        input.ike_version = Some(version);
+        input.local_subnets = vec!["10.1.0.0/16".into(), "fd00:1::/64".into()];
+        insta::assert_snapshot!(
+            format!("without_remote_subnets_ikev{version}"),
+            swanctl_of(&input, &[])
+        );
+    }
 }

@@ -149,9 +149,21 @@ fn what_cannot_be_understood_is_an_error_at_its_line() {
         ),
         (
             "proposals = aes256-sha256-modp2048",
-            "proposals = aes256-sha256-modp2048,aes128-sha1-modp1024",
+            "proposals = aes256-sha256-modp2048,aes128-sha1",
             "proposals =",
-            "several proposals",
+            "no Diffie-Hellman group",
+        ),
+        (
+            "proposals = aes256-sha256-modp2048",
+            "proposals = aes256-sha256-modp2048,,aes128-sha1-modp1024",
+            "proposals =",
+            "empty proposal",
+        ),
+        (
+            "esp_proposals = aes256-sha256-modp2048",
+            "esp_proposals = aes256-sha256-modp2048, aes128-sha1",
+            "esp_proposals",
+            "differ in whether they name a Diffie-Hellman group",
         ),
         (
             "proposals = aes256-sha256-modp2048",

@@ -179,6 +179,8 @@ fn connection() -> impl Strategy<Value = Connection> {
                 prop::option::of(identity()),
                 identity(),
                 dpd(),
+                prop::collection::vec(phase1().prop_map(|p| p.proposal()), 0..3),
+                prop::collection::vec(phase2(pfs).prop_map(|p| p.proposal()), 0..3),
             ),
         )
             .prop_map(
@@ -192,7 +194,7 @@ fn connection() -> impl Strategy<Value = Connection> {
                     phase2,
                     local_subnets,
                     start_action,
-                    (description, local_id, peer_id, dpd),
+                    (description, local_id, peer_id, dpd, extra_ike, extra_esp),
                 )| Connection {
                     name,
                     peer_address,
@@ -208,6 +210,8 @@ fn connection() -> impl Strategy<Value = Connection> {
                     local_id,
                     peer_id,
                     dpd,
+                    additional_ike_proposals: extra_ike,
+                    additional_esp_proposals: extra_esp,
                 },
             )
     })

@@ -40,6 +40,7 @@ pub fn phase(
         authentication: authentication.map(Into::into),
         dh_group: Some(dh_group),
         keylife: Some(keylife),
+        additional_proposals: Vec::new(),
     }
 }
 

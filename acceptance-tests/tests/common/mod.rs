@@ -11,6 +11,8 @@ pub const KEY: &str = "acceptance-key-Zq7w";
 pub struct Connection {
     label: String,
     attrs: Vec<(String, String)>,
+    /// Remote subnets written beside it (see [`Connection::with_remote_subnet`]).
+    remote_subnets: Vec<String>,
 }
 
 /// A connection named `name` (resource label `name` too) with a peer, the key [`KEY`] and
@@ -24,6 +26,7 @@ pub fn connection(name: &str) -> Connection {
             ("preshared_key".into(), quoted(KEY)),
             ("local_subnets".into(), "[\"10.1.0.0/16\"]".into()),
         ],
+        remote_subnets: Vec::new(),
     }
 }
 
@@ -64,9 +67,22 @@ impl Connection {
         format!("ipsec_vpn_connection.{}.name", self.label)
     }
 
-    /// The HCL block.
+    /// Writes an `ipsec_remote_subnet` for `cidr` beside it (labelled
+    /// `<label>_<n>`), so that the connection has its child: until its first remote
+    /// subnet a connection has none.
+    pub fn with_remote_subnet(mut self, cidr: &str) -> Self {
+        self.remote_subnets.push(cidr.into());
+        self
+    }
+
+    /// The HCL block, and those of its remote subnets.
     pub fn hcl(&self) -> String {
-        block("ipsec_vpn_connection", &self.label, &self.attrs)
+        let mut hcl = block("ipsec_vpn_connection", &self.label, &self.attrs);
+        for (n, cidr) in self.remote_subnets.iter().enumerate() {
+            let label = format!("{}_{n}", self.label);
+            hcl += &remote_subnet(&label, &self.name_ref(), cidr);
+        }
+        hcl
     }
 }
 

@@ -58,6 +58,7 @@ fn phase(keylife: i64) -> PhaseInput {
         authentication: Some("SHA256".into()),
         dh_group: Some(14),
         keylife: Some(keylife),
+        additional_proposals: Vec::new(),
     }
 }
 

@@ -140,6 +140,16 @@ pub enum EngineError {
         /// nft's own message ("No such file or directory").
         stderr: String,
     },
+    /// `ip` failed to list, add or remove an address that answers for a NAT address.
+    #[error("ip{} failed ({command}): {stderr}", in_netns(netns.as_deref()))]
+    AddressFailed {
+        /// The network namespace `ip` ran in.
+        netns: Option<String>,
+        /// What was asked (`addr replace 10.1.0.92/32 dev eth1`).
+        command: String,
+        /// `ip`'s own message, or why it could not run.
+        stderr: String,
+    },
     /// A connection's live NAT chains hold rules this provider does not write.
     #[error(
         "the live NAT of {connection} in table {table} is not what this provider writes ({message}); remove the \

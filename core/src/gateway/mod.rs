@@ -76,10 +76,10 @@ pub trait Gateway: Send + Sync {
 
     /// The tunnel of connection `name` as the gateway's daemon reports it. By default,
     /// for an engine without a daemon: loaded when the gateway holds the connection,
-    /// state [`TunnelState::Unknown`].
+    /// state [`TunnelState::Unknown`] ([`TunnelState::NoRemoteSubnets`] without a child).
     async fn status(&self, name: &ConnectionName) -> Result<ConnectionStatus, GatewayError> {
         Ok(ConnectionStatus::without_daemon(
-            self.get(name).await?.is_some(),
+            self.get(name).await?.as_ref(),
         ))
     }
 

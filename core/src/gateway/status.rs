@@ -7,6 +7,9 @@
 
 use std::fmt;
 
+use crate::model::Context;
+use crate::render::children;
+
 /// Whether a connection's tunnel is up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TunnelState {
@@ -16,6 +19,9 @@ pub enum TunnelState {
     Connecting,
     /// The connection is loaded but has no IKE SA (or only one being deleted).
     Down,
+    /// The connection has no remote subnet yet, so it has no child: it carries no
+    /// traffic, traps nothing and initiates nothing.
+    NoRemoteSubnets,
     /// The gateway does not have the connection.
     NotLoaded,
     /// The engine runs no daemon to ask (the `local` engine).
@@ -29,6 +35,7 @@ impl TunnelState {
             TunnelState::Established => "established",
             TunnelState::Connecting => "connecting",
             TunnelState::Down => "down",
+            TunnelState::NoRemoteSubnets => "no_remote_subnets",
             TunnelState::NotLoaded => "not_loaded",
             TunnelState::Unknown => "unknown",
         }
@@ -56,14 +63,15 @@ pub struct ConnectionStatus {
 }
 
 impl ConnectionStatus {
-    /// The status an engine without a daemon answers: loaded or not, state unknown.
-    pub fn without_daemon(loaded: bool) -> Self {
+    /// The status an engine without a daemon answers for the context it holds (`None`:
+    /// none): loaded or not, state unknown unless the connection has no child.
+    pub fn without_daemon(context: Option<&Context>) -> Self {
         Self {
-            loaded,
-            state: if loaded {
-                TunnelState::Unknown
-            } else {
-                TunnelState::NotLoaded
+            loaded: context.is_some(),
+            state: match context {
+                None => TunnelState::NotLoaded,
+                Some(context) if children(context).is_empty() => TunnelState::NoRemoteSubnets,
+                Some(_) => TunnelState::Unknown,
             },
             ike_sa: None,
             child_sas: Vec::new(),

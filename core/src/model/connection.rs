@@ -43,6 +43,70 @@ pub struct Connection {
     pub peer_id: Identity,
     /// Dead-peer detection.
     pub dpd: Dpd,
+    /// Phase 1 proposals offered and accepted after `phase1`'s, in order.
+    pub additional_ike_proposals: Vec<IkeProposal>,
+    /// Phase 2 proposals offered and accepted after `phase2`'s, in order.
+    pub additional_esp_proposals: Vec<EspProposal>,
+}
+
+/// One phase 1 (IKE SA) proposal: the algorithms of [`Phase1`] without its lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IkeProposal {
+    /// Encryption algorithm.
+    pub encryption: Encryption,
+    /// Integrity algorithm; with an AEAD cipher, the PRF.
+    pub authentication: Authentication,
+    /// DH group; never [`DhGroup::None`].
+    pub dh_group: DhGroup,
+}
+
+/// One phase 2 (ESP) proposal: the algorithms of [`Phase2`] without its lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EspProposal {
+    /// Encryption algorithm.
+    pub encryption: Encryption,
+    /// Integrity algorithm; `None` exactly when the cipher is AEAD.
+    pub authentication: Option<Authentication>,
+    /// PFS group; [`DhGroup::None`] only without PFS.
+    pub dh_group: DhGroup,
+}
+
+impl Connection {
+    /// Every phase 1 proposal, `phase1`'s first.
+    pub fn ike_proposals(&self) -> Vec<IkeProposal> {
+        std::iter::once(self.phase1.proposal())
+            .chain(self.additional_ike_proposals.iter().copied())
+            .collect()
+    }
+
+    /// Every phase 2 proposal, `phase2`'s first.
+    pub fn esp_proposals(&self) -> Vec<EspProposal> {
+        std::iter::once(self.phase2.proposal())
+            .chain(self.additional_esp_proposals.iter().copied())
+            .collect()
+    }
+}
+
+impl Phase1 {
+    /// Its algorithms.
+    pub fn proposal(&self) -> IkeProposal {
+        IkeProposal {
+            encryption: self.encryption,
+            authentication: self.authentication,
+            dh_group: self.dh_group,
+        }
+    }
+}
+
+impl Phase2 {
+    /// Its algorithms.
+    pub fn proposal(&self) -> EspProposal {
+        EspProposal {
+            encryption: self.encryption,
+            authentication: self.authentication,
+            dh_group: self.dh_group,
+        }
+    }
 }
 
 /// Phase 1 (IKE SA) parameters.

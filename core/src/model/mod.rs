@@ -14,7 +14,9 @@ mod secret;
 
 pub use address::{Cidr, EndpointAddress, HostAddress};
 pub use algorithms::{Authentication, DhGroup, Encryption};
-pub use connection::{Connection, IkeVersion, Keylife, Phase1, Phase2, StartAction};
+pub use connection::{
+    Connection, EspProposal, IkeProposal, IkeVersion, Keylife, Phase1, Phase2, StartAction,
+};
 pub use context::Context;
 pub use dpd::{Dpd, DpdAction, DpdDelay, DpdTimeout};
 pub use identity::Identity;

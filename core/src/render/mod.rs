@@ -9,13 +9,15 @@
 
 mod metadata;
 mod nftables;
+mod peer;
 mod swanctl;
 
 pub use metadata::{escape_text, METADATA_PREFIX};
 pub use nftables::{chain_names, render_nftables, rule_specs, NatRuleSpec};
+pub use peer::{peer_parameters, render_peer_swanctl, PeerParameters};
 pub use swanctl::{
-    child_name, children, close_action, esp_proposal, ike_proposal, ikev1_pairs, is_child_of,
-    render_swanctl, ChildSpec,
+    child_name, children, close_action, esp_proposal, esp_proposals, ike_proposal, ike_proposals,
+    ikev1_pairs, is_child_of, render_swanctl, ChildSpec, PENDING_CHILD,
 };
 
 /// The first line of every generated file.

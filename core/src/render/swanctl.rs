@@ -8,7 +8,8 @@ use zeroize::Zeroizing;
 use super::metadata::{escape_text, METADATA_PREFIX};
 use super::HEADER;
 use crate::model::{
-    Cidr, Connection, ConnectionName, Context, DhGroup, IkeVersion, Phase1, Phase2, StartAction,
+    Cidr, Connection, ConnectionName, Context, DhGroup, EspProposal, IkeProposal, IkeVersion,
+    StartAction,
 };
 
 /// Renders the swanctl.conf file of `context`. The text holds the pre-shared key (as
@@ -38,12 +39,14 @@ fn write_metadata(o: &mut String, context: &Context) {
         );
     }
     if !c.perfect_forward_secrecy {
-        // Without PFS, esp_proposals carries no group; keep the configured one here.
-        let _ = writeln!(
-            o,
-            "{METADATA_PREFIX}phase2_dh_group {}",
-            c.phase2.dh_group.number()
-        );
+        // Without PFS, esp_proposals carries no group; keep the configured ones here
+        // (the primary proposal's, then each additional one's).
+        let groups: Vec<String> = c
+            .esp_proposals()
+            .iter()
+            .map(|p| p.dh_group.number().to_string())
+            .collect();
+        let _ = writeln!(o, "{METADATA_PREFIX}phase2_dh_group {}", groups.join(","));
     }
     // What this library put into `remote_ts`, so that an entry added by hand can be told
     // apart on reading (see `Context::unmanaged_remote_subnets`).
@@ -53,7 +56,21 @@ fn write_metadata(o: &mut String, context: &Context) {
         "{}",
         format!("{METADATA_PREFIX}remote_subnets {managed}").trim_end()
     );
+    if children(context).is_empty() {
+        // No remote subnet yet, so no child is loaded; its settings wait here, one
+        // `key=value` per word (none of the values holds a space), for the first one.
+        let pending: Vec<String> =
+            child_settings(c, &c.local_subnets.iter().copied().collect::<Vec<_>>(), &[])
+                .into_iter()
+                .map(|(key, value)| format!("{key}={}", value.replace(' ', "")))
+                .collect();
+        let _ = writeln!(o, "{METADATA_PREFIX}{PENDING_CHILD} {}", pending.join(" "));
+    }
 }
+
+/// The metadata key that keeps the child settings of a connection that has no child
+/// yet (no remote subnet).
+pub const PENDING_CHILD: &str = "pending_child";
 
 /// The connection's section inside `connections`.
 fn write_connection(o: &mut String, context: &Context) {
@@ -64,7 +81,7 @@ fn write_connection(o: &mut String, context: &Context) {
         let _ = writeln!(o, "        local_addrs = {local}");
     }
     let _ = writeln!(o, "        remote_addrs = {}", c.peer_address);
-    let _ = writeln!(o, "        proposals = {}", ike_proposal(&c.phase1));
+    let _ = writeln!(o, "        proposals = {}", ike_proposals(c));
     let _ = writeln!(o, "        rekey_time = {}s", c.phase1.keylife.seconds());
     // Both always: charon ignores dpd_timeout with IKEv2, and writing it anyway keeps the
     // file the one record of the configured value.
@@ -87,42 +104,45 @@ fn write_connection(o: &mut String, context: &Context) {
     let _ = writeln!(o, "            auth = psk");
     let _ = writeln!(o, "            id = {}", c.peer_id);
     let _ = writeln!(o, "        }}");
-    let _ = writeln!(o, "        children {{");
-    write_children(o, context);
-    let _ = writeln!(o, "        }}");
+    let children = children(context);
+    if !children.is_empty() {
+        let _ = writeln!(o, "        children {{");
+        write_children(o, c, &children);
+        let _ = writeln!(o, "        }}");
+    }
     let _ = writeln!(o, "    }}");
 }
 
 /// The connection's children, inside its `children` section.
-fn write_children(o: &mut String, context: &Context) {
-    let c = &context.connection;
-    for child in children(context) {
+fn write_children(o: &mut String, c: &Connection, children: &[ChildSpec]) {
+    for child in children {
         let _ = writeln!(o, "            {} {{", child.name);
-        let _ = writeln!(o, "                local_ts = {}", join(child.local.iter()));
-        if !child.remote.is_empty() {
-            let _ = writeln!(
-                o,
-                "                remote_ts = {}",
-                join(child.remote.iter())
-            );
+        for (key, value) in child_settings(c, &child.local, &child.remote) {
+            let _ = writeln!(o, "                {key} = {value}");
         }
-        let _ = writeln!(
-            o,
-            "                esp_proposals = {}",
-            esp_proposal(&c.phase2, c.perfect_forward_secrecy)
-        );
-        let _ = writeln!(
-            o,
-            "                rekey_time = {}s",
-            c.phase2.keylife.seconds()
-        );
-        let _ = writeln!(o, "                start_action = {}", c.start_action);
-        if let Some(close_action) = close_action(c.start_action) {
-            let _ = writeln!(o, "                close_action = {close_action}");
-        }
-        let _ = writeln!(o, "                dpd_action = {}", c.dpd.action);
         let _ = writeln!(o, "            }}");
     }
+}
+
+/// The settings of one child of `c` tunnelling `local` to `remote` (none: `dynamic`),
+/// in the order they are written.
+pub(crate) fn child_settings(
+    c: &Connection,
+    local: &[Cidr],
+    remote: &[Cidr],
+) -> Vec<(&'static str, String)> {
+    let mut settings = vec![("local_ts", join(local.iter()))];
+    if !remote.is_empty() {
+        settings.push(("remote_ts", join(remote.iter())));
+    }
+    settings.push(("esp_proposals", esp_proposals(c)));
+    settings.push(("rekey_time", format!("{}s", c.phase2.keylife.seconds())));
+    settings.push(("start_action", c.start_action.to_string()));
+    if let Some(close_action) = close_action(c.start_action) {
+        settings.push(("close_action", close_action.to_owned()));
+    }
+    settings.push(("dpd_action", c.dpd.action.to_string()));
+    settings
 }
 
 /// The `secrets` section: the key, as hex, owned by both identities, so that charon
@@ -146,30 +166,47 @@ fn write_secrets(o: &mut String, c: &Connection) {
 
 /// The IKE proposal in strongSwan keywords: `aes256-sha256-modp2048`, or with an AEAD
 /// cipher `aes256gcm16-prfsha256-modp2048`.
-pub fn ike_proposal(phase1: &Phase1) -> String {
-    let integrity = if phase1.encryption.is_aead() {
-        phase1.authentication.prf_keyword()
+pub fn ike_proposal(proposal: &IkeProposal) -> String {
+    let integrity = if proposal.encryption.is_aead() {
+        proposal.authentication.prf_keyword()
     } else {
-        phase1.authentication.keyword()
+        proposal.authentication.keyword()
     };
     format!(
         "{}-{}-{}",
-        phase1.encryption.keyword(),
+        proposal.encryption.keyword(),
         integrity,
-        phase1.dh_group.keyword()
+        proposal.dh_group.keyword()
     )
 }
 
 /// The ESP proposal in strongSwan keywords; the DH group is included only with PFS.
-pub fn esp_proposal(phase2: &Phase2, pfs: bool) -> String {
-    let mut parts = vec![phase2.encryption.keyword()];
-    if let Some(authentication) = phase2.authentication {
+pub fn esp_proposal(proposal: &EspProposal, pfs: bool) -> String {
+    let mut parts = vec![proposal.encryption.keyword()];
+    if let Some(authentication) = proposal.authentication {
         parts.push(authentication.keyword());
     }
-    if pfs && phase2.dh_group != DhGroup::None {
-        parts.push(phase2.dh_group.keyword());
+    if pfs && proposal.dh_group != DhGroup::None {
+        parts.push(proposal.dh_group.keyword());
     }
     parts.join("-")
+}
+
+/// The connection's `proposals`: phase 1's, then the additional ones, in order.
+pub fn ike_proposals(c: &Connection) -> String {
+    let all: Vec<String> = c.ike_proposals().iter().map(ike_proposal).collect();
+    all.join(", ")
+}
+
+/// The children's `esp_proposals`: phase 2's, then the additional ones, in order.
+pub fn esp_proposals(c: &Connection) -> String {
+    let pfs = c.perfect_forward_secrecy;
+    let all: Vec<String> = c
+        .esp_proposals()
+        .iter()
+        .map(|p| esp_proposal(p, pfs))
+        .collect();
+    all.join(", ")
 }
 
 /// One CHILD_SA configuration: its name and traffic selectors.
@@ -183,7 +220,7 @@ pub struct ChildSpec {
     pub remote: Vec<Cidr>,
 }
 
-/// The children of a connection. IKEv2 negotiates every subnet in one CHILD_SA, so
+/// The children of a connection: none before it has a remote network. IKEv2 negotiates every subnet in one CHILD_SA, so
 /// there is one child named like the connection. IKEv1 quick mode negotiates only one
 /// pair of selectors per CHILD_SA (charon proposes just the first of each list), so an
 /// IKEv1 connection gets one child per pair of [`ikev1_pairs`], named by its pair
@@ -192,6 +229,11 @@ pub fn children(context: &Context) -> Vec<ChildSpec> {
     let c = &context.connection;
     let local: Vec<Cidr> = c.local_subnets.iter().copied().collect();
     let remote: Vec<Cidr> = context.remote_traffic_selectors().into_iter().collect();
+    if remote.is_empty() {
+        // Protected networks first: without a remote network there is nothing to
+        // tunnel, and a child would trap or initiate traffic to the peer itself.
+        return Vec::new();
+    }
     if c.ike_version == IkeVersion::V2 {
         return vec![ChildSpec {
             name: c.name.to_string(),

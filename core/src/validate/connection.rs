@@ -54,6 +54,8 @@ fn validate_connection_with(
         .known(&root("perfect_forward_secrecy"))
         .then(|| input.perfect_forward_secrecy.unwrap_or(true));
     let phase2 = c.phase2(&input.phase2, pfs);
+    let additional_ike_proposals = c.additional_ike_proposals(&input.phase1, ike_version);
+    let additional_esp_proposals = c.additional_esp_proposals(&input.phase2, pfs);
     let local_subnets = c.local_subnets(&input.local_subnets);
     let start_action = c.parse(
         &root("start_action"),
@@ -86,6 +88,8 @@ fn validate_connection_with(
             local_id: local_id?,
             peer_id: peer_id?,
             dpd: dpd?,
+            additional_ike_proposals: additional_ike_proposals?,
+            additional_esp_proposals: additional_esp_proposals?,
         })
     })();
     (connection, diags)
@@ -121,7 +125,7 @@ impl Checker<'_> {
     }
 
     /// Adds the weakness warning of a value, if it has one.
-    fn warn_if_weak<T: Copy>(
+    pub(super) fn warn_if_weak<T: Copy>(
         &mut self,
         value: Option<T>,
         weakness: fn(T) -> Option<Problem>,

@@ -76,6 +76,19 @@ pub struct PhaseInput {
     pub dh_group: Option<i64>,
     /// `keylife` in seconds.
     pub keylife: Option<i64>,
+    /// `additional_proposals`, in order; empty when null.
+    pub additional_proposals: Vec<ProposalInput>,
+}
+
+/// One entry of a phase's `additional_proposals`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProposalInput {
+    /// `encryption`.
+    pub encryption: Option<String>,
+    /// `authentication`.
+    pub authentication: Option<String>,
+    /// `dh_group`.
+    pub dh_group: Option<i64>,
 }
 
 /// `dpd` as configured.

@@ -13,6 +13,7 @@ pub mod gateway;
 pub mod ikev1;
 pub mod input;
 pub mod nat;
+mod proposals;
 pub mod remote_subnet;
 pub mod unknowns;
 mod waiting;
@@ -22,7 +23,8 @@ pub use context::{check_context, check_remote_subnet_removal, Focus};
 pub use gateway::check_gateway;
 pub use ikev1::check_ikev1_versions;
 pub use input::{
-    ConnectionInput, DpdInput, NatContextInput, PhaseInput, RemoteSubnetInput, TranslationInput,
+    ConnectionInput, DpdInput, NatContextInput, PhaseInput, ProposalInput, RemoteSubnetInput,
+    TranslationInput,
 };
 pub use nat::{check_nat_context_config, validate_nat_context};
 pub use remote_subnet::{

@@ -42,8 +42,10 @@ fn schema() -> Schema {
                 "The tunnel: `established` (the IKE SA is up and every CHILD SA of the \
                  connection is installed), `connecting` (an IKE SA is being negotiated, or is \
                  up while a CHILD SA is not installed), `down` (loaded, no IKE SA), \
-                 `not_loaded` (the gateway does not have the connection) or `unknown` (the \
-                 `local` engine).",
+                 `no_remote_subnets` (loaded without a child: until its first \
+                 `ipsec_remote_subnet` the connection carries no traffic, traps nothing and \
+                 initiates nothing; on either engine), `not_loaded` (the gateway does not \
+                 have the connection) or `unknown` (the `local` engine).",
             ),
             Attribute::single("ike_sa", ike_sa_attributes())
                 .computed()

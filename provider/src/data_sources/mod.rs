@@ -2,14 +2,19 @@
 //! [`ipsec_core::Gateway`].
 
 pub mod connection_status;
+pub mod peer_config;
 
 use std::sync::Arc;
 
 use crate::framework::DataSource;
 
 pub use connection_status::ConnectionStatusDataSource;
+pub use peer_config::PeerConfigDataSource;
 
 /// Every data source type the provider serves.
 pub fn all() -> Vec<Arc<dyn DataSource>> {
-    vec![Arc::new(ConnectionStatusDataSource)]
+    vec![
+        Arc::new(ConnectionStatusDataSource),
+        Arc::new(PeerConfigDataSource),
+    ]
 }

@@ -167,48 +167,78 @@ fn dpd_attribute() -> Attribute {
 /// `phase1` or `phase2`, whose omitted fields take `defaults` (phase 1's in the shape of
 /// phase 2's, see [`in_phase2_shape`]).
 fn phase_attribute(name: &'static str, defaults: Phase2) -> Attribute {
+    let mut attributes = algorithm_attributes(
+        |attribute, default| attribute.optional_computed(default),
+        defaults,
+    );
+    attributes.push(
+        Attribute::integer("keylife")
+            .optional_computed(Some(Value::int(i64::from(defaults.keylife.seconds()))))
+            .describe(format!(
+                "Key lifetime in seconds, {} to {}.",
+                Keylife::MIN,
+                Keylife::MAX
+            )),
+    );
+    attributes.push(
+        Attribute::list(
+            "additional_proposals",
+            algorithm_attributes(|attribute, _| attribute.optional(), defaults),
+        )
+        .optional_computed(Some(Value::List(Vec::new())))
+        .describe(
+            "More proposals, offered and accepted after this phase's own one, in order: each \
+             names its `encryption`, `dh_group` and (unless the cipher is GCM in phase 2) \
+             `authentication`, and is checked like the phase's own. Offering the new \
+             algorithms beside the old ones lets both ends change without an outage.",
+        ),
+    );
+    Attribute::single(name, attributes).optional_computed(None)
+}
+
+/// `encryption`, `authentication` and `dh_group`, each made optional (with `defaults`
+/// where the phase has them) by `presence`.
+fn algorithm_attributes(
+    presence: impl Fn(Attribute, Option<Value>) -> Attribute,
+    defaults: Phase2,
+) -> Vec<Attribute> {
     let groups = || accepted(DhGroup::from_number);
     let weak_groups = groups().filter(|group| group.weakness().is_some());
-    Attribute::single(
-        name,
-        vec![
-            Attribute::string("encryption")
-                .optional_computed(Some(Value::text(defaults.encryption)))
-                .choices(
-                    Choices::of(Encryption::NAMES)
-                        .warning_for(weak(Encryption::ALL, Encryption::stronger_replacement)),
-                )
-                .describe("The encryption algorithm."),
-            Attribute::string("authentication")
-                .optional_computed(defaults.authentication.map(Value::text))
-                .choices(Choices::of(Authentication::NAMES).warning_for(weak(
-                    Authentication::ALL,
-                    Authentication::stronger_replacement,
-                )))
-                .describe(
-                    "The integrity algorithm. With a GCM cipher it selects the PRF in phase 1 and \
-                     must be omitted in phase 2.",
-                ),
-            Attribute::integer("dh_group")
-                .optional_computed(Some(Value::int(defaults.dh_group.number())))
-                .choices(
-                    Choices::of(groups().map(DhGroup::number))
-                        .warning_for(weak_groups.map(DhGroup::number)),
-                )
-                .describe(
-                    "Diffie-Hellman group; `0` (none) only in phase 2 without perfect forward \
-                     secrecy.",
-                ),
-            Attribute::integer("keylife")
-                .optional_computed(Some(Value::int(i64::from(defaults.keylife.seconds()))))
-                .describe(format!(
-                    "Key lifetime in seconds, {} to {}.",
-                    Keylife::MIN,
-                    Keylife::MAX
-                )),
-        ],
-    )
-    .optional_computed(None)
+    vec![
+        presence(
+            Attribute::string("encryption"),
+            Some(Value::text(defaults.encryption)),
+        )
+        .choices(
+            Choices::of(Encryption::NAMES)
+                .warning_for(weak(Encryption::ALL, Encryption::stronger_replacement)),
+        )
+        .describe("The encryption algorithm."),
+        presence(
+            Attribute::string("authentication"),
+            defaults.authentication.map(Value::text),
+        )
+        .choices(Choices::of(Authentication::NAMES).warning_for(weak(
+            Authentication::ALL,
+            Authentication::stronger_replacement,
+        )))
+        .describe(
+            "The integrity algorithm. With a GCM cipher it selects the PRF in phase 1 and \
+             must be omitted in phase 2.",
+        ),
+        presence(
+            Attribute::integer("dh_group"),
+            Some(Value::int(defaults.dh_group.number())),
+        )
+        .choices(
+            Choices::of(groups().map(DhGroup::number))
+                .warning_for(weak_groups.map(DhGroup::number)),
+        )
+        .describe(
+            "Diffie-Hellman group; `0` (none) only in phase 2 without perfect forward \
+             secrecy.",
+        ),
+    ]
 }
 
 /// Phase 1's parameters in the shape of phase 2's, whose authentication is optional:

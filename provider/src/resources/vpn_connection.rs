@@ -5,10 +5,13 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::gateway::planned::preview_connection;
-use ipsec_core::model::{ConnectionName, Context, Dpd, DpdAction, Encryption, Phase2, StartAction};
+use ipsec_core::model::{
+    Authentication, ConnectionName, Context, DhGroup, Dpd, DpdAction, Encryption, Phase2,
+    StartAction,
+};
 use ipsec_core::validate::{
     check_connection_config, check_wait_until_established, validate_connection, ConnectionInput,
-    DpdInput, PhaseInput,
+    DpdInput, PhaseInput, ProposalInput,
 };
 use ipsec_core::{Diagnostic, Diagnostics, Gateway};
 
@@ -250,11 +253,21 @@ fn phase_input(phase: &Value) -> PhaseInput {
         |name| optional_string(phase, name),
         |name| integer(phase, name),
     );
+    let proposals = phase.attr("additional_proposals").as_elements();
     PhaseInput {
         encryption: text("encryption"),
         authentication: text("authentication"),
         dh_group: number("dh_group"),
         keylife: number("keylife"),
+        additional_proposals: proposals
+            .unwrap_or_default()
+            .iter()
+            .map(|proposal| ProposalInput {
+                encryption: optional_string(proposal, "encryption"),
+                authentication: optional_string(proposal, "authentication"),
+                dh_group: integer(proposal, "dh_group"),
+            })
+            .collect(),
     }
 }
 
@@ -283,8 +296,26 @@ fn state(context: &Context, like: &Value) -> Value {
             like.attr("preshared_key_wo_version").clone(),
         ),
         ("ike_version", Value::int(connection.ike_version.number())),
-        ("phase1", phase_state(in_phase2_shape(connection.phase1))),
-        ("phase2", phase_state(connection.phase2)),
+        (
+            "phase1",
+            phase_state(
+                in_phase2_shape(connection.phase1),
+                connection
+                    .additional_ike_proposals
+                    .iter()
+                    .map(|p| proposal_state(p.encryption, Some(p.authentication), p.dh_group)),
+            ),
+        ),
+        (
+            "phase2",
+            phase_state(
+                connection.phase2,
+                connection
+                    .additional_esp_proposals
+                    .iter()
+                    .map(|p| proposal_state(p.encryption, p.authentication, p.dh_group)),
+            ),
+        ),
         (
             "perfect_forward_secrecy",
             Value::Bool(connection.perfect_forward_secrecy),
@@ -325,7 +356,7 @@ fn dpd_state(dpd: Dpd) -> Value {
     ])
 }
 
-fn phase_state(phase: Phase2) -> Value {
+fn phase_state(phase: Phase2, additional: impl Iterator<Item = Value>) -> Value {
     Value::object([
         ("encryption", Value::text(phase.encryption)),
         (
@@ -334,6 +365,23 @@ fn phase_state(phase: Phase2) -> Value {
         ),
         ("dh_group", Value::int(phase.dh_group.number())),
         ("keylife", Value::int(i64::from(phase.keylife.seconds()))),
+        ("additional_proposals", Value::List(additional.collect())),
+    ])
+}
+
+/// One entry of `additional_proposals`.
+fn proposal_state(
+    encryption: Encryption,
+    authentication: Option<Authentication>,
+    dh_group: DhGroup,
+) -> Value {
+    Value::object([
+        ("encryption", Value::text(encryption)),
+        (
+            "authentication",
+            Value::string_or_null(authentication.map(|a| a.name())),
+        ),
+        ("dh_group", Value::int(dh_group.number())),
     ])
 }
 

@@ -18,7 +18,7 @@ use crate::gateway::{
     ConnectionStatus, Establishment, GatewayError, NotEstablished, Phase, Reason, TunnelState,
 };
 use crate::model::{Context, StartAction};
-use crate::render::{children, esp_proposal, ike_proposal};
+use crate::render::{children, esp_proposals, ike_proposals};
 
 /// How often the SAs are looked at while a negotiation is under way.
 const POLL: Duration = Duration::from_millis(200);
@@ -185,11 +185,14 @@ pub(crate) fn classify(initiation: &Initiation, context: &Context) -> Reason {
                 .any(|l| l.contains("ike_sa") && l.contains("established"));
         return Reason::NoProposalChosen {
             phase: if child { Phase::Child } else { Phase::Ike },
-            offered: vec![if child {
-                esp_proposal(&c.phase2, c.perfect_forward_secrecy)
+            offered: if child {
+                esp_proposals(c)
             } else {
-                ike_proposal(&c.phase1)
-            }],
+                ike_proposals(c)
+            }
+            .split(", ")
+            .map(str::to_owned)
+            .collect(),
         };
     }
     if any(&["retransmit", "giving up after"]) {

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use super::nat_addresses::NatAddresses;
 use super::nft::Nft;
 use super::vici::{LiveChild, LiveConn, Vici};
 use crate::gateway::{EngineError, GatewayError};
@@ -17,7 +18,7 @@ use crate::model::{
     Cidr, Connection, ConnectionName, Context, DpdAction, DpdDelay, DpdTimeout, EndpointAddress,
     Identity, IkeVersion, Keylife, StartAction,
 };
-use crate::render::is_child_of;
+use crate::render::{self, is_child_of};
 
 /// The context `name` as the gateway runs it: `None` when charon does not have the
 /// connection (or its child) loaded, whatever the files say.
@@ -42,27 +43,38 @@ pub(super) async fn view(
         .map(|(_, child)| child)
         .collect();
     if children.is_empty() {
-        return Ok(None);
+        // A connection without a remote network loads no child (see
+        // `render::children`); one that should have children and has none was
+        // unloaded behind the provider's back.
+        if !render::children(&context).is_empty() {
+            return Ok(None);
+        }
     }
     correct_connection(name, &conn, &children, &mut context.connection)?;
-    let mut local = BTreeSet::new();
-    let mut remote = BTreeSet::new();
-    for child in children {
-        local.extend(selectors(name, "local_ts", &child.local_ts)?);
-        remote.extend(selectors(name, "remote_ts", &child.remote_ts)?);
+    if !children.is_empty() {
+        let mut local = BTreeSet::new();
+        let mut remote = BTreeSet::new();
+        for child in children {
+            local.extend(selectors(name, "local_ts", &child.local_ts)?);
+            remote.extend(selectors(name, "remote_ts", &child.remote_ts)?);
+        }
+        if !local.is_empty() {
+            context.connection.local_subnets = local;
+        }
+        // Selectors charon runs that the files do not record as written here were added
+        // behind the provider's back.
+        let (managed, unmanaged) = remote
+            .into_iter()
+            .partition(|cidr| context.remote_subnets.contains(cidr));
+        context.remote_subnets = managed;
+        context.unmanaged_remote_subnets = unmanaged;
     }
-    if !local.is_empty() {
-        context.connection.local_subnets = local;
-    }
-    // Selectors charon runs that the files do not record as written here were added
-    // behind the provider's back.
-    let (managed, unmanaged) = remote
-        .into_iter()
-        .partition(|cidr| context.remote_subnets.contains(cidr));
-    context.remote_subnets = managed;
-    context.unmanaged_remote_subnets = unmanaged;
     context.nat = match context.nat.take() {
-        Some(nat) => nft.read(name, nat.static_nat_subnet).await?,
+        Some(nat) => match nft.read(name, nat.static_nat_subnet).await? {
+            // A NAT address the gateway no longer answers for is drift on its translation.
+            Some(live) => Some(NatAddresses::new(nft.netns()).answered(live).await?),
+            None => None,
+        },
         // Chains without a NAT context in the files are not this provider's to judge.
         None => None,
     };

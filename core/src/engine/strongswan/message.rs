@@ -117,7 +117,15 @@ mod tests {
             ..ConnectionInput::default()
         };
         let (connection, diags) = validate_connection(&input);
-        let context = Context::new(connection.unwrap_or_else(|| panic!("{diags}")));
+        let mut context = Context::new(connection.unwrap_or_else(|| panic!("{diags}")));
+        let without_remote_subnets = load_messages(&context).unwrap();
+        let Some(Node::Section(bare)) = without_remote_subnets.conn.get("dc1") else {
+            panic!("no dc1 section");
+        };
+        assert!(!bare.contains_key("children"), "{bare:?}");
+        context
+            .remote_subnets
+            .insert(crate::model::Cidr::parse("192.168.10.0/24").unwrap());
         let messages = load_messages(&context).unwrap();
         let Some(Node::Section(conn)) = messages.conn.get("dc1") else {
             panic!("no dc1 section");

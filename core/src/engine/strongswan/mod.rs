@@ -18,6 +18,7 @@ pub mod bench;
 mod establish;
 mod live;
 pub(crate) mod message;
+mod nat_addresses;
 pub(crate) mod nft;
 mod session;
 mod status;
@@ -29,6 +30,7 @@ use std::path::Path;
 use async_trait::async_trait;
 
 use self::message::{load_messages, secret_id};
+use self::nat_addresses::NatAddresses;
 use self::nft::Nft;
 pub use self::nft::NFT_DEADLINE;
 pub use self::session::{POOL_SIZE, VICI_DEADLINE};
@@ -142,6 +144,9 @@ impl StrongswanGateway {
         };
         if context.nat.is_some() || had_nat {
             self.nft.replace(name, context.nat.as_ref()).await?;
+            NatAddresses::new(self.nft.netns())
+                .sync(previous.and_then(|p| p.nat.as_ref()), context.nat.as_ref())
+                .await?;
         }
         match renegotiate {
             Some(Renegotiate::Ike) => self.vici.terminate(name.as_str(), None, false).await?,
@@ -248,6 +253,11 @@ impl StrongswanGateway {
             tracing::warn!(connection = %name, %error, "the gateway refused the removal; restoring");
             self.restore(name, previous).await;
             return Err(refused(error));
+        }
+        if let Some(nat) = previous.and_then(|p| p.nat.as_ref()) {
+            NatAddresses::new(self.nft.netns())
+                .sync(Some(nat), None)
+                .await?;
         }
         self.files.delete(name).await.map(drop)
     }

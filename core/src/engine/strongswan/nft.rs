@@ -49,6 +49,11 @@ impl Nft {
         Self::new(self.netns.clone(), table)
     }
 
+    /// The network namespace it runs in (`None`: the provider's own).
+    pub fn netns(&self) -> Option<&str> {
+        self.netns.as_deref()
+    }
+
     /// The table this `nft` works on.
     pub fn table(&self) -> &NatTable {
         &self.table
@@ -99,7 +104,31 @@ impl Nft {
             (Err(_), _) => *cache = None,
             (Ok(_), None) => {}
         }
-        outcome.map(drop)
+        drop(cache);
+        outcome?;
+        if nat.is_none() {
+            self.remove_table_if_empty().await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the table once no chain is left in it (the last NAT context is gone), so
+    /// that a destroy leaves nothing behind. Judged on a fresh listing, not the cache:
+    /// chains made by hand keep the table.
+    async fn remove_table_if_empty(&self) -> Result<(), GatewayError> {
+        if !self.list_chains().await?.is_empty() {
+            return Ok(());
+        }
+        let table = self.table.as_str();
+        match self.run(&["delete", "table", "inet", table], None).await {
+            Ok(_) => {
+                tracing::debug!(%table, netns = ?self.netns, "empty nft table deleted");
+                Ok(())
+            }
+            // Gone already (another writer deleted it meanwhile).
+            Err(GatewayError::Engine(EngineError::NftNotFound { .. })) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     /// The names of the table's chains (none when the table does not exist).

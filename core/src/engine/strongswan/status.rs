@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::vici::Vici;
 use crate::gateway::{ChildSaStatus, ConnectionStatus, GatewayError, IkeSaStatus, TunnelState};
 use crate::model::{Authentication, ConnectionName, Encryption};
+use crate::render::is_child_of;
 
 /// One IKE SA of a `list-sa` event, as charon sends it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -63,7 +64,13 @@ pub(crate) async fn status(
         .collect();
     let children: Vec<String> = conn
         .as_ref()
-        .map(|conn| conn.children.keys().cloned().collect())
+        .map(|conn| {
+            let ours = conn
+                .children
+                .keys()
+                .filter(|child| is_child_of(name, child));
+            ours.cloned().collect()
+        })
         .unwrap_or_default();
     Ok(connection_status(conn.is_some(), &children, sas))
 }
@@ -86,6 +93,9 @@ pub(crate) fn connection_status(
     };
     let state = if !loaded {
         TunnelState::NotLoaded
+    } else if children.is_empty() {
+        // Loaded without a child: it has no remote subnet yet (see `render::children`).
+        TunnelState::NoRemoteSubnets
     } else {
         tunnel_state(ike_sa.as_ref(), &child_sas, children)
     };

@@ -4,13 +4,16 @@
 use std::collections::BTreeSet;
 
 use super::connection::ConnectionReader;
-use super::proposal::esp_proposal;
+use super::proposal::esp_proposals;
 use super::values::{keylife, traffic_selectors};
 use super::{missing, no_sections, no_settings, only_one, unsupported};
 use crate::diag::quote;
-use crate::model::{Cidr, DhGroup, DpdAction, IkeVersion, Keylife, Phase2, StartAction};
+use crate::model::{
+    Cidr, DhGroup, DpdAction, EspProposal, IkeVersion, Keylife, Phase2, StartAction,
+};
 use crate::parse::settings::{Section, Setting};
 use crate::parse::{at, problem_at, ParseError};
+use crate::render::PENDING_CHILD;
 
 /// strongSwan's CHILD `rekey_time` when the setting is missing (1h).
 const STRONGSWAN_CHILD_REKEY: Keylife = match Keylife::from_seconds_const(3_600) {
@@ -19,6 +22,43 @@ const STRONGSWAN_CHILD_REKEY: Keylife = match Keylife::from_seconds_const(3_600)
 };
 
 impl ConnectionReader<'_> {
+    /// The settings kept in the `# @pending_child` comment of a connection that has no
+    /// child yet (no remote subnet), read as a child; `None` without the comment.
+    pub(super) fn pending_child(&self, name: &str) -> Result<Option<Child>, ParseError> {
+        let Some(m) = self.meta(PENDING_CHILD) else {
+            return Ok(None);
+        };
+        let mut section = Section {
+            name: name.to_owned(),
+            line: m.line,
+            ..Section::default()
+        };
+        for word in m.value.split_whitespace() {
+            let (key, value) = word.split_once('=').ok_or_else(|| {
+                at(
+                    m.line,
+                    format!(
+                        "@{PENDING_CHILD} holds {}, which is not key=value",
+                        quote(word)
+                    ),
+                )
+            })?;
+            section.settings.push(Setting {
+                key: key.to_owned(),
+                value: value.to_owned(),
+                line: m.line,
+            });
+        }
+        let child = self.child(&section)?;
+        if !child.remote_subnets.is_empty() {
+            return Err(at(
+                m.line,
+                format!("@{PENDING_CHILD} holds a remote_ts; remote networks belong in a child"),
+            ));
+        }
+        Ok(Some(child))
+    }
+
     fn child(&self, child: &Section) -> Result<Child, ParseError> {
         no_sections(child, &format!("child {}", quote(&child.name)))?;
         let mut local_subnets = None;
@@ -69,13 +109,15 @@ impl ConnectionReader<'_> {
         let keylife = rekey.unwrap_or(STRONGSWAN_CHILD_REKEY);
         let proposal = proposal
             .ok_or_else(|| missing(child, "esp_proposals", "strongSwan's default proposal list"))?;
-        let (phase2, pfs) = esp_proposal(proposal, keylife, self.stored_phase2_group()?)?;
+        let (phase2, pfs, additional) =
+            esp_proposals(proposal, keylife, &self.stored_phase2_groups()?)?;
         Ok(Child {
             line: child.line,
             local_subnets,
             remote_subnets,
             phase2,
             pfs,
+            additional,
             start_action,
             dpd_action,
         })
@@ -109,12 +151,21 @@ impl ConnectionReader<'_> {
             remote_subnets: BTreeSet::new(),
             phase2: first.phase2,
             pfs: first.pfs,
+            additional: first.additional.clone(),
             start_action: first.start_action,
             dpd_action: first.dpd_action,
         };
         let mut pairs = BTreeSet::new();
         for child in &parsed {
-            let settings = |c: &Child| (c.phase2, c.pfs, c.start_action, c.dpd_action);
+            let settings = |c: &Child| {
+                (
+                    c.phase2,
+                    c.pfs,
+                    c.additional.clone(),
+                    c.start_action,
+                    c.dpd_action,
+                )
+            };
             if settings(child) != settings(first) {
                 return Err(at(
                     child.line,
@@ -145,20 +196,25 @@ impl ConnectionReader<'_> {
         Ok(merged)
     }
 
-    fn stored_phase2_group(&self) -> Result<DhGroup, ParseError> {
-        match self.meta("phase2_dh_group") {
-            Some(m) => {
-                let number = m.value.parse::<i64>().map_err(|_| {
+    /// The groups of the phase 2 proposals kept in `# @phase2_dh_group` (without PFS,
+    /// `esp_proposals` names none): phase 2's, then each additional proposal's.
+    fn stored_phase2_groups(&self) -> Result<Vec<DhGroup>, ParseError> {
+        let Some(m) = self.meta("phase2_dh_group") else {
+            // A file without the comment and without a group in esp_proposals has no PFS group.
+            return Ok(Vec::new());
+        };
+        m.value
+            .split(',')
+            .map(|item| {
+                let number = item.trim().parse::<i64>().map_err(|_| {
                     at(
                         m.line,
-                        format!("@phase2_dh_group {} is not a number", quote(&m.value)),
+                        format!("@phase2_dh_group {} is not a number", quote(item.trim())),
                     )
                 })?;
                 DhGroup::from_number(number).map_err(|p| problem_at(m.line, p))
-            }
-            // A file without the comment and without a group in esp_proposals has no PFS group.
-            None => Ok(DhGroup::None),
-        }
+            })
+            .collect()
     }
 }
 
@@ -169,6 +225,8 @@ pub(super) struct Child {
     pub(super) remote_subnets: BTreeSet<Cidr>,
     pub(super) phase2: Phase2,
     pub(super) pfs: bool,
+    /// The additional phase 2 proposals.
+    pub(super) additional: Vec<EspProposal>,
     pub(super) start_action: StartAction,
     pub(super) dpd_action: DpdAction,
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::proposal::ike_proposal;
+use super::proposal::ike_proposals;
 use super::secret::secret;
 use super::values::{duration, keylife, single_address};
 use super::SwanctlFile;
@@ -11,7 +11,7 @@ use super::{missing, no_sections, unsupported};
 use crate::diag::quote;
 use crate::model::{
     Cidr, Connection, ConnectionName, Dpd, DpdDelay, DpdTimeout, EndpointAddress, Identity,
-    IkeVersion, Keylife, Phase1,
+    IkeProposal, IkeVersion, Keylife, Phase1,
 };
 use crate::parse::settings::{Metadata, Section};
 use crate::parse::{at, problem_at, ParseError};
@@ -33,13 +33,15 @@ struct ConnectionSettings {
     local_address: Option<EndpointAddress>,
     peer_address: EndpointAddress,
     phase1: Phase1,
+    additional_ike_proposals: Vec<IkeProposal>,
     dpd_delay: DpdDelay,
     dpd_timeout: DpdTimeout,
 }
 
 /// The `local` and `remote` sections and the `children` section of a connection.
 struct Sections<'a> {
-    children: &'a Section,
+    /// `None` when the connection has none (no remote subnet yet).
+    children: Option<&'a Section>,
     /// The local `id`; `None` when missing or `%any` (charon uses its address).
     local_id: Option<Identity>,
     /// The remote `id`; `None` when missing or `%any`, read as the peer's address.
@@ -56,7 +58,15 @@ impl ConnectionReader<'_> {
     ) -> Result<SwanctlFile, ParseError> {
         let settings = connection_settings(conn, name)?;
         let sections = sections(conn, name)?;
-        let child = self.children(sections.children, settings.version)?;
+        let child = match sections.children {
+            Some(children) => self.children(children, settings.version)?,
+            None => self.pending_child(name.as_str())?.ok_or_else(|| {
+                at(
+                    conn.line,
+                    format!("connection '{name}' has no 'children' section"),
+                )
+            })?,
+        };
         let local_id = sections.local_id;
         let peer_id = sections
             .peer_id
@@ -88,6 +98,8 @@ impl ConnectionReader<'_> {
                 ike_version: settings.version,
                 phase1: settings.phase1,
                 phase2: child.phase2,
+                additional_ike_proposals: settings.additional_ike_proposals,
+                additional_esp_proposals: child.additional,
                 perfect_forward_secrecy: child.pfs,
                 local_subnets: child.local_subnets,
                 start_action: child.start_action,
@@ -175,11 +187,14 @@ fn connection_settings(
     let version = version.ok_or_else(|| missing(conn, "version", "any IKE version"))?;
     let proposal =
         proposal.ok_or_else(|| missing(conn, "proposals", "strongSwan's default proposal list"))?;
+    let (phase1, additional_ike_proposals) =
+        ike_proposals(proposal, rekey.unwrap_or(STRONGSWAN_IKE_REKEY))?;
     Ok(ConnectionSettings {
         version,
         local_address,
         peer_address,
-        phase1: ike_proposal(proposal, rekey.unwrap_or(STRONGSWAN_IKE_REKEY))?,
+        phase1,
+        additional_ike_proposals,
         dpd_delay,
         dpd_timeout,
     })
@@ -218,12 +233,6 @@ fn sections<'a>(conn: &'a Section, name: &ConnectionName) -> Result<Sections<'a>
             "public key authentication",
         ));
     };
-    let children = children.ok_or_else(|| {
-        at(
-            conn.line,
-            format!("connection '{name}' has no 'children' section"),
-        )
-    })?;
     Ok(Sections {
         children,
         local_id,
