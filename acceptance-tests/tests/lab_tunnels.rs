@@ -55,6 +55,10 @@ fn main() {
             "two_connections_to_one_peer_address_told_apart_by_identity_both_establish",
             two_connections_to_one_peer_address_told_apart_by_identity_both_establish,
         ),
+        test(
+            "a_peer_behind_nat_with_fqdn_identities_establishes",
+            a_peer_behind_nat_with_fqdn_identities_establishes,
+        ),
     ]);
 }
 
@@ -563,4 +567,74 @@ fn nat_addresses_inside_the_local_network_are_answered_without_routes() {
 
     rig.ok(&["destroy", "-input=false", "-auto-approve"]);
     assert!(!held(lab), "{INSIDE}/32 is left after destroy");
+}
+
+/// 6. A branch behind a provider's NAT: gwB has a private address behind natB, which
+///    masquerades it, so gwA sees gwB's IKE and ESP come from natB's public address.
+///    Both ends identify by FQDN (gwB's address is not its identity); gwB initiates
+///    (gwA cannot reach it) and waits for the tunnel; hostA then reaches hostB, and gwA's
+///    IKE SA runs to the NAT's address with gwB's FQDN as the remote identity.
+fn a_peer_behind_nat_with_fqdn_identities_establishes() {
+    if skip_system_tests() {
+        return;
+    }
+    let rig = LabWorkspace::behind_nat("tf-nat", ProviderMode::Binary, PSK);
+    let lab = &rig.lab;
+    let dir = rig.workspace().path();
+    let (a_id, b_id) = ("gwa.site-a.example.com", "branch@site-b.example.net");
+    let hcl = format!(
+        r#"{}
+{}
+resource "ipsec_vpn_connection" "a" {{
+  provider      = ipsec.gwA
+  name          = "site_b"
+  local_address = "{GW_A}"
+  peer_address  = "{NAT_B}"
+  local_id      = "{a_id}"
+  peer_id       = "{b_id}"
+  preshared_key = "{PSK}"
+  local_subnets = ["{SITE_A}"]
+  start_action  = "none"
+}}
+
+resource "ipsec_remote_subnet" "a_lan_b" {{
+  provider        = ipsec.gwA
+  connection_name = ipsec_vpn_connection.a.name
+  cidr            = "{LAN_B}"
+}}
+
+resource "ipsec_vpn_connection" "b" {{
+  provider      = ipsec.gwB
+  name          = "site_a"
+  local_address = "{GW_B_PRIVATE}"
+  peer_address  = "{GW_A}"
+  local_id      = "{b_id}"
+  peer_id       = "{a_id}"
+  preshared_key = "{PSK}"
+  local_subnets = ["{LAN_B}"]
+  start_action  = "start"
+
+  wait_until_established = true
+  timeouts               = {{ create = "60s", update = "60s" }}
+}}
+
+resource "ipsec_remote_subnet" "b_site_a" {{
+  provider        = ipsec.gwB
+  connection_name = ipsec_vpn_connection.b.name
+  cidr            = "{SITE_A}"
+}}
+"#,
+        provider_block(lab, Some("gwA"), "gwA", &dir.join("gwA")),
+        provider_block(lab, Some("gwB"), "gwB", &dir.join("gwB")),
+    );
+    rig.write_config(&hcl);
+    rig.apply();
+    assert_host_b_through_tunnel(lab, "behind the NAT");
+    let sas = lab.list_sas("gwA");
+    assert!(
+        sas.contains(NAT_B) && sas.contains(b_id) && sas.contains("ESTABLISHED"),
+        "gwA's IKE SA does not run to the NAT's address with gwB's identity:\n{sas}\n{}",
+        lab.report()
+    );
+    rig.converged("the tunnel behind the NAT");
 }

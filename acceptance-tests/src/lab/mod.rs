@@ -56,7 +56,16 @@ impl LabWorkspace {
     /// A lab named after `name` and a working directory whose provider runs as `mode`;
     /// `key` is the pre-shared key that terraform must never print.
     pub fn new(name: &str, mode: ProviderMode, key: &'static str) -> Self {
-        let lab = Lab::up(name);
+        Self::on(Lab::up(name), mode, key)
+    }
+
+    /// Like [`LabWorkspace::new`], on a lab whose gwB sits behind a masquerading NAT
+    /// ([`Lab::up_behind_nat`]).
+    pub fn behind_nat(name: &str, mode: ProviderMode, key: &'static str) -> Self {
+        Self::on(Lab::up_behind_nat(name), mode, key)
+    }
+
+    fn on(lab: Lab, mode: ProviderMode, key: &'static str) -> Self {
         Self {
             workspace: Workspace::new(mode),
             key,

@@ -37,7 +37,7 @@ pub use tunnel::Tunnel;
 /// The two gateways.
 pub const GATEWAYS: [&str; 2] = ["gwA", "gwB"];
 /// Every node of the lab, each a network namespace.
-pub const NODES: [&str; 5] = ["hostA", "gwA", "gwB", "hostB", "custB"];
+pub const NODES: [&str; 6] = ["hostA", "gwA", "gwB", "hostB", "custB", "natB"];
 
 /// gwA's WAN address (the IKE endpoint of site A).
 pub const GW_A: &str = "198.51.100.1";
@@ -61,6 +61,12 @@ pub const LAB_PSK: &str = "lab pre-shared key";
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/lab");
 
+/// natB's public address, in a lab built [`Lab::up_behind_nat`]: gwB's traffic reaches gwA
+/// from here.
+pub const NAT_B: &str = "198.51.100.2";
+/// gwB's private address behind natB, in a lab built [`Lab::up_behind_nat`].
+pub const GW_B_PRIVATE: &str = "172.16.0.2";
+
 /// A running lab; `scripts/lab down` on drop.
 pub struct Lab {
     name: String,
@@ -72,6 +78,17 @@ impl Lab {
     /// process, so that parallel tests and parallel `cargo test` runs never collide.
     /// Panics, saying what is missing, when this machine cannot run the lab.
     pub fn up(name: &str) -> Lab {
+        Self::build(name, "direct")
+    }
+
+    /// Like [`Lab::up`], but gwB sits behind natB, a masquerading router: gwB has the
+    /// private address [`GW_B_PRIVATE`] and reaches gwA from [`NAT_B`]
+    /// (`IPSEC_LAB_TOPOLOGY=nat`).
+    pub fn up_behind_nat(name: &str) -> Lab {
+        Self::build(name, "nat")
+    }
+
+    fn build(name: &str, topology: &str) -> Lab {
         assert!(
             !name.is_empty()
                 && name.len() <= 16
@@ -90,7 +107,13 @@ impl Lab {
             dir: PathBuf::from(format!("/tmp/ipsec-lab-{name}")),
             name,
         };
-        let output = lab.script(&["up"]);
+        let output = Command::new(SCRIPT)
+            .arg("up")
+            .env("IPSEC_LAB", &lab.name)
+            .env("IPSEC_LAB_DIR", &lab.dir)
+            .env("IPSEC_LAB_TOPOLOGY", topology)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {SCRIPT}: {e}"));
         assert!(
             output.status.success(),
             "`scripts/lab up` failed for lab {} (it needs root, network namespaces, \
