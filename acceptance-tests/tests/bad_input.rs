@@ -247,6 +247,20 @@ fn with_provider(settings: &str) -> String {
     format!("provider \"ipsec\" {{\n{settings}\n}}\n\n{}", dc1().hcl())
 }
 
+/// A socket at `<gateway>/silent.vici` that accepts connections and never answers: a
+/// charon that is stuck. Its thread lives as long as the test process.
+fn silent_vici_listener(gateway: &Gateway) {
+    std::fs::create_dir_all(gateway.root()).unwrap();
+    let listener =
+        std::os::unix::net::UnixListener::bind(gateway.root().join("silent.vici")).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+}
+
 /// `dc1` applied, and a remote subnet of a connection `nope` that nothing creates.
 fn remote_subnet_for_missing_connection() -> String {
     format!(
@@ -1147,6 +1161,18 @@ fn rows() -> Vec<Row> {
                 )
             },
         ),
+        row(
+            "provider_strongswan_charon_that_never_answers",
+            Plan,
+            "vici_uri",
+            r"^Gateway engine error: charon at unix:///.+/gateway/silent\.vici did not answer version within 30 s; it is stuck or overloaded",
+            || {
+                with_provider(
+                    "  engine     = \"strongswan\"\n  config_dir = \"@CONFIG_DIR@\"\n  vici_uri   = \"unix://@CONFIG_DIR@/silent.vici\"",
+                )
+            },
+        )
+        .before(silent_vici_listener),
         row(
             "provider_nat_table_invalid",
             Validate,
