@@ -211,34 +211,35 @@ fn import_blocks(ws: &Workspace) -> String {
         }
         contexts
     });
-    let mut blocks = String::new();
-    let mut block = |to: String, id: String| {
-        let kind = to.split('.').next().unwrap_or_default().to_owned();
-        if !known.contains(&(kind, id.clone())) {
-            blocks.push_str(&format!("\nimport {{\n  to = {to}\n  id = \"{id}\"\n}}\n"));
-        }
-    };
+    // (resource address, import ID) of every object the gateway holds.
+    let mut objects = Vec::new();
     for context in contexts {
         let name = context.connection.name.to_string();
         let index: usize = name.trim_start_matches("site-").parse().unwrap();
-        block(format!("ipsec_vpn_connection.site[{index}]"), name.clone());
+        objects.push((format!("ipsec_vpn_connection.site[{index}]"), name.clone()));
         for cidr in &context.remote_subnets {
             let label = if cidr.to_string().starts_with("192.168.") {
                 "first"
             } else {
                 "second"
             };
-            block(
+            objects.push((
                 format!("ipsec_remote_subnet.{label}[{index}]"),
                 format!("{name}/{cidr}"),
-            );
+            ));
         }
         if context.nat.is_some() {
-            block(format!("ipsec_nat_context.site[{index}]"), name);
+            objects.push((format!("ipsec_nat_context.site[{index}]"), name));
         }
     }
-    drop(block);
-    blocks
+    objects
+        .into_iter()
+        .filter(|(to, id)| {
+            let kind = to.split('.').next().unwrap_or_default().to_owned();
+            !known.contains(&(kind, id.clone()))
+        })
+        .map(|(to, id)| format!("\nimport {{\n  to = {to}\n  id = \"{id}\"\n}}\n"))
+        .collect()
 }
 
 /// Checks that every file of a gateway is whole: charon loads every connection and
