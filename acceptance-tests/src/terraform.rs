@@ -1,7 +1,7 @@
 //! The real `terraform` CLI: finding it, and running it in a working directory.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// Environment variable naming the terraform binary when it is not on `PATH`.
@@ -82,6 +82,25 @@ impl Run {
 /// Runs terraform in `dir` with `args` (plus `-no-color` where the command takes it) and
 /// the given environment, whatever its outcome.
 pub fn run(dir: &Path, args: &[&str], env: &[(String, String)]) -> Run {
+    let output = command(dir, args, env)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary().display()));
+    Run::from_output(args, output)
+}
+
+/// Starts terraform as [`run`] would run it, its output discarded, and returns at once:
+/// for tests that kill it, or the provider it starts, midway.
+pub fn spawn(dir: &Path, args: &[&str], env: &[(String, String)]) -> Child {
+    command(dir, args, env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary().display()))
+}
+
+/// The command line and environment of a terraform run.
+fn command(dir: &Path, args: &[&str], env: &[(String, String)]) -> Command {
     let mut command = Command::new(binary());
     // Flags go right after the subcommand: Go's flag parsing stops at the first
     // positional argument (`import ADDR ID`).
@@ -109,8 +128,5 @@ pub fn run(dir: &Path, args: &[&str], env: &[(String, String)]) -> Run {
     for (key, value) in env {
         command.env(key, value);
     }
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary().display()));
-    Run::from_output(args, output)
+    command
 }

@@ -154,6 +154,13 @@ impl Workspace {
         self.provider.env(&self.cli_config())
     }
 
+    /// Starts terraform here and returns at once (its output discarded), for a test that
+    /// kills it or its provider midway. Runs `terraform init` first if needed.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.ensure_initialized(args);
+        terraform::spawn(self.path(), args, &self.provider.env(&self.cli_config()))
+    }
+
     /// Runs terraform and requires it to succeed.
     pub fn ok(&self, args: &[&str]) -> Run {
         self.run(args).success()

@@ -294,6 +294,16 @@ async fn a_refused_change_restores_the_files_and_the_live_configuration() {
         conns.contains("dc1: IKEv2") && conns.contains("192.168.10.0/24"),
         "{conns}"
     );
+
+    // Once the chain in the way is gone, the same change goes through.
+    setup
+        .charon
+        .nft(&["delete chain inet ipsec_nat dc1_prerouting"])
+        .unwrap();
+    ops::put_nat_context(&setup.gateway, &classic_nat_input("dc1"), Mode::Create)
+        .await
+        .unwrap();
+    assert!(nat_table(&setup.charon, "ipsec_nat").contains("dnat ip to 192.168.10.15"));
 }
 
 #[tokio::test]

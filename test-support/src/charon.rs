@@ -79,6 +79,19 @@ impl Charon {
         &self.netns
     }
 
+    /// Sends `signal` (`"STOP"`, `"CONT"`, …) to charon: a stopped charon keeps its VICI
+    /// socket open and accepts connections, and never answers.
+    pub fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("charon runs");
+        // `ip netns exec`, `unshare` and `sh -c 'exec …'` each exec the next: the child
+        // is charon itself.
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} charon");
+    }
+
     /// Stops charon (its configuration is gone with it) and starts it again.
     pub fn restart(&mut self) {
         self.stop();

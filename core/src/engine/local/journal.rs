@@ -77,10 +77,10 @@ pub(crate) fn commit_until(
                 path,
                 contents,
                 mode,
-            } => {
-                let temp = write_temp(root, &path, &contents, mode)?;
-                steps.push(Step::Rename { temp, target: path });
-            }
+            } => match write_temp(root, &path, &contents, mode) {
+                Ok(temp) => steps.push(Step::Rename { temp, target: path }),
+                Err(error) => return Err(abandon(root, &steps, error)),
+            },
             FileOp::Remove { path } => steps.push(Step::Remove { target: path }),
         }
         if stop() {
@@ -90,8 +90,12 @@ pub(crate) fn commit_until(
     let journaled = steps.len() > 1;
     if journaled {
         let text: String = steps.iter().map(journal_line).collect();
-        let temp = write_temp(root, Path::new(JOURNAL), text.as_bytes(), 0o600)?;
-        rename(root, &temp, Path::new(JOURNAL))?;
+        let temp = write_temp(root, Path::new(JOURNAL), text.as_bytes(), 0o600)
+            .map_err(|error| abandon(root, &steps, error))?;
+        if let Err(error) = rename(root, &temp, Path::new(JOURNAL)) {
+            let _ = fs::remove_file(root.join(&temp));
+            return Err(abandon(root, &steps, error));
+        }
         sync_dir(root)?;
         if stop() {
             return Ok(());
@@ -108,6 +112,18 @@ pub(crate) fn commit_until(
         sync_dir(root)?;
     }
     Ok(())
+}
+
+/// Removes the temporaries of a commit that failed before its journal was in place (a
+/// full or read-only disk): the old configuration stands, and no stray file is left for
+/// the next writer to find. Answers `error`.
+fn abandon(root: &Path, steps: &[Step], error: GatewayError) -> GatewayError {
+    for step in steps {
+        if let Step::Rename { temp, .. } = step {
+            let _ = fs::remove_file(root.join(temp));
+        }
+    }
+    error
 }
 
 /// Finishes a commit interrupted by a crash and removes stray temporaries. Must run
@@ -214,10 +230,18 @@ fn write_temp(
         .mode(mode)
         .open(&full)
         .map_err(|source| io_error("create", full.clone(), source))?;
-    file.write_all(contents)
-        .map_err(|source| io_error("write", full.clone(), source))?;
-    file.sync_all()
-        .map_err(|source| io_error("sync", full.clone(), source))?;
+    let written = file
+        .write_all(contents)
+        .map_err(|source| io_error("write", full.clone(), source))
+        .and_then(|()| {
+            file.sync_all()
+                .map_err(|source| io_error("sync", full.clone(), source))
+        });
+    if let Err(error) = written {
+        // A full disk fails the write after the create: take the empty file back.
+        let _ = fs::remove_file(&full);
+        return Err(error);
+    }
     Ok(temp)
 }
 
@@ -305,6 +329,22 @@ mod tests {
                 .collect();
             assert!(leftovers.is_empty(), "after {limit} steps: {leftovers:?}");
         }
+    }
+
+    #[test]
+    fn a_commit_that_fails_to_write_leaves_the_old_files_and_no_temporaries() {
+        let dir = setup();
+        let root = dir.path();
+        // The second write cannot be created (as on a full or read-only disk).
+        let error = commit(root, vec![write("a/x", "new-x"), write("gone/z", "z")]).unwrap_err();
+        assert!(matches!(error, GatewayError::Io { .. }), "{error}");
+        assert_eq!(read(root, "a/x").as_deref(), Some("old-x"));
+        let leftovers: Vec<_> = ["", "a", "b"]
+            .iter()
+            .flat_map(|d| fs::read_dir(root.join(d)).unwrap().flatten())
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 
     #[test]

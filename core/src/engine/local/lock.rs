@@ -67,13 +67,28 @@ impl DirLock {
         create: bool,
     ) -> Result<Option<Self>, GatewayError> {
         let path = dir.join(LOCK_FILE);
-        let file = match OpenOptions::new()
-            .create(create)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-        {
+        // A shared lock needs no write access to an existing lock file, so that a
+        // read-only config dir can still be read (a plan of a gateway whose disk went
+        // read-only shows what it holds). `flock` works on any open file.
+        let shared = matches!(
+            operation,
+            FlockOperation::LockShared | FlockOperation::NonBlockingLockShared
+        );
+        let opened = match OpenOptions::new().read(true).open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => None,
+            opened if shared => Some(opened),
+            _ => None,
+        };
+        let opened = match opened {
+            Some(opened) => opened,
+            None => OpenOptions::new()
+                .create(create)
+                .truncate(false)
+                .write(true)
+                .mode(0o600)
+                .open(&path),
+        };
+        let file = match opened {
             Ok(file) => file,
             Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {

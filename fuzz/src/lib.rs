@@ -1,0 +1,181 @@
+//! What the fuzz targets share: structured input for the validate → render → parse
+//! round trip (`arbitrary`), and the shape of a settings tree, which a hostile value must
+//! never change.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use arbitrary::Arbitrary;
+use ipsec_core::model::{Authentication, Encryption};
+use ipsec_core::parse::settings::Section;
+use ipsec_core::validate::{
+    ConnectionInput, DpdInput, NatContextInput, PhaseInput, TranslationInput,
+};
+
+/// A string that is either one of a few plausible values or anything at all, so that
+/// the fuzzer reaches both the rules past validation and validation's edges.
+#[derive(Debug, Arbitrary)]
+pub enum Text {
+    /// An index into the plausible values.
+    Pick(u8),
+    /// Any text, hostile characters included.
+    Any(String),
+}
+
+impl Text {
+    fn or(self, choices: &[&str]) -> String {
+        match self {
+            Text::Pick(i) => choices[usize::from(i) % choices.len()].to_owned(),
+            Text::Any(text) => text,
+        }
+    }
+}
+
+/// An address: IPv4 or IPv6 from its bits, or any text.
+#[derive(Debug, Arbitrary)]
+pub enum Address {
+    /// An IPv4 address.
+    V4(u32),
+    /// An IPv6 address.
+    V6(u128),
+    /// Any text.
+    Any(String),
+}
+
+impl Address {
+    fn text(self) -> String {
+        match self {
+            Address::V4(bits) => Ipv4Addr::from(bits).to_string(),
+            Address::V6(bits) => Ipv6Addr::from(bits).to_string(),
+            Address::Any(text) => text,
+        }
+    }
+}
+
+/// A network: canonical IPv4 or IPv6 CIDR from bits and a prefix, or any text.
+#[derive(Debug, Arbitrary)]
+pub enum Network {
+    /// An IPv4 network.
+    V4(u32, u8),
+    /// An IPv6 network.
+    V6(u128, u8),
+    /// Any text.
+    Any(String),
+}
+
+impl Network {
+    fn text(self) -> String {
+        match self {
+            Network::V4(bits, prefix) => {
+                let prefix = u32::from(prefix % 33);
+                let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
+                format!("{}/{prefix}", Ipv4Addr::from(bits & mask))
+            }
+            Network::V6(bits, prefix) => {
+                let prefix = u32::from(prefix % 129);
+                let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+                format!("{}/{prefix}", Ipv6Addr::from(bits & mask))
+            }
+            Network::Any(text) => text,
+        }
+    }
+}
+
+/// One phase's settings.
+#[derive(Debug, Arbitrary)]
+pub struct Phase {
+    encryption: Option<Text>,
+    authentication: Option<Text>,
+    dh_group: Option<i64>,
+    keylife: Option<i64>,
+}
+
+impl Phase {
+    fn input(self) -> PhaseInput {
+        let encryption: Vec<&str> = Encryption::ALL.iter().map(|e| e.name()).collect();
+        let authentication: Vec<&str> = Authentication::ALL.iter().map(|a| a.name()).collect();
+        PhaseInput {
+            encryption: self.encryption.map(|t| t.or(&encryption)),
+            authentication: self.authentication.map(|t| t.or(&authentication)),
+            dh_group: self.dh_group,
+            keylife: self.keylife,
+        }
+    }
+}
+
+/// An `ipsec_vpn_connection`, its remote subnets and its NAT context, as a user could
+/// configure them.
+#[derive(Debug, Arbitrary)]
+pub struct Site {
+    name: Text,
+    peer_address: Address,
+    local_address: Option<Address>,
+    preshared_key: String,
+    ike_version: Option<i64>,
+    phase1: Phase,
+    phase2: Phase,
+    perfect_forward_secrecy: Option<bool>,
+    local_subnets: Vec<Network>,
+    start_action: Option<Text>,
+    description: Option<String>,
+    local_id: Option<Text>,
+    peer_id: Option<Text>,
+    dpd_delay: Option<i64>,
+    dpd_timeout: Option<i64>,
+    dpd_action: Option<Text>,
+    /// The remote subnets.
+    pub remote_subnets: Vec<Network>,
+    nat: Option<(Network, Vec<(Text, Address, Address)>)>,
+}
+
+impl Site {
+    /// The inputs: the connection, the remote subnets' CIDRs and the NAT context.
+    pub fn inputs(self) -> (ConnectionInput, Vec<String>, Option<NatContextInput>) {
+        let name = self.name.or(&["dc1", "branch-7_b", "a"]);
+        let mut connection = ConnectionInput {
+            name: name.clone(),
+            peer_address: self.peer_address.text(),
+            ..ConnectionInput::default()
+        };
+        connection.local_address = self.local_address.map(Address::text);
+        connection.preshared_key = Some(self.preshared_key);
+        connection.ike_version = self.ike_version;
+        connection.phase1 = self.phase1.input();
+        connection.phase2 = self.phase2.input();
+        connection.perfect_forward_secrecy = self.perfect_forward_secrecy;
+        connection.local_subnets = self.local_subnets.into_iter().map(Network::text).collect();
+        connection.start_action = self.start_action.map(|t| t.or(&["none", "trap", "start"]));
+        connection.description = self.description;
+        let ids = ["vpn.example.com", "ops@example.net", "192.0.2.1", "2001:db8::1"];
+        connection.local_id = self.local_id.map(|t| t.or(&ids));
+        connection.peer_id = self.peer_id.map(|t| t.or(&ids));
+        connection.dpd = DpdInput {
+            delay: self.dpd_delay,
+            timeout: self.dpd_timeout,
+            action: self.dpd_action.map(|t| t.or(&["clear", "trap", "restart"])),
+        };
+        let remote = self.remote_subnets.into_iter().map(Network::text).collect();
+        let nat = self.nat.map(|(subnet, translations)| NatContextInput {
+            connection: name,
+            static_nat_subnet: subnet.text(),
+            translations: translations
+                .into_iter()
+                .map(|(name, local_ip, customer_ip)| {
+                    let input = TranslationInput {
+                        local_ip: local_ip.text(),
+                        customer_ip: customer_ip.text(),
+                    };
+                    (name.or(&["db", "web.front_01", "x"]), input)
+                })
+                .collect::<BTreeMap<_, _>>(),
+        });
+        (connection, remote, nat)
+    }
+}
+
+/// The shape of a settings tree: section names and setting keys, without values.
+pub fn shape(section: &Section) -> String {
+    let keys: Vec<&str> = section.settings.iter().map(|s| s.key.as_str()).collect();
+    let subs: Vec<String> = section.sections.iter().map(shape).collect();
+    format!("{}[{}]{{{}}}", section.name, keys.join(","), subs.join(","))
+}
