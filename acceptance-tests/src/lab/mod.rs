@@ -158,9 +158,18 @@ impl LabWorkspace {
             "{why}: the plan shows no changes:\n{plan}\n{}",
             self.lab.report()
         );
+        // Terraform aligns the `=` of a block's attributes, so spacing depends on the
+        // longest name: compared with runs of spaces as one.
+        let squeeze = |text: &str| {
+            text.split(' ')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let squeezed = squeeze(&plan);
         for wanted in expected {
             assert!(
-                plan.contains(wanted),
+                squeezed.contains(&squeeze(wanted)),
                 "{why}: no {wanted:?} in the plan:\n{plan}\n{}",
                 self.lab.report()
             );
