@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use ipsec_core::engine::LocalGateway;
-use ipsec_core::model::{Context, NatTable};
+use ipsec_core::model::{Cidr, Context, NatTable};
 use ipsec_core::validate::{validate_connection, ConnectionInput};
 use ipsec_core::Gateway;
 use terraform_provider_ipsec::codec::{decode_dynamic, encode_dynamic, Type, Value};
@@ -39,7 +39,12 @@ fn status_config(name: Value) -> Option<pb::DynamicValue> {
 }
 
 /// A provider on a `local` engine in `dir` that holds the connection `dc1`.
+/// A provider on a `local` gateway holding `dc1`, with one remote subnet.
 async fn provider_with_dc1(dir: &std::path::Path) -> IpsecProvider {
+    provider_with_dc1_and(dir, &["192.168.10.0/24"]).await
+}
+
+async fn provider_with_dc1_and(dir: &std::path::Path, remote: &[&str]) -> IpsecProvider {
     let gateway = LocalGateway::open(dir, NatTable::default()).unwrap();
     let input = ConnectionInput {
         name: "dc1".into(),
@@ -49,7 +54,11 @@ async fn provider_with_dc1(dir: &std::path::Path) -> IpsecProvider {
         ..ConnectionInput::default()
     };
     let connection = validate_connection(&input).0.unwrap();
-    gateway.put(&Context::new(connection)).await.unwrap();
+    let mut context = Context::new(connection);
+    context
+        .remote_subnets
+        .extend(remote.iter().map(|cidr| Cidr::parse(cidr).unwrap()));
+    gateway.put(&context).await.unwrap();
     IpsecProvider::with_gateway(Arc::new(gateway))
 }
 
@@ -131,7 +140,7 @@ async fn the_schema_and_metadata_announce_the_status_data_source() {
         .iter()
         .map(|d| d.type_name.as_str())
         .collect();
-    assert_eq!(names, [STATUS]);
+    assert_eq!(names, [STATUS, "ipsec_peer_config"]);
 }
 
 #[tokio::test]
@@ -176,6 +185,15 @@ async fn on_the_local_engine_a_connection_is_loaded_with_state_unknown() {
     assert_eq!(status.attr("state"), &Value::text("unknown"));
     assert_eq!(status.attr("ike_sa"), &Value::Null);
     assert_eq!(status.attr("child_sas"), &Value::List(Vec::new()));
+}
+
+#[tokio::test]
+async fn a_connection_without_remote_subnets_carries_no_traffic_on_any_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = provider_with_dc1_and(dir.path(), &[]).await;
+    let status = decoded(&read(&provider, "dc1").await);
+    assert_eq!(status.attr("loaded"), &Value::Bool(true));
+    assert_eq!(status.attr("state"), &Value::text("no_remote_subnets"));
 }
 
 #[tokio::test]
