@@ -238,6 +238,14 @@ impl StrongswanGateway {
         if let Err(error) = self.load(context, previous, running).await {
             tracing::warn!(connection = %context.name(), %error, "the gateway refused the change; restoring");
             self.restore(context.name(), previous).await;
+            // Reloading `previous` adds its NAT addresses but knows nothing of the ones
+            // the refused change may have added.
+            let back = NatAddresses::new(self.nft.netns())
+                .sync(context.nat.as_ref(), previous.and_then(|p| p.nat.as_ref()))
+                .await;
+            if let Err(error) = back {
+                tracing::error!(connection = %context.name(), %error, "could not restore the NAT addresses");
+            }
             return Err(refused(error));
         }
         Ok(())
