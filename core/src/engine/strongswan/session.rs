@@ -115,22 +115,9 @@ impl Pool {
         T: Serialize + Sync,
         U: DeserializeOwned + Send,
     {
-        self.run(command, |mut session, deadline| async move {
-            let stream = session
-                .client
-                .stream_request::<_, U>(command, event, message);
-            let collect = async move {
-                pin_mut!(stream);
-                let mut items = Vec::new();
-                while let Some(item) = stream.try_next().await? {
-                    items.push(item);
-                }
-                Ok::<_, rsvici::Error>(items)
-            };
-            let answer = bounded(&session.closed, deadline, collect).await;
-            (session, answer)
-        })
-        .await
+        let (items, verdict) = self.logged(command, event, message).await?;
+        verdict.map_err(|message| EngineError::ViciRefused { command, message })?;
+        Ok(items)
     }
 
     /// `command` with `message`, whose `event` messages log its progress: the events in
