@@ -172,7 +172,23 @@ pub struct Site {
     dpd_action: Option<Text>,
     /// The remote subnets.
     pub remote_subnets: Vec<Network>,
-    nat: Option<(Network, Vec<(Text, Address, Address)>)>,
+    nat: Option<Nat>,
+}
+
+/// An `ipsec_nat_context`: its static NAT subnet and translations. (Fields in the order
+/// of the tuple this once was, so that the corpus still decodes to the same sites.)
+#[derive(Debug, Arbitrary)]
+pub struct Nat {
+    static_nat_subnet: Network,
+    translations: Vec<Translation>,
+}
+
+/// One translation: its name, `local_ip` and `customer_ip`.
+#[derive(Debug, Arbitrary)]
+pub struct Translation {
+    name: Text,
+    local_ip: Address,
+    customer_ip: Address,
 }
 
 impl Site {
@@ -207,17 +223,18 @@ impl Site {
             action: self.dpd_action.map(|t| t.or(&["clear", "trap", "restart"])),
         };
         let remote = self.remote_subnets.into_iter().map(Network::text).collect();
-        let nat = self.nat.map(|(subnet, translations)| NatContextInput {
+        let nat = self.nat.map(|nat| NatContextInput {
             connection: name,
-            static_nat_subnet: subnet.text(),
-            translations: translations
+            static_nat_subnet: nat.static_nat_subnet.text(),
+            translations: nat
+                .translations
                 .into_iter()
-                .map(|(name, local_ip, customer_ip)| {
+                .map(|t| {
                     let input = TranslationInput {
-                        local_ip: local_ip.text(),
-                        customer_ip: customer_ip.text(),
+                        local_ip: t.local_ip.text(),
+                        customer_ip: t.customer_ip.text(),
                     };
-                    (name.or(&["db", "web.front_01", "x"]), input)
+                    (t.name.or(&["db", "web.front_01", "x"]), input)
                 })
                 .collect::<BTreeMap<_, _>>(),
         });
