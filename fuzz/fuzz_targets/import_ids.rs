@@ -2,8 +2,8 @@
 //! panic; an accepted ID is the canonical one the resource's `id` shows.
 #![no_main]
 
-use ipsec_core::validate::{parse_remote_subnet_id, remote_subnet_id};
 use ipsec_core::model::ConnectionName;
+use ipsec_core::validate::{parse_remote_subnet_id, remote_subnet_id};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|id: &str| {

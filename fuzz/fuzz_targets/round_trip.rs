@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use ipsec_core::model::{Cidr, Context, NatTable, PresharedKey};
+use ipsec_core::model::{Cidr, Context, Identity, NatTable, PresharedKey};
 use ipsec_core::parse::settings::parse_settings;
 use ipsec_core::parse::{parse_nftables, parse_swanctl};
 use ipsec_core::render::{render_nftables, render_swanctl};
@@ -20,7 +20,9 @@ fuzz_target!(|site: Site| {
     };
     let remote_subnets: BTreeSet<Cidr> =
         remote.iter().filter_map(|r| Cidr::parse(r).ok()).collect();
-    let nat = nat.and_then(|n| validate_nat_context(&n).0).map(|(_, nat)| nat);
+    let nat = nat
+        .and_then(|n| validate_nat_context(&n).0)
+        .map(|(_, nat)| nat);
     let context = Context {
         remote_subnets,
         nat,
@@ -42,11 +44,26 @@ fuzz_target!(|site: Site| {
 
     // The same site with plain free text: the same structure.
     let mut plain = context.clone();
-    plain.connection.description = context.connection.description.as_ref().map(|_| "plain".into());
+    plain.connection.description = context
+        .connection
+        .description
+        .as_ref()
+        .map(|_| "plain".into());
     plain.connection.preshared_key = PresharedKey::parse("plain-key").expect("a valid key");
+    let identity = Identity::parse("plain.example").expect("a valid identity");
+    plain.connection.local_id = context
+        .connection
+        .local_id
+        .as_ref()
+        .map(|_| identity.clone());
+    plain.connection.peer_id = identity;
     let (hostile_tree, hostile_meta) = parse_settings(&text).expect("parsed above");
     let (plain_tree, plain_meta) = parse_settings(&render_swanctl(&plain)).expect("plain parses");
     assert_eq!(shape(&hostile_tree), shape(&plain_tree));
     assert_eq!(hostile_meta.len(), plain_meta.len());
-    assert!(text.chars().all(|c| c == '\n' || (' '..='~').contains(&c)), "{}", *text);
+    assert!(
+        text.chars().all(|c| c == '\n' || (' '..='~').contains(&c)),
+        "{}",
+        *text
+    );
 });

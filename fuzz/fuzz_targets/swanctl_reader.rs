@@ -26,5 +26,8 @@ fuzz_target!(|data: &[u8]| {
         .unwrap_or_else(|e| panic!("re-rendered file does not parse: {e}\n{}", *again));
     assert_eq!(reread.connection, file.connection);
     assert_eq!(reread.remote_subnets, file.remote_subnets);
-    assert_eq!(reread.unmanaged_remote_subnets, file.unmanaged_remote_subnets);
+    assert_eq!(
+        reread.unmanaged_remote_subnets,
+        file.unmanaged_remote_subnets
+    );
 });

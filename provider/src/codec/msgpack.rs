@@ -301,6 +301,28 @@ mod tests {
         }
     }
 
+    /// Found by the `value_decoders` fuzz target: an msgpack float NaN was decoded as a
+    /// number, and a value holding it is unequal to itself after a round trip.
+    #[test]
+    fn a_float_that_is_not_finite_is_no_number() {
+        for raw in [
+            Msgpack::F64(f64::NAN),
+            Msgpack::F64(f64::INFINITY),
+            Msgpack::F64(f64::NEG_INFINITY),
+            Msgpack::F32(f32::NAN),
+        ] {
+            let mut bytes = Vec::new();
+            rmpv::encode::write_value(&mut bytes, &raw).unwrap();
+            let error = decode(&bytes, &Type::Number).unwrap_err().to_string();
+            assert!(error.contains("not finite"), "{raw:?}: {error}");
+        }
+        let mut bytes = Vec::new();
+        let raw = Msgpack::Map(vec![("keylife".into(), Msgpack::F64(f64::NAN))]);
+        rmpv::encode::write_value(&mut bytes, &raw).unwrap();
+        let error = decode(&bytes, &object_type()).unwrap_err().to_string();
+        assert!(error.contains("keylife"), "{error}");
+    }
+
     /// Terraform must read each number as it reads the same number from the state
     /// file's JSON: from a decimal string (see `number_to_msgpack`).
     #[test]

@@ -129,6 +129,11 @@ impl Walk {
             }
             (Node::Bool(flag), Type::Bool) => Ok(Value::Bool(flag)),
             (Node::Int(n), Type::Number) => Ok(Value::Number(Number::Int(n))),
+            // NaN and the infinities are no Terraform number (`cty` cannot hold them), and
+            // NaN, unequal to itself, would make a value differ from its own round trip.
+            (Node::Float(x), Type::Number) if !x.is_finite() => {
+                Err(self.mismatch(ty, "a number that is not finite"))
+            }
             (Node::Float(x), Type::Number) => Ok(Value::Number(Number::from_f64(x))),
             (Node::String(text), Type::Number) => parse_number(&text)
                 .map(Value::Number)
