@@ -251,15 +251,7 @@ impl Checker<'_> {
             Some(d.authentication),
         );
         self.warn_if_weak(authentication, Authentication::weakness, &auth_path);
-        if dh_group == Some(DhGroup::None) {
-            self.diags.add(
-                Problem::error(
-                    "Phase 1 needs a Diffie-Hellman group",
-                    "dh_group 0 (none) is only valid in phase 2 without perfect forward secrecy; \
-                     the IKE SA always performs a DH exchange. Use 14 or better (19, 20, 31).",
-                ),
-                path.attr("dh_group"),
-            );
+        if self.refuse_phase1_without_dh(dh_group, &path) {
             return None;
         }
         Some(Phase1 {
@@ -386,5 +378,28 @@ impl Checker<'_> {
             }
         }
         ok.then_some(subnets)
+    }
+}
+
+impl Checker<'_> {
+    /// Records the error of a phase 1 proposal with DH group 0 at `path.dh_group`, and
+    /// answers whether there was one: the IKE SA always performs a DH exchange.
+    pub(super) fn refuse_phase1_without_dh(
+        &mut self,
+        dh_group: Option<DhGroup>,
+        path: &AttributePath,
+    ) -> bool {
+        let refused = dh_group == Some(DhGroup::None);
+        if refused {
+            self.diags.add(
+                Problem::error(
+                    "Phase 1 needs a Diffie-Hellman group",
+                    "dh_group 0 (none) is only valid in phase 2 without perfect forward secrecy; \
+                     the IKE SA always performs a DH exchange. Use 14 or better (19, 20, 31).",
+                ),
+                path.attr("dh_group"),
+            );
+        }
+        refused
     }
 }

@@ -39,16 +39,7 @@ impl Checker<'_> {
                 Authentication::weakness,
             );
             let dh_group = self.dh_group(input, &path);
-            if dh_group == Some(DhGroup::None) {
-                self.diags.add(
-                    Problem::error(
-                        "Phase 1 needs a Diffie-Hellman group",
-                        "dh_group 0 (none) is only valid in phase 2 without perfect forward secrecy; \
-                         the IKE SA always performs a DH exchange. Use 14 or better (19, 20, 31).",
-                    ),
-                    path.attr("dh_group"),
-                );
-            }
+            self.refuse_phase1_without_dh(dh_group, &path);
             let proposal = (|| {
                 Some(IkeProposal {
                     encryption: encryption?,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::status::status;
+use super::status::{status, CHILD_UP, IKE_UP};
 use super::vici::Initiation;
 use super::StrongswanGateway;
 use crate::gateway::{
@@ -126,16 +126,17 @@ impl StrongswanGateway {
 }
 
 fn installed(status: &ConnectionStatus, child: &str) -> bool {
-    status.child_sas.iter().any(|sa| {
-        sa.name == child && matches!(sa.state.as_str(), "INSTALLED" | "REKEYING" | "REKEYED")
-    })
+    status
+        .child_sas
+        .iter()
+        .any(|sa| sa.name == child && CHILD_UP.contains(&sa.state.as_str()))
 }
 
 fn ike_up(status: &ConnectionStatus) -> bool {
     status
         .ike_sa
         .as_ref()
-        .is_some_and(|sa| matches!(sa.state.as_str(), "ESTABLISHED" | "REKEYING" | "REKEYED"))
+        .is_some_and(|sa| IKE_UP.contains(&sa.state.as_str()))
 }
 
 /// Whether a CHILD SA is being negotiated now.

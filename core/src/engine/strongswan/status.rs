@@ -108,11 +108,11 @@ pub(crate) fn connection_status(
 }
 
 /// IKE SA states in which the SA is up (a rekeying one still carries its children).
-const IKE_UP: &[&str] = &["ESTABLISHED", "REKEYING", "REKEYED"];
+pub(super) const IKE_UP: &[&str] = &["ESTABLISHED", "REKEYING", "REKEYED"];
 /// IKE SA states of a negotiation under way.
 const IKE_CONNECTING: &[&str] = &["CREATED", "CONNECTING", "PASSIVE"];
 /// CHILD SA states in which the SA carries traffic.
-const CHILD_UP: &[&str] = &["INSTALLED", "REKEYING", "REKEYED"];
+pub(super) const CHILD_UP: &[&str] = &["INSTALLED", "REKEYING", "REKEYED"];
 
 /// Prefers an IKE SA that is up, then one with more CHILD SAs up, then the newest.
 fn rank(sa: &RawIkeSa) -> (bool, usize, std::cmp::Reverse<u64>) {
