@@ -218,3 +218,94 @@ pub(crate) fn classify(initiation: &Initiation, context: &Context) -> Reason {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Cidr;
+    use crate::validate::{validate_connection, ConnectionInput};
+
+    fn context() -> Context {
+        let input = ConnectionInput {
+            name: "dc1".into(),
+            peer_address: "203.0.113.10".into(),
+            preshared_key: Some("correct horse battery staple".into()),
+            local_subnets: vec!["10.1.0.0/16".into()],
+            start_action: Some("start".into()),
+            ..ConnectionInput::default()
+        };
+        let mut context = Context::new(validate_connection(&input).0.unwrap());
+        context
+            .remote_subnets
+            .insert(Cidr::parse("192.168.10.0/24").unwrap());
+        context
+    }
+
+    /// What charon 5.9 logs at level 1 for an initiation that failed, and its verdict.
+    fn failed(log: &[&str]) -> Reason {
+        let initiation = Initiation {
+            log: log.iter().map(|l| (*l).to_owned()).collect(),
+            outcome: Err("establishing CHILD_SA 'dc1' failed".into()),
+        };
+        classify(&initiation, &context())
+    }
+
+    #[test]
+    fn charons_refusals_read_as_their_reasons() {
+        let initiating = "initiating IKE_SA dc1[3] to 203.0.113.10";
+        assert!(matches!(
+            failed(&[initiating, "received AUTHENTICATION_FAILED notify error"]),
+            Reason::AuthenticationFailed { ref peer_id, .. } if peer_id == "203.0.113.10"
+        ));
+        assert_eq!(
+            failed(&[initiating, "received NO_PROPOSAL_CHOSEN notify error"]),
+            Reason::NoProposalChosen {
+                phase: Phase::Ike,
+                offered: vec!["aes256-sha256-modp2048".into()],
+            }
+        );
+        let child = failed(&[
+            initiating,
+            "IKE_SA dc1[3] established between 198.51.100.1[198.51.100.1]...203.0.113.10[203.0.113.10]",
+            "received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built",
+        ]);
+        assert!(
+            matches!(
+                child,
+                Reason::NoProposalChosen {
+                    phase: Phase::Child,
+                    ..
+                }
+            ),
+            "{child:?}"
+        );
+        assert_eq!(
+            failed(&[
+                initiating,
+                "received TS_UNACCEPTABLE notify, no CHILD_SA built"
+            ]),
+            Reason::TrafficSelectorsUnacceptable {
+                local: vec!["10.1.0.0/16".into()],
+                remote: vec!["192.168.10.0/24".into()],
+            }
+        );
+        assert_eq!(
+            failed(&[initiating, "retransmit 1 of request with message ID 0"]),
+            Reason::PeerNotAnswering {
+                peer: "203.0.113.10".into()
+            }
+        );
+    }
+
+    #[test]
+    fn anything_else_keeps_charons_words() {
+        let reason = failed(&["a", "b", "peer not responding, trying again later", "c"]);
+        let Reason::Other { message } = reason else {
+            panic!("{reason:?}");
+        };
+        assert_eq!(
+            message,
+            "establishing CHILD_SA 'dc1' failed (b; peer not responding, trying again later; c)"
+        );
+    }
+}
