@@ -177,7 +177,9 @@ async fn a_full_disk_fails_the_change_keeps_the_previous_configuration_and_then_
     let ApplyError::Gateway(error @ GatewayError::Io { .. }) = error else {
         panic!("expected a file error, got {error:?}")
     };
-    let text = error.to_diagnostic().to_string();
+    let diagnostic = error.to_diagnostic();
+    assert_eq!(diagnostic.path.to_string(), "config_dir");
+    let text = diagnostic.to_string();
     assert!(text.contains("No space left on device"), "{text}");
     assert!(
         text.contains(&rig.disk.path.display().to_string()),
@@ -212,7 +214,9 @@ async fn a_read_only_config_dir_fails_the_change_keeps_the_previous_configuratio
     let ApplyError::Gateway(error @ GatewayError::Io { .. }) = error else {
         panic!("expected a file error, got {error:?}")
     };
-    let text = error.to_diagnostic().to_string();
+    let diagnostic = error.to_diagnostic();
+    assert_eq!(diagnostic.path.to_string(), "config_dir");
+    let text = diagnostic.to_string();
     assert!(text.contains("Read-only file system"), "{text}");
     assert!(
         text.contains(&rig.disk.path.display().to_string()),
@@ -242,8 +246,9 @@ async fn a_read_only_config_dir_fails_the_change_keeps_the_previous_configuratio
 
 /// A plan sees charon with the connection loaded; charon restarts (with nothing
 /// loaded) before the apply. The apply's update finds no connection in charon (which
-/// is the gateway's truth) and says so at `name`, changing nothing; the next plan shows
-/// the connection gone, and its create loads it again, as it is configured.
+/// is the gateway's truth) though the files hold it, and says that charon lost it
+/// (not that it was never created) at `name`, changing nothing; the next plan shows the
+/// connection gone, and its create loads it again, as it is configured.
 #[tokio::test]
 async fn charon_restarted_between_plan_and_apply_fails_the_update_and_the_next_apply_converges() {
     let Some(mut rig) = Rig::new().await else {
@@ -272,9 +277,31 @@ async fn charon_restarted_between_plan_and_apply_fails_the_update_and_the_next_a
     };
     let diagnostic = diagnostics.iter().next().unwrap();
     assert_eq!(diagnostic.path.to_string(), "name", "{diagnostic}");
+    assert_eq!(diagnostic.summary, ops::CONNECTION_NOT_RUNNING);
     assert!(
-        diagnostic.detail.contains("no connection named \"dc1\""),
+        diagnostic.detail.contains("charon does not run it")
+            && diagnostic.detail.contains("Run terraform apply again"),
         "{diagnostic}"
+    );
+    // A remote subnet added in the same apply is told the same, at its own attribute,
+    // at once (not after waiting for a connection no other change will bring).
+    let started = Instant::now();
+    let added = subnet("dc1", "192.168.30.0/24".into());
+    let error = ops::patiently(Duration::from_secs(10), || {
+        ops::create_remote_subnet(&rig.gateway, &added)
+    })
+    .await
+    .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let ApplyError::Rejected(diagnostics) = error else {
+        panic!("expected a diagnostic, got {error:?}")
+    };
+    assert!(
+        diagnostics
+            .errors()
+            .any(|d| d.summary == ops::CONNECTION_NOT_RUNNING
+                && d.path.to_string() == "connection_name"),
+        "{diagnostics}"
     );
     assert_eq!(snapshot(&rig.disk.path), files, "a refused update wrote");
 

@@ -292,7 +292,17 @@ impl GatewayError {
                     sentence(message)
                 ),
             ),
-            GatewayError::Io { .. } => Diagnostic::error("Gateway file error", self.to_string()),
+            // The setting that names where the files go: a full or read-only disk, or
+            // permissions, are fixed there, not in the resource.
+            GatewayError::Io { .. } => Problem::error(
+                "Gateway file error",
+                format!(
+                    "{self}. The file is under the provider's config_dir, which must stay readable and writable, \
+                     with room for the gateway's files. A change that failed here kept nothing: the previous \
+                     configuration is in place; apply again once that is fixed."
+                ),
+            )
+            .at(AttributePath::root("config_dir")),
             GatewayError::OutsideLink { .. } => Diagnostic::error(
                 "Gateway file links outside config_dir",
                 format!(

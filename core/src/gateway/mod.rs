@@ -18,6 +18,7 @@ pub mod index;
 pub mod ops;
 pub mod planned;
 pub mod status;
+pub mod unanswered;
 
 pub use error::{ApplyError, EngineError, GatewayError, Inconsistency, NftStep};
 pub use establish::{Establishment, NotEstablished, Phase, Reason};
@@ -59,6 +60,13 @@ pub trait Gateway: Send + Sync {
     /// The remote subnets and NAT of connections this process deleted, for a
     /// replacement to take back.
     fn detached(&self) -> &detached::Detached;
+
+    /// The markers of creates begun and not answered (see [`unanswered`]). By default,
+    /// for a gateway without a directory of its own: none, so nothing is ever adopted.
+    fn unanswered(&self) -> &unanswered::Unanswered {
+        static NONE: unanswered::Unanswered = unanswered::Unanswered::none();
+        &NONE
+    }
 
     /// The nftables table this engine writes NAT to (the provider's `nat_table`).
     fn nat_table(&self) -> &NatTable;

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use super::unanswered::Object;
 use super::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex, Inconsistency};
 use crate::diag::{AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, Connection, ConnectionName, Context, NatContext};
@@ -21,6 +22,8 @@ use crate::validate::{
 
 /// The summary of a change that needs a connection the gateway does not have.
 pub const MISSING_CONNECTION: &str = "Connection not found";
+/// The summary of the error for a connection the engine's files hold but charon lost.
+pub const CONNECTION_NOT_RUNNING: &str = "Connection not running";
 /// The summary of a create of a connection the gateway already has.
 pub const CONNECTION_EXISTS: &str = "Connection already exists";
 /// The summary of a create of a remote subnet the gateway already has.
@@ -58,7 +61,10 @@ pub async fn put_connection(
         Mode::Create => gateway.detached().take(&name),
         Mode::Update => None,
     };
-    let edit = connection_edit(connection, mode);
+    let marker =
+        (mode == Mode::Create).then(|| gateway.unanswered().begin(&Object::Connection(&name)));
+    let adopt = marker.as_ref().is_some_and(|m| m.may_adopt());
+    let edit = adopting_connection_edit(connection, mode, adopt);
     let edit: Edit = match adopted.clone() {
         // A replacement: the connection takes back what its old self left.
         Some(parts) => Box::new(move |current, index| {
@@ -76,6 +82,7 @@ pub async fn put_connection(
     if let (Err(_), Some(parts)) = (&change, adopted) {
         gateway.detached().put_back(name, parts);
     }
+    settle(marker, &change);
     applied(change, warnings)
 }
 
@@ -89,6 +96,7 @@ pub async fn delete_connection(
     // A file broken by hand can still be deleted; it just leaves nothing to take back.
     let current = gateway.get(name).await.ok().flatten();
     let existed = gateway.delete(name).await?;
+    gateway.unanswered().answered(&Object::Connection(name));
     if let Some(context) = current {
         gateway.detached().keep(context);
     }
@@ -101,9 +109,12 @@ pub async fn create_remote_subnet(
     input: &RemoteSubnetInput,
 ) -> Result<Applied, ApplyError> {
     let ((connection, cidr), warnings) = valid(validate_remote_subnet(input))?;
-    let change = gateway
-        .modify(&connection, remote_subnet_edit(connection.clone(), cidr))
-        .await;
+    let marker = gateway
+        .unanswered()
+        .begin(&Object::RemoteSubnet(&connection, cidr));
+    let edit = adopting_remote_subnet_edit(connection.clone(), cidr, marker.may_adopt());
+    let change = gateway.modify(&connection, edit).await;
+    settle(Some(marker), &change);
     applied(change, warnings)
 }
 
@@ -128,10 +139,11 @@ pub async fn delete_remote_subnet(
         Ok(Change::Put(Box::new(context)))
     });
     gateway.detached().forget_subnet(connection, cidr);
-    Ok(matches!(
-        gateway.modify(connection, edit).await?,
-        Change::Put(_)
-    ))
+    let change = gateway.modify(connection, edit).await?;
+    gateway
+        .unanswered()
+        .answered(&Object::RemoteSubnet(connection, cidr));
+    Ok(matches!(change, Change::Put(_)))
 }
 
 /// Creates or replaces the NAT context of a connection.
@@ -141,9 +153,16 @@ pub async fn put_nat_context(
     mode: Mode,
 ) -> Result<Applied, ApplyError> {
     let ((connection, nat), warnings) = valid(validate_nat_context(input))?;
+    let marker = (mode == Mode::Create)
+        .then(|| gateway.unanswered().begin(&Object::NatContext(&connection)));
+    let adopt = marker.as_ref().is_some_and(|m| m.may_adopt());
     let change = gateway
-        .modify(&connection, nat_edit(connection.clone(), nat, mode))
+        .modify(
+            &connection,
+            adopting_nat_edit(connection.clone(), nat, mode, adopt),
+        )
         .await;
+    settle(marker, &change);
     applied(change, warnings)
 }
 
@@ -165,10 +184,11 @@ pub async fn delete_nat_context(
             None => Change::Keep,
         })
     });
-    Ok(matches!(
-        gateway.modify(connection, edit).await?,
-        Change::Put(_)
-    ))
+    let change = gateway.modify(connection, edit).await?;
+    gateway
+        .unanswered()
+        .answered(&Object::NatContext(connection));
+    Ok(matches!(change, Change::Put(_)))
 }
 
 /// The diagnostics `edit` would give against what the gateway holds now, without
@@ -253,10 +273,20 @@ pub fn without(
 
 /// The edit that creates (`Mode::Create`) or replaces (`Mode::Update`) a connection.
 pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
+    adopting_connection_edit(connection, mode, false)
+}
+
+/// [`connection_edit`]; with `adopt`, a create finding the very connection it would
+/// write takes it as its own (see [`super::unanswered`]).
+pub fn adopting_connection_edit(connection: Connection, mode: Mode, adopt: bool) -> Edit {
     Box::new(move |current, index| {
         let name = connection.name.clone();
         let context = match (current, mode) {
             (None, Mode::Create) => Context::new(connection),
+            (Some(existing), Mode::Create) if adopt && existing.connection == connection => {
+                tracing::info!(connection = %name, "adopting the connection a killed create left");
+                existing
+            }
             // An update also drops remote networks added by hand: the plan that led
             // here showed them going.
             (Some(existing), Mode::Update) => Context {
@@ -278,7 +308,7 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
                 .at(AttributePath::root("name"))
                 .into())
             }
-            (None, Mode::Update) => return Err(missing_connection(&name, "name")),
+            (None, Mode::Update) => return Err(missing_connection(&name, "name", index)),
         };
         checked(context, Focus::Connection, index)
     })
@@ -286,12 +316,18 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
 
 /// The edit that adds `cidr` to the remote subnets of `connection`.
 pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
+    adopting_remote_subnet_edit(connection, cidr, false)
+}
+
+/// [`remote_subnet_edit`]; with `adopt`, a subnet the connection already has is taken
+/// as this create's own (see [`super::unanswered`]).
+pub fn adopting_remote_subnet_edit(connection: ConnectionName, cidr: Cidr, adopt: bool) -> Edit {
     Box::new(move |current, index| {
         let mut context =
-            current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
+            current.ok_or_else(|| missing_connection(&connection, "connection_name", index))?;
         // A network added to `remote_ts` by hand becomes managed by being declared.
         context.unmanaged_remote_subnets.remove(&cidr);
-        if !context.remote_subnets.insert(cidr) {
+        if !context.remote_subnets.insert(cidr) && !adopt {
             return Err(Problem::error(
                 REMOTE_SUBNET_EXISTS,
                 format!(
@@ -308,10 +344,22 @@ pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
 
 /// The edit that sets the NAT context of `connection`.
 pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit {
+    adopting_nat_edit(connection, nat, mode, false)
+}
+
+/// [`nat_edit`]; with `adopt`, a create finding the very NAT context it would write
+/// takes it as its own (see [`super::unanswered`]).
+pub fn adopting_nat_edit(
+    connection: ConnectionName,
+    nat: NatContext,
+    mode: Mode,
+    adopt: bool,
+) -> Edit {
     Box::new(move |current, index| {
         let mut context =
-            current.ok_or_else(|| missing_connection(&connection, "connection_name"))?;
+            current.ok_or_else(|| missing_connection(&connection, "connection_name", index))?;
         match (&context.nat, mode) {
+            (Some(existing), Mode::Create) if adopt && existing == &nat => {}
             (Some(_), Mode::Create) => {
                 return Err(Problem::error(
                     NAT_CONTEXT_EXISTS,
@@ -338,13 +386,37 @@ pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit
     })
 }
 
-fn missing_connection(name: &ConnectionName, attribute: &str) -> Diagnostics {
-    Problem::error(
-        MISSING_CONNECTION,
-        format!("The gateway has no connection named \"{name}\". Create the ipsec_vpn_connection first (reference its name attribute so Terraform orders them)."),
-    )
-    .at(AttributePath::root(attribute))
-    .into()
+/// The connection an edit needs is not on the gateway. When the engine's files still
+/// hold it (its index does) while the engine does not run it, charon lost it after the
+/// plan (a restart without `swanctl --load-all`, or an unload by hand): no other change
+/// of this apply can bring it back, so that is a different error, which
+/// [`patiently`] does not wait on.
+fn missing_connection(name: &ConnectionName, attribute: &str, index: &GatewayIndex) -> Diagnostics {
+    let problem = if index.get(name).is_some() {
+        Problem::error(
+            CONNECTION_NOT_RUNNING,
+            format!(
+                "The files in config_dir hold connection \"{name}\", but charon does not run it: charon was \
+                 restarted without loading them, or the connection was unloaded by hand, after the plan. Nothing \
+                 was changed. Run terraform apply again: its refresh finds the connection gone and plans to create \
+                 it again, with its remote subnets and NAT context. (To have charon load the files whenever it \
+                 starts, include them from swanctl.conf: see the strongswan engine guide.)"
+            ),
+        )
+    } else {
+        Problem::error(
+            MISSING_CONNECTION,
+            format!("The gateway has no connection named \"{name}\". Create the ipsec_vpn_connection first (reference its name attribute so Terraform orders them)."),
+        )
+    };
+    problem.at(AttributePath::root(attribute)).into()
+}
+
+/// Ends a create's marker: an object this process answers for needs no trace.
+fn settle<T>(marker: Option<super::unanswered::Marker>, change: &Result<T, ApplyError>) {
+    if let (Some(marker), Ok(_)) = (marker, change) {
+        marker.succeeded();
+    }
 }
 
 fn checked(context: Context, focus: Focus, index: &GatewayIndex) -> Result<Change, Diagnostics> {

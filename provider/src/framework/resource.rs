@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use ipsec_core::gateway::planned::PlannedChanges;
+use ipsec_core::gateway::unanswered::Object;
 use ipsec_core::{Diagnostics, Gateway};
 
 use crate::codec::Value;
@@ -48,11 +49,14 @@ impl PlanContext<'_> {
     /// `replaced` is the `id` of the object a replacement destroys first (`None` for
     /// a new object or an update). Only a create-plan that the gateway refuses with
     /// `conflict` (the object exists) asks whether it is a tainted object's
-    /// replacement, which may wait: see [`super::replacement`].
+    /// replacement, which may wait (see [`super::replacement`]), or the object `object`
+    /// a killed provider wrote and never answered for, which the create adopts (see
+    /// `ipsec_core::gateway::unanswered`). Both are judged as if the gateway did not
+    /// hold it yet.
     pub async fn judge<F, Fut>(
         &self,
         prior: &Value,
-        id: &str,
+        (id, object): (&str, Object<'_>),
         conflict: &str,
         preview: F,
     ) -> Diagnostics
@@ -70,7 +74,9 @@ impl PlanContext<'_> {
         if !diags.errors().any(|d| d.summary == conflict) {
             return diags;
         }
-        if self.in_state.tainted(self.type_name, id).await {
+        if self.in_state.tainted(self.type_name, id).await
+            || self.gateway.unanswered().left(&object)
+        {
             preview(Some(id.to_owned())).await
         } else {
             diags

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::gateway::planned::preview_planned;
+use ipsec_core::gateway::unanswered::Object;
 use ipsec_core::gateway::GatewayIndex;
 use ipsec_core::model::{ConnectionName, Context, NatContext};
 use ipsec_core::validate::{
@@ -131,7 +132,12 @@ impl Resource for NatContextResource {
             preview_planned(context.gateway, context.planned, name, None, edit)
         };
         context
-            .judge(prior, name.as_str(), ops::NAT_CONTEXT_EXISTS, preview)
+            .judge(
+                prior,
+                (name.as_str(), Object::NatContext(name)),
+                ops::NAT_CONTEXT_EXISTS,
+                preview,
+            )
             .await
     }
 
@@ -156,6 +162,8 @@ impl Resource for NatContextResource {
         let Some(name) = connection_name(prior, "connection_name") else {
             return (None, Diagnostics::new());
         };
+        // Terraform reads only what its state holds.
+        gateway.unanswered().answered(&Object::NatContext(&name));
         read(stored(gateway, &name).await.map(Result::ok))
     }
 

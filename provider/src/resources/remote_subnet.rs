@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops;
 use ipsec_core::gateway::planned::{preview_planned, preview_remote_subnet_removal};
+use ipsec_core::gateway::unanswered::Object;
 use ipsec_core::gateway::GatewayIndex;
 use ipsec_core::model::{Cidr, ConnectionName, Context};
 use ipsec_core::validate::{
@@ -110,7 +111,12 @@ impl Resource for RemoteSubnet {
                 };
                 let id = remote_subnet_id(connection, &cidr);
                 let diags = context
-                    .judge(prior, &id, ops::REMOTE_SUBNET_EXISTS, preview)
+                    .judge(
+                        prior,
+                        (&id, Object::RemoteSubnet(connection, cidr)),
+                        ops::REMOTE_SUBNET_EXISTS,
+                        preview,
+                    )
                     .await;
                 context.planned.plan_remote_subnet(connection, cidr);
                 diags
@@ -155,6 +161,10 @@ impl Resource for RemoteSubnet {
         let (Some((connection, cidr)), _) = validate_remote_subnet(&input(prior)) else {
             return (None, Diagnostics::new());
         };
+        // Terraform reads only what its state holds.
+        gateway
+            .unanswered()
+            .answered(&Object::RemoteSubnet(&connection, cidr));
         let found = gateway.get(&connection).await;
         read(found.map(|context| {
             let context = context.filter(|context| context.remote_subnets.contains(&cidr));

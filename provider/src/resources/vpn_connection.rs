@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use ipsec_core::gateway::ops::{self, Mode};
 use ipsec_core::gateway::planned::preview_connection;
+use ipsec_core::gateway::unanswered::Object;
 use ipsec_core::model::{
     Authentication, ConnectionName, Context, DhGroup, Dpd, DpdAction, Encryption, Phase2,
     StartAction,
@@ -97,7 +98,12 @@ impl Resource for VpnConnection {
         };
         diags.extend(
             context
-                .judge(prior, name.as_str(), ops::CONNECTION_EXISTS, preview)
+                .judge(
+                    prior,
+                    (name.as_str(), Object::Connection(name)),
+                    ops::CONNECTION_EXISTS,
+                    preview,
+                )
                 .await,
         );
         context.planned.plan_connection(connection);
@@ -125,6 +131,8 @@ impl Resource for VpnConnection {
         let Some(name) = connection_name(prior, "name") else {
             return (None, Diagnostics::new());
         };
+        // Terraform reads only what its state holds.
+        gateway.unanswered().answered(&Object::Connection(&name));
         let found = gateway.get(&name).await;
         read(found.map(|context| context.map(|context| state(&context, prior))))
     }

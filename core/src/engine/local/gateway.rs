@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use super::layout::swanctl_file;
 use super::{Inner, LocalGateway};
 use crate::gateway::detached::Detached;
+use crate::gateway::unanswered::Unanswered;
 use crate::gateway::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex};
 use crate::model::{ConnectionName, Context, NatTable};
 
@@ -52,6 +53,10 @@ impl Gateway for LocalGateway {
 
     fn detached(&self) -> &Detached {
         &self.inner.detached
+    }
+
+    fn unanswered(&self) -> &Unanswered {
+        &self.inner.unanswered
     }
 
     fn nat_table(&self) -> &NatTable {

@@ -31,6 +31,7 @@ use self::index::StoredIndex;
 use self::layout::{nftables_file, swanctl_file};
 pub use self::layout::{NFTABLES_DIR, NFTABLES_MODE, SWANCTL_DIR, SWANCTL_MODE};
 use crate::gateway::detached::Detached;
+use crate::gateway::unanswered::Unanswered;
 use crate::gateway::{ApplyError, EngineError, GatewayError};
 use crate::model::{ConnectionName, NatTable};
 
@@ -54,6 +55,7 @@ struct Inner {
     /// asks for it right after reading the context, and need not parse the file twice.
     tables: std::sync::Mutex<std::collections::HashMap<ConnectionName, Option<NatTable>>>,
     detached: Detached,
+    unanswered: Unanswered,
 }
 
 impl LocalGateway {
@@ -64,6 +66,7 @@ impl LocalGateway {
     pub fn open(config_dir: impl AsRef<Path>, nat_table: NatTable) -> Result<Self, GatewayError> {
         let root = config_dir.as_ref().to_path_buf();
         config_dir::check_usable(&root)?;
+        let unanswered = Unanswered::in_config_dir(&root);
         Ok(Self {
             inner: Arc::new(Inner {
                 root,
@@ -73,6 +76,7 @@ impl LocalGateway {
                 seen: std::sync::Mutex::new(None),
                 tables: Default::default(),
                 detached: Detached::default(),
+                unanswered,
             }),
         })
     }

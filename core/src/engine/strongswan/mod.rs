@@ -344,6 +344,10 @@ impl Gateway for StrongswanGateway {
         self.files.detached()
     }
 
+    fn unanswered(&self) -> &crate::gateway::unanswered::Unanswered {
+        self.files.unanswered()
+    }
+
     fn nat_table(&self) -> &NatTable {
         self.nft.table()
     }

@@ -1,0 +1,215 @@
+//! A create whose provider was killed after writing and before answering Terraform: the
+//! next create of the very same object adopts it; anything else that already exists is
+//! still refused (see `ipsec_core::gateway::unanswered`).
+
+use std::path::{Path, PathBuf};
+
+use ipsec_core::gateway::ops::REMOTE_SUBNET_EXISTS;
+use ipsec_core::gateway::ops::{self, Mode, CONNECTION_EXISTS, NAT_CONTEXT_EXISTS};
+use ipsec_core::gateway::unanswered::Object;
+use ipsec_core::model::Cidr;
+use ipsec_core::{ApplyError, Gateway};
+use ipsec_test_support::inputs::*;
+
+/// The marker files a killed provider (a process that no longer runs) leaves.
+struct KilledProvider {
+    dir: PathBuf,
+    pid: String,
+}
+
+impl KilledProvider {
+    fn of(config_dir: &Path) -> Self {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id().to_string();
+        child.wait().unwrap();
+        let dir = config_dir.join(".unanswered");
+        std::fs::create_dir_all(&dir).unwrap();
+        Self { dir, pid }
+    }
+
+    fn left(&self, marker: &str) {
+        std::fs::write(self.dir.join(marker), &self.pid).unwrap();
+    }
+
+    fn markers(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// The gateway's configuration files, without the engine's own bookkeeping (the index,
+/// the lock, the markers).
+fn configuration(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = snapshot(dir);
+    files.retain(|path, _| !path.starts_with('.'));
+    files
+}
+
+fn refused_with(result: Result<(), ApplyError>, summary: &str) {
+    let Err(ApplyError::Rejected(diags)) = result else {
+        panic!("expected {summary:?}, got {result:?}")
+    };
+    assert!(diags.errors().any(|d| d.summary == summary), "{diags}");
+}
+
+/// What a killed apply left: the connection, one remote subnet and the NAT context,
+/// each written by its create and never answered.
+async fn killed_apply(dir: &Path) -> KilledProvider {
+    let gateway = open_local(dir);
+    ops::put_connection(&gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    ops::create_remote_subnet(&gateway, &subnet("dc1", "192.168.10.0/24".into()))
+        .await
+        .unwrap();
+    ops::put_nat_context(&gateway, &classic_nat_input("dc1"), Mode::Create)
+        .await
+        .unwrap();
+    let killed = KilledProvider::of(dir);
+    assert_eq!(
+        killed.markers().len(),
+        3,
+        "a create is marked until Terraform reads its object"
+    );
+    for marker in [
+        "connection-dc1",
+        "remote_subnet-dc1-192.168.10.0_24",
+        "nat_context-dc1",
+    ] {
+        killed.left(marker);
+    }
+    killed
+}
+
+#[tokio::test]
+async fn the_next_create_of_the_same_objects_adopts_what_a_killed_provider_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let killed = killed_apply(dir.path()).await;
+    let files = configuration(dir.path());
+
+    // The next apply, in another process, plans the same three creates.
+    let gateway = open_local(dir.path());
+    let applied = ops::put_connection(&gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    assert_eq!(
+        applied.context.remote_subnets.len(),
+        1,
+        "kept what it holds"
+    );
+    ops::create_remote_subnet(&gateway, &subnet("dc1", "192.168.10.0/24".into()))
+        .await
+        .unwrap();
+    ops::put_nat_context(&gateway, &classic_nat_input("dc1"), Mode::Create)
+        .await
+        .unwrap();
+    assert_eq!(configuration(dir.path()), files, "adopting changes nothing");
+
+    // Adopted once, the objects are this process's: another create is refused.
+    refused_with(
+        ops::put_connection(&gateway, &classic_input(), Mode::Create)
+            .await
+            .map(drop),
+        CONNECTION_EXISTS,
+    );
+    // Terraform's next refresh reads them: no create of them is unanswered any more.
+    let name = name("dc1");
+    let cidr = Cidr::parse("192.168.10.0/24").unwrap();
+    for object in [
+        Object::Connection(&name),
+        Object::RemoteSubnet(&name, cidr),
+        Object::NatContext(&name),
+    ] {
+        gateway.unanswered().answered(&object);
+    }
+    assert!(killed.markers().is_empty());
+}
+
+#[tokio::test]
+async fn a_create_that_differs_from_what_the_killed_provider_wrote_is_refused_and_keeps_the_trace()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let killed = killed_apply(dir.path()).await;
+    let files = configuration(dir.path());
+    let gateway = open_local(dir.path());
+
+    let mut other = classic_input();
+    other.description = Some("another configuration".into());
+    refused_with(
+        ops::put_connection(&gateway, &other, Mode::Create)
+            .await
+            .map(drop),
+        CONNECTION_EXISTS,
+    );
+    let other_nat = nat_input(
+        "dc1",
+        "10.1.255.88/29",
+        &[("billing-db", "10.1.255.93", "192.168.10.15")],
+    );
+    refused_with(
+        ops::put_nat_context(&gateway, &other_nat, Mode::Create)
+            .await
+            .map(drop),
+        NAT_CONTEXT_EXISTS,
+    );
+    assert_eq!(configuration(dir.path()), files);
+    assert_eq!(
+        killed.markers().len(),
+        3,
+        "a refused create keeps the trace"
+    );
+
+    // The configuration that was being applied still adopts it.
+    ops::put_connection(&gateway, &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(killed.dir.join("connection-dc1")).unwrap(),
+        std::process::id().to_string()
+    );
+}
+
+#[tokio::test]
+async fn without_a_killed_providers_marker_an_existing_object_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let killed = killed_apply(dir.path()).await;
+    for marker in killed.markers() {
+        std::fs::remove_file(killed.dir.join(marker)).unwrap();
+    }
+    // A marker of a process that still runs is a create in progress, not a crash.
+    let mut running = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    std::fs::write(
+        killed.dir.join("remote_subnet-dc1-192.168.10.0_24"),
+        running.id().to_string(),
+    )
+    .unwrap();
+
+    let gateway = open_local(dir.path());
+    refused_with(
+        ops::put_connection(&gateway, &classic_input(), Mode::Create)
+            .await
+            .map(drop),
+        CONNECTION_EXISTS,
+    );
+    refused_with(
+        ops::create_remote_subnet(&gateway, &subnet("dc1", "192.168.10.0/24".into()))
+            .await
+            .map(drop),
+        REMOTE_SUBNET_EXISTS,
+    );
+    refused_with(
+        ops::put_nat_context(&gateway, &classic_nat_input("dc1"), Mode::Create)
+            .await
+            .map(drop),
+        NAT_CONTEXT_EXISTS,
+    );
+    running.kill().unwrap();
+    running.wait().unwrap();
+}
