@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use super::unanswered::Object;
+use std::sync::{Arc, Mutex};
+
+use super::unanswered::{Marker, Object, Pending};
 use super::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex, Inconsistency};
 use crate::diag::{AttributePath, Diagnostics, Problem};
 use crate::model::{Cidr, Connection, ConnectionName, Context, NatContext};
@@ -61,9 +63,9 @@ pub async fn put_connection(
         Mode::Create => gateway.detached().take(&name),
         Mode::Update => None,
     };
-    let marker =
-        (mode == Mode::Create).then(|| gateway.unanswered().begin(&Object::Connection(&name)));
-    let adopt = marker.as_ref().is_some_and(|m| m.may_adopt());
+    let pending =
+        (mode == Mode::Create).then(|| gateway.unanswered().pending(&Object::Connection(&name)));
+    let adopt = pending.as_ref().is_some_and(Pending::left);
     let edit = adopting_connection_edit(connection, mode, adopt);
     let edit: Edit = match adopted.clone() {
         // A replacement: the connection takes back what its old self left.
@@ -78,11 +80,12 @@ pub async fn put_connection(
         }),
         None => edit,
     };
+    let (edit, marker) = marked(edit, pending);
     let change = gateway.modify(&name, edit).await;
     if let (Err(_), Some(parts)) = (&change, adopted) {
         gateway.detached().put_back(name, parts);
     }
-    settle(marker, &change);
+    settle(&marker, &change);
     applied(change, warnings)
 }
 
@@ -109,12 +112,13 @@ pub async fn create_remote_subnet(
     input: &RemoteSubnetInput,
 ) -> Result<Applied, ApplyError> {
     let ((connection, cidr), warnings) = valid(validate_remote_subnet(input))?;
-    let marker = gateway
+    let pending = gateway
         .unanswered()
-        .begin(&Object::RemoteSubnet(&connection, cidr));
-    let edit = adopting_remote_subnet_edit(connection.clone(), cidr, marker.may_adopt());
+        .pending(&Object::RemoteSubnet(&connection, cidr));
+    let edit = adopting_remote_subnet_edit(connection.clone(), cidr, pending.left());
+    let (edit, marker) = marked(edit, Some(pending));
     let change = gateway.modify(&connection, edit).await;
-    settle(Some(marker), &change);
+    settle(&marker, &change);
     applied(change, warnings)
 }
 
@@ -153,16 +157,16 @@ pub async fn put_nat_context(
     mode: Mode,
 ) -> Result<Applied, ApplyError> {
     let ((connection, nat), warnings) = valid(validate_nat_context(input))?;
-    let marker = (mode == Mode::Create)
-        .then(|| gateway.unanswered().begin(&Object::NatContext(&connection)));
-    let adopt = marker.as_ref().is_some_and(|m| m.may_adopt());
-    let change = gateway
-        .modify(
-            &connection,
-            adopting_nat_edit(connection.clone(), nat, mode, adopt),
-        )
-        .await;
-    settle(marker, &change);
+    let pending = (mode == Mode::Create).then(|| {
+        gateway
+            .unanswered()
+            .pending(&Object::NatContext(&connection))
+    });
+    let adopt = pending.as_ref().is_some_and(Pending::left);
+    let edit = adopting_nat_edit(connection.clone(), nat, mode, adopt);
+    let (edit, marker) = marked(edit, pending);
+    let change = gateway.modify(&connection, edit).await;
+    settle(&marker, &change);
     applied(change, warnings)
 }
 
@@ -412,8 +416,31 @@ fn missing_connection(name: &ConnectionName, attribute: &str, index: &GatewayInd
     problem.at(AttributePath::root(attribute)).into()
 }
 
-/// Ends a create's marker: an object this process answers for needs no trace.
-fn settle<T>(marker: Option<super::unanswered::Marker>, change: &Result<T, ApplyError>) {
+/// Where [`marked`] leaves the marker it wrote.
+type MarkerSlot = Arc<Mutex<Option<Marker>>>;
+
+/// `edit`, writing the create's marker (`pending`) once it decides to write: under the
+/// engine's lock, before the engine writes, and never for a refused create.
+fn marked(edit: Edit, pending: Option<Pending>) -> (Edit, MarkerSlot) {
+    let slot = MarkerSlot::default();
+    let Some(pending) = pending else {
+        return (edit, slot);
+    };
+    let filled = Arc::clone(&slot);
+    let edit: Edit = Box::new(move |current, index| {
+        let change = edit(current, index)?;
+        if matches!(change, Change::Put(_)) {
+            *filled.lock().unwrap_or_else(|e| e.into_inner()) = Some(pending.begin());
+        }
+        Ok(change)
+    });
+    (edit, slot)
+}
+
+/// Ends the create's marker: kept for Terraform's next read when the create wrote (or
+/// adopted) its object, else removed or given back to the process it was inherited from.
+fn settle<T>(slot: &MarkerSlot, change: &Result<T, ApplyError>) {
+    let marker = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let (Some(marker), Ok(_)) = (marker, change) {
         marker.succeeded();
     }

@@ -122,26 +122,16 @@ impl Unanswered {
     /// marked it. A marker that cannot be written (a read-only or full config dir, where
     /// the create's own write fails anyway) only costs the adoption.
     pub fn begin(&self, object: &Object<'_>) -> Marker {
-        let Some(dir) = &self.dir else {
-            return Marker {
-                path: None,
-                inherited: None,
-                succeeded: false,
-            };
-        };
-        let path = dir.join(object.file_name());
-        let inherited = left_by_a_dead_process(&path);
-        let path = match write_marker(dir, &path) {
-            Ok(()) => Some(path),
-            Err(error) => {
-                tracing::warn!(path = %path.display(), %error, "could not mark a create");
-                None
-            }
-        };
-        Marker {
-            path,
-            inherited,
-            succeeded: false,
+        self.pending(object).begin()
+    }
+
+    /// The marker of a create of `object`, not written yet: see [`Pending`].
+    pub fn pending(&self, object: &Object<'_>) -> Pending {
+        Pending {
+            at: self
+                .dir
+                .as_ref()
+                .map(|dir| (dir.clone(), dir.join(object.file_name()))),
         }
     }
 
@@ -164,9 +154,49 @@ impl Unanswered {
     /// Whether a process that no longer runs left a marker for `object`: the plan of its
     /// create is judged as the create that adopts it will be.
     pub fn left(&self, object: &Object<'_>) -> bool {
-        self.dir
+        self.pending(object).left()
+    }
+}
+
+/// The marker of one create, written only once the create decides to write
+/// ([`Pending::begin`]): a create refused by validation leaves nothing behind, not even
+/// the directory.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The markers' directory and this marker's file.
+    at: Option<(PathBuf, PathBuf)>,
+}
+
+impl Pending {
+    /// Whether a process that no longer runs left this marker.
+    pub fn left(&self) -> bool {
+        self.at
             .as_ref()
-            .is_some_and(|dir| left_by_a_dead_process(&dir.join(object.file_name())).is_some())
+            .is_some_and(|(_, path)| left_by_a_dead_process(path).is_some())
+    }
+
+    /// Writes the marker, holding this process's ID.
+    pub fn begin(self) -> Marker {
+        let Some((dir, path)) = self.at else {
+            return Marker {
+                path: None,
+                inherited: None,
+                succeeded: false,
+            };
+        };
+        let inherited = left_by_a_dead_process(&path);
+        let path = match write_marker(&dir, &path) {
+            Ok(()) => Some(path),
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "could not mark a create");
+                None
+            }
+        };
+        Marker {
+            path,
+            inherited,
+            succeeded: false,
+        }
     }
 }
 
