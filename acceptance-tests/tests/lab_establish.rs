@@ -2,9 +2,11 @@
 //! (`hostA ── gwA ══ wan ══ gwB ── hostB/custB`, both ends in one configuration with one
 //! provider alias per gateway):
 //!
-//! - `wait_until_established`: a wrong key, a proposal the peer refuses and networks
-//!   the peer does not protect each fail apply with their own reason; the right
-//!   configuration then succeeds and the status data source shows `established`.
+//! - `wait_until_established`: a wrong key, a proposal the peer refuses, networks the
+//!   peer does not protect, and one it does not protect beside one it does (the peer
+//!   narrows the tunnel, which comes up without it) each fail apply with their own
+//!   reason; the right configuration then succeeds and the status data source shows
+//!   `established`.
 //! - Both ends changed in one apply, with no dependency between them (so Terraform
 //!   changes them at the same time): charon gives up on an initiation the peer refuses
 //!   while it still has the old settings, and the tunnel stayed down for good. Every
@@ -82,6 +84,8 @@ fn wait_until_established_fails_with_the_reason_charon_saw() {
         return;
     }
     let rig = LabWorkspace::new("tf-wait", ProviderMode::Binary, PSK);
+    // (fault, gwA's edit, the reason apply must give, whether hostA still reaches hostB)
+    let site_a_and_more = format!("local_subnets = [\"{SITE_A}\", \"10.2.0.0/16\"]");
     let faults = [
         (
             "a wrong key",
@@ -90,6 +94,7 @@ fn wait_until_established_fails_with_the_reason_charon_saw() {
                 "preshared_key = \"not-the-lab-key-0451\"",
             ),
             "authentication failed",
+            false,
         ),
         (
             "a proposal gwB refuses",
@@ -98,6 +103,7 @@ fn wait_until_established_fails_with_the_reason_charon_saw() {
                 "phase1        = { encryption = \"AES128\" }",
             ),
             "no proposal chosen in phase 1",
+            false,
         ),
         (
             "a network gwB does not protect",
@@ -107,9 +113,20 @@ fn wait_until_established_fails_with_the_reason_charon_saw() {
                 "local_subnets = [\"10.2.0.0/16\"]",
             ),
             "traffic selectors unacceptable",
+            false,
+        ),
+        (
+            "a network gwB does not protect beside one it does",
+            // IKEv2: gwB narrows the CHILD SA to site A, which still passes.
+            (
+                &format!("local_subnets = [\"{SITE_A}\"]"),
+                site_a_and_more.as_str(),
+            ),
+            "leaves out 10.2.0.0/16 (here) and (none) (there)",
+            true,
         ),
     ];
-    for (fault, edit, reason) in faults {
+    for (fault, edit, reason, carries) in faults {
         rig.write_config(&waiting_config(&rig, Some((edit.0, edit.1))));
         let run = rig.run(&["apply", "-input=false", "-auto-approve", "-no-color"]);
         let output = run.output();
@@ -121,9 +138,10 @@ fn wait_until_established_fails_with_the_reason_charon_saw() {
             "apply with {fault} does not say {reason:?}:\n{output}\n{}",
             rig.lab.report()
         );
-        assert!(
-            !rig.lab.ping("hostA", HOST_B),
-            "the tunnel is up with {fault}\n{}",
+        assert_eq!(
+            rig.lab.ping("hostA", HOST_B),
+            carries,
+            "hostA reaching hostB with {fault}\n{}",
             rig.lab.report()
         );
     }

@@ -74,6 +74,14 @@ pub enum Reason {
         /// The remote networks this gateway tunnels to.
         remote: Vec<String>,
     },
+    /// The tunnel is up with fewer networks than configured: the peer protects only
+    /// some of them, and IKEv2 let it narrow the CHILD SA to those.
+    Narrowed {
+        /// The networks of each side the tunnel carries: (here, there).
+        tunnelled: (Vec<String>, Vec<String>),
+        /// The configured networks of each side it leaves out: (here, there).
+        left_out: (Vec<String>, Vec<String>),
+    },
     /// No answer from the peer to IKE.
     PeerNotAnswering {
         /// The peer's address.
@@ -121,6 +129,20 @@ impl fmt::Display for Reason {
                 list(remote),
                 list(remote),
                 list(local)
+            ),
+            Reason::Narrowed {
+                tunnelled,
+                left_out,
+            } => write!(
+                f,
+                "the peer narrowed the tunnel to part of the networks: it carries {} (here) to {} (there), and \
+                 leaves out {} (here) and {} (there), which the peer does not protect. Configure the same networks \
+                 on both ends: the peer's remote networks must include every local_subnets entry of this \
+                 connection, and its local networks every remote subnet.",
+                list(&tunnelled.0),
+                list(&tunnelled.1),
+                list(&left_out.0),
+                list(&left_out.1)
             ),
             Reason::PeerNotAnswering { peer } => write!(
                 f,

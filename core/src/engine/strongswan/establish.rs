@@ -7,18 +7,21 @@
 //! when nothing is under way does it `initiate`, with charon's log streamed back, and
 //! again after a pause while the peer refuses, until the time given runs out.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
+use ipnet::IpNet;
 use tokio::time::Instant;
 
 use super::status::{status, CHILD_UP, IKE_UP};
 use super::vici::Initiation;
 use super::StrongswanGateway;
 use crate::gateway::{
-    ConnectionStatus, Establishment, GatewayError, NotEstablished, Phase, Reason, TunnelState,
+    ChildSaStatus, ConnectionStatus, Establishment, GatewayError, NotEstablished, Phase, Reason,
+    TunnelState,
 };
 use crate::model::{Context, StartAction};
-use crate::render::{children, esp_proposals, ike_proposals};
+use crate::render::{children, esp_proposals, ike_proposals, ChildSpec};
 
 /// How often the SAs are looked at while a negotiation is under way.
 const POLL: Duration = Duration::from_millis(200);
@@ -41,7 +44,8 @@ impl StrongswanGateway {
         context: &Context,
         within: Duration,
     ) -> Result<Establishment, GatewayError> {
-        let expected: Vec<String> = children(context).into_iter().map(|c| c.name).collect();
+        let specs = children(context);
+        let expected: Vec<String> = specs.iter().map(|c| c.name.clone()).collect();
         // A connection carries no traffic before it has a remote network: its child
         // tunnels to the peer's own address, which a peer protecting networks refuses.
         if context.connection.start_action != StartAction::Start
@@ -65,12 +69,20 @@ impl StrongswanGateway {
                 .filter(|child| !installed(&current, child))
                 .collect();
             let initiate: Vec<&String> = match current.state {
-                TunnelState::Established => {
-                    return Ok(Establishment::Up {
-                        after: started.elapsed(),
-                        initiations,
-                    })
-                }
+                TunnelState::Established => match narrowed(&current, &specs) {
+                    None => {
+                        return Ok(Establishment::Up {
+                            after: started.elapsed(),
+                            initiations,
+                        })
+                    }
+                    // Up, but not with every network: the peer may still be changing
+                    // (both ends in one apply) and rekey with all of them.
+                    Some(reason) => {
+                        last = Some(reason);
+                        Vec::new()
+                    }
+                },
                 TunnelState::Connecting if ike_up(&current) => {
                     let since = *child_missing_since.get_or_insert(now);
                     if now.duration_since(since) >= CHILD_GRACE && !child_pending(&current) {
@@ -123,6 +135,54 @@ impl StrongswanGateway {
             tokio::time::sleep_until(until.min(Instant::now() + POLL)).await;
         }
     }
+}
+
+/// The networks of `expected` that the installed CHILD SAs leave out, as a reason; `None`
+/// when they carry every one. A responder may narrow IKEv2 traffic selectors to those it
+/// protects, and charon then installs the CHILD SA with fewer networks than configured.
+fn narrowed(status: &ConnectionStatus, expected: &[ChildSpec]) -> Option<Reason> {
+    let mut tunnelled = (BTreeSet::new(), BTreeSet::new());
+    let mut left_out = (BTreeSet::new(), BTreeSet::new());
+    for child in expected {
+        let sas: Vec<&ChildSaStatus> = status
+            .child_sas
+            .iter()
+            .filter(|sa| sa.name == child.name && CHILD_UP.contains(&sa.state.as_str()))
+            .collect();
+        let local = selectors(sas.iter().flat_map(|sa| &sa.local_ts));
+        let remote = selectors(sas.iter().flat_map(|sa| &sa.remote_ts));
+        // Selectors charon wrote in a form not read here are not judged.
+        if local.is_empty() || remote.is_empty() {
+            continue;
+        }
+        for (configured, negotiated, out) in [
+            (&child.local, &local, &mut left_out.0),
+            (&child.remote, &remote, &mut left_out.1),
+        ] {
+            out.extend(
+                configured
+                    .iter()
+                    .filter(|net| !negotiated.iter().any(|n| n.contains(&net.net())))
+                    .map(ToString::to_string),
+            );
+        }
+        tunnelled.0.extend(local.iter().map(ToString::to_string));
+        tunnelled.1.extend(remote.iter().map(ToString::to_string));
+    }
+    if left_out.0.is_empty() && left_out.1.is_empty() {
+        return None;
+    }
+    let list = |set: BTreeSet<String>| set.into_iter().collect();
+    Some(Reason::Narrowed {
+        tunnelled: (list(tunnelled.0), list(tunnelled.1)),
+        left_out: (list(left_out.0), list(left_out.1)),
+    })
+}
+
+/// Traffic selectors as charon lists them (`10.1.0.0/16`, maybe with `[proto/port]`).
+fn selectors<'a>(raw: impl Iterator<Item = &'a String>) -> Vec<IpNet> {
+    raw.filter_map(|ts| ts.split('[').next()?.trim().parse().ok())
+        .collect()
 }
 
 fn installed(status: &ConnectionStatus, child: &str) -> bool {
@@ -306,6 +366,55 @@ mod tests {
         assert_eq!(
             message,
             "establishing CHILD_SA 'dc1' failed (b; peer not responding, trying again later; c)"
+        );
+    }
+
+    /// An established tunnel as `list-sas` shows it, its one CHILD SA carrying `local`
+    /// to `remote`.
+    fn up_with(local: &[&str], remote: &[&str]) -> ConnectionStatus {
+        ConnectionStatus {
+            loaded: true,
+            state: TunnelState::Established,
+            ike_sa: None,
+            child_sas: vec![ChildSaStatus {
+                name: "dc1".into(),
+                state: "INSTALLED".into(),
+                local_ts: local.iter().map(|t| (*t).to_owned()).collect(),
+                remote_ts: remote.iter().map(|t| (*t).to_owned()).collect(),
+                ..ChildSaStatus::default()
+            }],
+        }
+    }
+
+    #[test]
+    fn a_tunnel_carrying_fewer_networks_than_configured_is_narrowed() {
+        let mut context = context();
+        context
+            .remote_subnets
+            .insert(Cidr::parse("192.168.20.0/24").unwrap());
+        let specs = children(&context);
+        let all = ["192.168.10.0/24", "192.168.20.0/24"];
+        assert_eq!(narrowed(&up_with(&["10.1.0.0/16"], &all), &specs), None);
+        // A wider selector than configured carries every network.
+        assert_eq!(
+            narrowed(&up_with(&["10.0.0.0/8"], &["192.168.0.0/16[tcp]"]), &specs),
+            None
+        );
+        assert_eq!(
+            narrowed(&up_with(&["10.1.0.0/24"], &["192.168.10.0/24"]), &specs),
+            Some(Reason::Narrowed {
+                tunnelled: (vec!["10.1.0.0/24".into()], vec!["192.168.10.0/24".into()]),
+                left_out: (vec!["10.1.0.0/16".into()], vec!["192.168.20.0/24".into()]),
+            })
+        );
+        // Selectors in a form not read here are not judged.
+        assert_eq!(narrowed(&up_with(&["dynamic"], &all), &specs), None);
+        let text = narrowed(&up_with(&["10.1.0.0/16"], &["192.168.10.0/24"]), &specs)
+            .unwrap()
+            .to_string();
+        assert!(
+            text.contains("leaves out (none) (here) and 192.168.20.0/24 (there)"),
+            "{text}"
         );
     }
 }
