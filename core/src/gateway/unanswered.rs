@@ -204,8 +204,22 @@ impl Pending {
 fn left_by_a_dead_process(path: &Path) -> Option<String> {
     let text = fs::read_to_string(path).ok()?;
     let pid = text.trim().parse::<u32>().ok()?;
-    let dead = pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists();
+    let dead = pid != std::process::id() && !runs(pid);
     dead.then_some(text)
+}
+
+/// Whether process `pid` runs. A zombie does not: a provider whose `terraform` was killed
+/// exits on its own, and stays a zombie until whatever adopted it reaps it, which on some
+/// machines (containers whose first process does not reap) is never.
+fn runs(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // The command name, in parentheses, may hold spaces and parentheses itself.
+            let state = stat.rsplit_once(')')?.1.split_whitespace().next()?;
+            Some(!matches!(state, "Z" | "X"))
+        })
+        .unwrap_or(false)
 }
 
 fn write_marker(dir: &Path, path: &Path) -> io::Result<()> {
@@ -293,6 +307,14 @@ mod tests {
         sleeper.wait().unwrap();
         fs::write(&path, std::process::id().to_string()).unwrap();
         assert!(!markers.begin(&object).may_adopt());
+        // A zombie (exited, not reaped) does not run.
+        let mut zombie = std::process::Command::new("true").spawn().unwrap();
+        while runs(zombie.id()) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        fs::write(&path, zombie.id().to_string()).unwrap();
+        assert!(markers.left(&object), "a zombie's create is unanswered");
+        zombie.wait().unwrap();
         fs::write(&path, "not a pid").unwrap();
         assert!(!markers.begin(&object).may_adopt());
     }
