@@ -203,7 +203,7 @@ fn a_stopped_charon_fails_clearly_changes_nothing_and_apply_converges_after_rest
         return;
     };
     let lab = &rig.lab;
-    let before = files(&rig.config_dir("gwA"));
+    let before = configuration(&rig.config_dir("gwA"));
     rig.declare(Ends {
         description: "changed while charon is down",
         ..Ends::INITIAL
@@ -229,7 +229,7 @@ fn a_stopped_charon_fails_clearly_changes_nothing_and_apply_converges_after_rest
             );
         }
         assert_eq!(
-            files(&rig.config_dir("gwA")),
+            configuration(&rig.config_dir("gwA")),
             before,
             "{what} changed gwA's files although charon was stopped"
         );

@@ -179,13 +179,18 @@ pub fn files(dir: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
     out
 }
 
-/// The connection and NAT files under a `config_dir` (the engine's lock file and
-/// gateway index left out).
+/// The connection and NAT files under a `config_dir` with their modes and contents: the
+/// engine's bookkeeping (its lock file, gateway index and create markers, all named with
+/// a leading `.`) left out, since reads may update it.
+pub fn configuration(dir: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
+    let mut files = files(dir);
+    files.retain(|name, _| !name.starts_with('.'));
+    files
+}
+
+/// The names of [`configuration`].
 pub fn config_files(dir: &Path) -> Vec<String> {
-    files(dir)
-        .into_keys()
-        .filter(|name| name != ".lock" && name != ipsec_core::engine::local::index::INDEX_FILE)
-        .collect()
+    configuration(dir).into_keys().collect()
 }
 
 /// The connections a gateway's charon has loaded (`swanctl --list-conns`).
