@@ -56,25 +56,10 @@ fn refused_with(result: Result<(), ApplyError>, summary: &str) {
     assert!(diags.errors().any(|d| d.summary == summary), "{diags}");
 }
 
-/// The three creates of one apply: the connection, one remote subnet and the NAT
-/// context. Answers the remote subnets the connection's create found.
-async fn apply_site(gateway: &dyn Gateway) -> usize {
-    let applied = ops::put_connection(gateway, &classic_input(), Mode::Create)
-        .await
-        .unwrap();
-    ops::create_remote_subnet(gateway, &subnet("dc1", "192.168.10.0/24".into()))
-        .await
-        .unwrap();
-    ops::put_nat_context(gateway, &classic_nat_input("dc1"), Mode::Create)
-        .await
-        .unwrap();
-    applied.context.remote_subnets.len()
-}
-
-/// What a killed apply left: the objects of [`apply_site`], each written by its
-/// create and never answered.
+/// What a killed apply left: the objects of [`create_classic_site`], each written by
+/// its create and never answered.
 async fn killed_apply(dir: &Path) -> KilledProvider {
-    assert_eq!(apply_site(&open_local(dir)).await, 0);
+    create_classic_site(&open_local(dir)).await;
     let killed = KilledProvider::of(dir);
     assert_eq!(
         killed.markers().len(),
@@ -99,11 +84,7 @@ async fn the_next_create_of_the_same_objects_adopts_what_a_killed_provider_wrote
 
     // The next apply, in another process, plans the same three creates.
     let gateway = open_local(dir.path());
-    assert_eq!(
-        apply_site(&gateway).await,
-        1,
-        "the connection kept its subnet"
-    );
+    create_classic_site(&gateway).await;
     assert_eq!(configuration(dir.path()), files, "adopting changes nothing");
 
     // Adopted once, the objects are this process's: another create is refused.
