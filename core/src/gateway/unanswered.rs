@@ -144,7 +144,8 @@ impl Unanswered {
         let path = dir.join(object.file_name());
         match fs::remove_file(&path) {
             Ok(()) => tracing::debug!(path = %path.display(), "a create was answered"),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            // A read-only file system refuses even the removal of a file it lacks.
+            Err(error) if error.kind() == io::ErrorKind::NotFound || !path.exists() => {}
             Err(error) => {
                 tracing::warn!(path = %path.display(), %error, "could not remove a create's marker")
             }
