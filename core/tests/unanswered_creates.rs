@@ -191,3 +191,74 @@ async fn without_a_killed_providers_marker_an_existing_object_is_refused() {
     running.kill().unwrap();
     running.wait().unwrap();
 }
+
+/// A gateway that writes each change and then never answers, as a provider that was
+/// stopped (its futures dropped at shutdown, or a timeout) between writing and answering.
+struct WritesThenStalls(ipsec_core::engine::LocalGateway);
+
+#[async_trait::async_trait]
+impl Gateway for WritesThenStalls {
+    fn engine(&self) -> &'static str {
+        self.0.engine()
+    }
+    async fn get(
+        &self,
+        name: &ipsec_core::model::ConnectionName,
+    ) -> Result<Option<ipsec_core::model::Context>, ipsec_core::GatewayError> {
+        self.0.get(name).await
+    }
+    async fn list(
+        &self,
+    ) -> Result<Vec<ipsec_core::model::ConnectionName>, ipsec_core::GatewayError> {
+        self.0.list().await
+    }
+    async fn index(&self) -> Result<ipsec_core::gateway::GatewayIndex, ipsec_core::GatewayError> {
+        self.0.index().await
+    }
+    fn detached(&self) -> &ipsec_core::gateway::detached::Detached {
+        self.0.detached()
+    }
+    fn unanswered(&self) -> &ipsec_core::gateway::unanswered::Unanswered {
+        self.0.unanswered()
+    }
+    fn nat_table(&self) -> &ipsec_core::model::NatTable {
+        self.0.nat_table()
+    }
+    async fn stored_nat_table(
+        &self,
+        name: &ipsec_core::model::ConnectionName,
+    ) -> Result<Option<ipsec_core::model::NatTable>, ipsec_core::GatewayError> {
+        self.0.stored_nat_table(name).await
+    }
+    async fn modify(
+        &self,
+        name: &ipsec_core::model::ConnectionName,
+        edit: ipsec_core::gateway::Edit,
+    ) -> Result<ipsec_core::gateway::Change, ApplyError> {
+        let _ = self.0.modify(name, edit).await;
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_create_cut_short_after_writing_keeps_its_marker_and_is_adopted_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let stalling = WritesThenStalls(open_local(dir.path()));
+    let cut_short = tokio::time::timeout(
+        std::time::Duration::from_millis(200),
+        ops::put_connection(&stalling, &classic_input(), Mode::Create),
+    )
+    .await;
+    assert!(cut_short.is_err(), "the create answered");
+    drop(stalling);
+    let marker = dir.path().join(".unanswered/connection-dc1");
+    assert!(marker.exists(), "the create wrote and lost its marker");
+
+    // Once the process is gone (here: its marker names a process that no longer runs),
+    // the next apply's create adopts the connection.
+    let killed = KilledProvider::of(dir.path());
+    killed.left("connection-dc1");
+    ops::put_connection(&open_local(dir.path()), &classic_input(), Mode::Create)
+        .await
+        .unwrap();
+}

@@ -439,10 +439,13 @@ fn marked(edit: Edit, pending: Option<Pending>) -> (Edit, MarkerSlot) {
 
 /// Ends the create's marker: kept for Terraform's next read when the create wrote (or
 /// adopted) its object, else removed or given back to the process it was inherited from.
+/// A create whose future is dropped never gets here, and its marker stays.
 fn settle<T>(slot: &MarkerSlot, change: &Result<T, ApplyError>) {
     let marker = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let (Some(marker), Ok(_)) = (marker, change) {
-        marker.succeeded();
+    match (marker, change) {
+        (Some(marker), Ok(_)) => marker.succeeded(),
+        (Some(marker), Err(_)) => marker.failed(),
+        (None, _) => {}
     }
 }
 

@@ -63,16 +63,17 @@ impl Object<'_> {
     }
 }
 
-/// The marker of one create in progress. A create that succeeded keeps it
-/// ([`Marker::succeeded`]) until Terraform reads the object. Dropped otherwise, it goes,
-/// unless it was inherited: then the dead process's marker is put back, so the object it
-/// left can still be adopted.
+/// The marker of one create in progress, written before the create writes. A create
+/// that succeeded keeps it ([`Marker::succeeded`]) until Terraform reads the object; one
+/// the gateway refused (nothing written) ends it ([`Marker::failed`]). A create that
+/// ends neither way (its future dropped: the process shutting down, a timeout) may or
+/// may not have written, so its marker stays, for the next create of the object to
+/// judge once this process is gone.
 #[derive(Debug)]
 pub struct Marker {
     path: Option<PathBuf>,
     /// The marker a process that no longer runs had left for the same object.
     inherited: Option<String>,
-    succeeded: bool,
 }
 
 impl Marker {
@@ -84,18 +85,16 @@ impl Marker {
 
     /// The create wrote (or adopted) the object: the marker stays until Terraform reads
     /// it ([`Unanswered::answered`]).
-    pub fn succeeded(mut self) {
-        self.succeeded = true;
-    }
-}
+    pub fn succeeded(self) {}
 
-impl Drop for Marker {
-    fn drop(&mut self) {
+    /// The gateway refused the create and holds what it held before: the marker goes,
+    /// or, if it was inherited, the dead process's marker is put back, so the object it
+    /// left can still be adopted.
+    pub fn failed(self) {
         let Some(path) = &self.path else {
             return;
         };
         let outcome = match &self.inherited {
-            _ if self.succeeded => return,
             Some(dead) => fs::write(path, dead),
             None => fs::remove_file(path),
         };
@@ -182,7 +181,6 @@ impl Pending {
             return Marker {
                 path: None,
                 inherited: None,
-                succeeded: false,
             };
         };
         let inherited = left_by_a_dead_process(&path);
@@ -193,11 +191,7 @@ impl Pending {
                 None
             }
         };
-        Marker {
-            path,
-            inherited,
-            succeeded: false,
-        }
+        Marker { path, inherited }
     }
 }
 
@@ -266,8 +260,17 @@ mod tests {
         let marker = markers.begin(&object);
         assert!(!marker.may_adopt(), "nothing was left before");
         assert!(path.exists());
-        drop(marker);
-        assert!(!path.exists(), "a create that failed leaves no marker");
+        marker.failed();
+        assert!(
+            !path.exists(),
+            "a create the gateway refused leaves no marker"
+        );
+        drop(markers.begin(&object));
+        assert!(
+            path.exists(),
+            "a create cut short may have written: its marker stays"
+        );
+        fs::remove_file(&path).unwrap();
         markers.begin(&object).succeeded();
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
@@ -284,7 +287,7 @@ mod tests {
         let adopting = markers.begin(&object);
         assert!(adopting.may_adopt());
         assert!(!markers.left(&object), "the marker is this process's now");
-        drop(adopting);
+        adopting.failed();
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
             dead,
