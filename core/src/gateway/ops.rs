@@ -8,9 +8,8 @@
 
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::time::{Duration, Instant};
-
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::unanswered::{Marker, Object, Pending};
 use super::{ApplyError, Change, Edit, Gateway, GatewayError, GatewayIndex, Inconsistency};
@@ -282,7 +281,7 @@ pub fn connection_edit(connection: Connection, mode: Mode) -> Edit {
 
 /// [`connection_edit`]; with `adopt`, a create finding the very connection it would
 /// write takes it as its own (see [`super::unanswered`]).
-pub fn adopting_connection_edit(connection: Connection, mode: Mode, adopt: bool) -> Edit {
+fn adopting_connection_edit(connection: Connection, mode: Mode, adopt: bool) -> Edit {
     Box::new(move |current, index| {
         let name = connection.name.clone();
         let context = match (current, mode) {
@@ -325,7 +324,7 @@ pub fn remote_subnet_edit(connection: ConnectionName, cidr: Cidr) -> Edit {
 
 /// [`remote_subnet_edit`]; with `adopt`, a subnet the connection already has is taken
 /// as this create's own (see [`super::unanswered`]).
-pub fn adopting_remote_subnet_edit(connection: ConnectionName, cidr: Cidr, adopt: bool) -> Edit {
+fn adopting_remote_subnet_edit(connection: ConnectionName, cidr: Cidr, adopt: bool) -> Edit {
     Box::new(move |current, index| {
         let mut context =
             current.ok_or_else(|| missing_connection(&connection, "connection_name", index))?;
@@ -353,12 +352,7 @@ pub fn nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode) -> Edit
 
 /// [`nat_edit`]; with `adopt`, a create finding the very NAT context it would write
 /// takes it as its own (see [`super::unanswered`]).
-pub fn adopting_nat_edit(
-    connection: ConnectionName,
-    nat: NatContext,
-    mode: Mode,
-    adopt: bool,
-) -> Edit {
+fn adopting_nat_edit(connection: ConnectionName, nat: NatContext, mode: Mode, adopt: bool) -> Edit {
     Box::new(move |current, index| {
         let mut context =
             current.ok_or_else(|| missing_connection(&connection, "connection_name", index))?;
