@@ -158,6 +158,26 @@ fn context_of(
     context(input, remote, nat)
 }
 
+/// The update of [`changed`] fails with a file error at `config_dir` that says
+/// `os_message` and names the file under the disk; answers the diagnostic's text.
+async fn update_fails_on_a_file(rig: &Rig, os_message: &str) -> String {
+    let error = ops::put_connection(&rig.gateway, &changed(), Mode::Update)
+        .await
+        .unwrap_err();
+    let ApplyError::Gateway(error @ GatewayError::Io { .. }) = error else {
+        panic!("expected a file error, got {error:?}")
+    };
+    let diagnostic = error.to_diagnostic();
+    assert_eq!(diagnostic.path.to_string(), "config_dir");
+    let text = diagnostic.to_string();
+    assert!(text.contains(os_message), "{text}");
+    assert!(
+        text.contains(&rig.disk.path.display().to_string()),
+        "{text}"
+    );
+    text
+}
+
 #[tokio::test]
 async fn a_full_disk_fails_the_change_keeps_the_previous_configuration_and_then_converges() {
     let Some(rig) = Rig::new().await else {
@@ -171,20 +191,7 @@ async fn a_full_disk_fails_the_change_keeps_the_previous_configuration_and_then_
     while std::io::Write::write_all(&mut file, &block).is_ok() {}
     drop(file);
 
-    let error = ops::put_connection(&rig.gateway, &changed(), Mode::Update)
-        .await
-        .unwrap_err();
-    let ApplyError::Gateway(error @ GatewayError::Io { .. }) = error else {
-        panic!("expected a file error, got {error:?}")
-    };
-    let diagnostic = error.to_diagnostic();
-    assert_eq!(diagnostic.path.to_string(), "config_dir");
-    let text = diagnostic.to_string();
-    assert!(text.contains("No space left on device"), "{text}");
-    assert!(
-        text.contains(&rig.disk.path.display().to_string()),
-        "{text}"
-    );
+    let text = update_fails_on_a_file(&rig, "No space left on device").await;
     assert!(!text.contains(PSK), "{text}");
     std::fs::remove_file(&filler).unwrap();
     assert_eq!(
@@ -208,20 +215,7 @@ async fn a_read_only_config_dir_fails_the_change_keeps_the_previous_configuratio
     let before = rig.configuration();
     rig.disk.read_only(true);
 
-    let error = ops::put_connection(&rig.gateway, &changed(), Mode::Update)
-        .await
-        .unwrap_err();
-    let ApplyError::Gateway(error @ GatewayError::Io { .. }) = error else {
-        panic!("expected a file error, got {error:?}")
-    };
-    let diagnostic = error.to_diagnostic();
-    assert_eq!(diagnostic.path.to_string(), "config_dir");
-    let text = diagnostic.to_string();
-    assert!(text.contains("Read-only file system"), "{text}");
-    assert!(
-        text.contains(&rig.disk.path.display().to_string()),
-        "{text}"
-    );
+    update_fails_on_a_file(&rig, "Read-only file system").await;
     // Reading still works on a read-only disk: plans go on showing the gateway.
     assert_eq!(
         rig.gateway.get(&name("dc1")).await.unwrap(),

@@ -262,3 +262,32 @@ async fn a_create_cut_short_after_writing_keeps_its_marker_and_is_adopted_later(
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_config_dir_that_cannot_hold_markers_only_costs_the_adoption() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".unanswered"), "a file in the way").unwrap();
+    create_classic_site(&open_local(dir.path())).await;
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".unanswered")).unwrap(),
+        "a file in the way"
+    );
+}
+
+#[tokio::test]
+async fn deleting_an_object_ends_its_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = open_local(dir.path());
+    create_classic_site(&gateway).await;
+    let markers = KilledProvider::of(dir.path());
+    assert_eq!(markers.markers().len(), 3);
+    let name = name("dc1");
+    let cidr = Cidr::parse("192.168.10.0/24").unwrap();
+    assert!(ops::delete_nat_context(&gateway, &name).await.unwrap());
+    assert!(ops::delete_remote_subnet(&gateway, &name, cidr)
+        .await
+        .unwrap());
+    assert_eq!(markers.markers(), ["connection-dc1"]);
+    assert!(ops::delete_connection(&gateway, &name).await.unwrap());
+    assert!(markers.markers().is_empty());
+}

@@ -77,12 +77,6 @@ pub struct Marker {
 }
 
 impl Marker {
-    /// Whether the object, if the gateway already holds it identical, is the work of a
-    /// killed create of this same object, and so may be adopted.
-    pub fn may_adopt(&self) -> bool {
-        self.inherited.is_some()
-    }
-
     /// The create wrote (or adopted) the object: the marker stays until Terraform reads
     /// it ([`Unanswered::answered`]).
     pub fn succeeded(self) {}
@@ -117,21 +111,17 @@ impl Unanswered {
         }
     }
 
-    /// Marks a create of `object` by this process, and says whether a dead process had
-    /// marked it. A marker that cannot be written (a read-only or full config dir, where
-    /// the create's own write fails anyway) only costs the adoption.
-    pub fn begin(&self, object: &Object<'_>) -> Marker {
-        self.pending(object).begin()
-    }
-
-    /// The marker of a create of `object`, not written yet: see [`Pending`].
+    /// The marker of a create of `object`, not written yet (see [`Pending`]), with the
+    /// one a process that no longer runs left for it, read once.
     pub fn pending(&self, object: &Object<'_>) -> Pending {
-        Pending {
-            at: self
-                .dir
-                .as_ref()
-                .map(|dir| (dir.clone(), dir.join(object.file_name()))),
-        }
+        let at = self
+            .dir
+            .as_ref()
+            .map(|dir| (dir.clone(), dir.join(object.file_name())));
+        let inherited = at
+            .as_ref()
+            .and_then(|(_, path)| left_by_a_dead_process(path));
+        Pending { at, inherited }
     }
 
     /// Terraform has `object` in its state (it read it), or it is gone (deleted): no
@@ -165,25 +155,29 @@ impl Unanswered {
 pub struct Pending {
     /// The markers' directory and this marker's file.
     at: Option<(PathBuf, PathBuf)>,
+    /// The marker a process that no longer runs left for the same object.
+    inherited: Option<String>,
 }
 
 impl Pending {
-    /// Whether a process that no longer runs left this marker.
+    /// Whether a process that no longer runs left this marker: the object, if the
+    /// gateway already holds it identical, is the work of a killed create of it, and
+    /// may be adopted.
     pub fn left(&self) -> bool {
-        self.at
-            .as_ref()
-            .is_some_and(|(_, path)| left_by_a_dead_process(path).is_some())
+        self.inherited.is_some()
     }
 
-    /// Writes the marker, holding this process's ID.
+    /// Writes the marker, holding this process's ID. A marker that cannot be written (a
+    /// read-only or full config dir, where the create's own write fails anyway) only
+    /// costs the adoption.
     pub fn begin(self) -> Marker {
+        let inherited = self.inherited;
         let Some((dir, path)) = self.at else {
             return Marker {
                 path: None,
-                inherited: None,
+                inherited,
             };
         };
-        let inherited = left_by_a_dead_process(&path);
         let path = match write_marker(&dir, &path) {
             Ok(()) => Some(path),
             Err(error) => {
@@ -257,21 +251,26 @@ mod tests {
         let object = Object::Connection(&name);
         let path = dir.path().join(DIR).join("connection-dc1");
 
-        let marker = markers.begin(&object);
-        assert!(!marker.may_adopt(), "nothing was left before");
+        let pending = markers.pending(&object);
+        assert!(!pending.left(), "nothing was left before");
+        assert!(
+            !path.exists(),
+            "nothing is written before the create decides to"
+        );
+        let marker = pending.begin();
         assert!(path.exists());
         marker.failed();
         assert!(
             !path.exists(),
             "a create the gateway refused leaves no marker"
         );
-        drop(markers.begin(&object));
+        drop(markers.pending(&object).begin());
         assert!(
             path.exists(),
             "a create cut short may have written: its marker stays"
         );
         fs::remove_file(&path).unwrap();
-        markers.begin(&object).succeeded();
+        markers.pending(&object).begin().succeeded();
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
             std::process::id().to_string(),
@@ -284,8 +283,9 @@ mod tests {
         let dead = dead_pid().to_string();
         fs::write(&path, &dead).unwrap();
         assert!(markers.left(&object));
-        let adopting = markers.begin(&object);
-        assert!(adopting.may_adopt());
+        let adopting = markers.pending(&object);
+        assert!(adopting.left());
+        let adopting = adopting.begin();
         assert!(!markers.left(&object), "the marker is this process's now");
         adopting.failed();
         assert_eq!(
@@ -293,7 +293,7 @@ mod tests {
             dead,
             "a create that failed keeps the trace of the object it did not adopt"
         );
-        markers.begin(&object).succeeded();
+        markers.pending(&object).begin().succeeded();
         assert!(
             !markers.left(&object),
             "an adopted object is this process's until Terraform reads it"
@@ -306,11 +306,11 @@ mod tests {
             .spawn()
             .unwrap();
         fs::write(&path, sleeper.id().to_string()).unwrap();
-        assert!(!markers.begin(&object).may_adopt());
+        assert!(!markers.left(&object));
         sleeper.kill().unwrap();
         sleeper.wait().unwrap();
         fs::write(&path, std::process::id().to_string()).unwrap();
-        assert!(!markers.begin(&object).may_adopt());
+        assert!(!markers.left(&object));
         // A zombie (exited, not reaped) does not run.
         let mut zombie = std::process::Command::new("true").spawn().unwrap();
         while runs(zombie.id()) {
@@ -320,7 +320,7 @@ mod tests {
         assert!(markers.left(&object), "a zombie's create is unanswered");
         zombie.wait().unwrap();
         fs::write(&path, "not a pid").unwrap();
-        assert!(!markers.begin(&object).may_adopt());
+        assert!(!markers.left(&object));
     }
 
     #[test]
@@ -340,15 +340,5 @@ mod tests {
                 "nat_context-dc1"
             ]
         );
-    }
-
-    #[test]
-    fn a_config_dir_that_cannot_hold_markers_only_costs_the_adoption() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(DIR), "a file in the way").unwrap();
-        let name = name();
-        let marker = Unanswered::in_config_dir(dir.path()).begin(&Object::Connection(&name));
-        assert!(!marker.may_adopt());
-        drop(marker);
     }
 }

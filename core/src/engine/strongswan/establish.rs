@@ -283,22 +283,10 @@ pub(crate) fn classify(initiation: &Initiation, context: &Context) -> Reason {
 mod tests {
     use super::*;
     use crate::model::Cidr;
-    use crate::validate::{validate_connection, ConnectionInput};
 
+    /// The engine's test connection, as a `start` connection.
     fn context() -> Context {
-        let input = ConnectionInput {
-            name: "dc1".into(),
-            peer_address: "203.0.113.10".into(),
-            preshared_key: Some("correct horse battery staple".into()),
-            local_subnets: vec!["10.1.0.0/16".into()],
-            start_action: Some("start".into()),
-            ..ConnectionInput::default()
-        };
-        let mut context = Context::new(validate_connection(&input).0.unwrap());
-        context
-            .remote_subnets
-            .insert(Cidr::parse("192.168.10.0/24").unwrap());
-        context
+        super::super::tests::context_starting(Some("start"))
     }
 
     /// What charon 5.9 logs at level 1 for an initiation that failed, and its verdict.

@@ -407,11 +407,18 @@ mod tests {
     use crate::validate::{validate_connection, ConnectionInput};
 
     fn context() -> Context {
+        context_starting(None)
+    }
+
+    /// `dc1` with one remote subnet and `start_action` (the default for `None`); the
+    /// engine's other unit tests build on it.
+    pub(super) fn context_starting(start_action: Option<&str>) -> Context {
         let input = ConnectionInput {
             name: "dc1".into(),
             peer_address: "203.0.113.10".into(),
             preshared_key: Some("correct horse battery staple".into()),
             local_subnets: vec!["10.1.0.0/16".into()],
+            start_action: start_action.map(Into::into),
             ..ConnectionInput::default()
         };
         let mut context = Context::new(validate_connection(&input).0.unwrap());
